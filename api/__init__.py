@@ -1,0 +1,1 @@
+"""The HTTP and websocket adapter: parse, call the domain, map errors."""

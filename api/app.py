@@ -1,0 +1,64 @@
+"""The FastAPI application and its lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import RedirectResponse
+
+from api.errors import install_error_handlers
+from api.routes import auth, documents, events, health, search
+from api.state import AppState
+from ingestion.embedding import Embedder
+from ingestion.queue import connect_redis
+from tutor.database import migrate, open_pool
+from tutor.settings import Settings
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastAPI:
+    """An app bound to external services named in `settings` (see `tutor up` for embedded)."""
+    if not settings.database_url or not settings.redis_url:
+        raise ValueError("TUTOR_DATABASE_URL and TUTOR_REDIS_URL must be set (or use `tutor up`)")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        assert settings.database_url and settings.redis_url
+        await migrate(settings.database_url)
+        model = embedder or await asyncio.to_thread(_default_embedder, settings)
+        pool = await open_pool(settings.database_url, ef_search=settings.hnsw_ef_search)
+        redis = connect_redis(settings.redis_url)
+        app.state.tutor = AppState(settings, pool, redis, model, settings.jwt_key())
+        try:
+            yield
+        finally:
+            await redis.aclose()
+            await pool.close()
+
+    app = FastAPI(
+        title="Spark Tutor",
+        version="0.1.0",
+        summary="Upload notes; search them by meaning and keyword.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    v1 = APIRouter(prefix=API_PREFIX)
+    for module in (health, auth, documents, search, events):
+        v1.include_router(module.router)
+    app.include_router(v1)
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    return app
+
+
+def _default_embedder(settings: Settings) -> Embedder:
+    from ingestion.worker import build_embedder
+
+    return build_embedder(settings)

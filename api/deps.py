@@ -1,0 +1,46 @@
+"""Request-scoped dependencies: state, a connection, the authenticated user."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from psycopg import AsyncConnection
+
+from api.state import AppState
+from tutor.auth import TokenClaims, decode_token
+from tutor.errors import InvalidToken
+
+
+def get_state(request: Request) -> AppState:
+    """The AppState built by the lifespan."""
+    state: AppState = request.app.state.tutor
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+async def get_conn(state: StateDep) -> AsyncIterator[AsyncConnection]:
+    """A pooled connection; committed when the request succeeds, rolled back otherwise."""
+    async with state.pool.connection() as conn:
+        yield conn
+
+
+ConnDep = Annotated[AsyncConnection, Depends(get_conn)]
+
+bearer = HTTPBearer(auto_error=False, description="Access token from /api/v1/auth/login")
+
+
+def current_user(
+    state: StateDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> TokenClaims:
+    """The bearer's claims; 401 without a valid token."""
+    if credentials is None:
+        raise InvalidToken("This endpoint needs a bearer token.")
+    return decode_token(state.jwt_key, credentials.credentials)
+
+
+UserDep = Annotated[TokenClaims, Depends(current_user)]

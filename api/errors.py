@@ -1,0 +1,74 @@
+"""The one place domain errors become HTTP statuses, close codes and a stable JSON shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ingestion import errors as ingestion_errors
+from tutor import errors
+
+STATUS: dict[type[errors.TutorError], int] = {
+    errors.InvalidCredentials: 401,
+    errors.InvalidToken: 401,
+    errors.Forbidden: 403,
+    errors.EmailTaken: 409,
+    errors.UserNotFound: 404,
+    errors.DocumentNotFound: 404,
+    errors.QuotaExceeded: 403,
+    errors.InvalidInput: 422,
+    ingestion_errors.FileTooLarge: 413,
+    ingestion_errors.UnsupportedFileType: 415,
+    ingestion_errors.EmptyFile: 400,
+    ingestion_errors.CorruptDocument: 422,
+}
+# Websocket close code for a failed handshake auth (4000-4999 are application codes).
+WS_UNAUTHORIZED = 4401
+
+
+def status_for(exc: errors.TutorError) -> int:
+    """HTTP status for a domain error; the most specific mapping wins."""
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    """The JSON every error response carries."""
+    return {"error": {"code": code, "message": message, **extra}}
+
+
+async def _tutor_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, errors.TutorError)
+    headers = {"WWW-Authenticate": "Bearer"} if status_for(exc) == 401 else None
+    return JSONResponse(error_body(exc.code, exc.message), status_for(exc), headers=headers)
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    details = [
+        {"field": ".".join(str(p) for p in e["loc"][1:]), "message": e["msg"]} for e in exc.errors()
+    ]
+    return JSONResponse(
+        error_body("invalid_input", "The request is invalid.", details=details), 422
+    )
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = {401: "invalid_token", 404: "not_found", 405: "method_not_allowed"}.get(
+        exc.status_code, "http_error"
+    )
+    return JSONResponse(error_body(code, str(exc.detail)), exc.status_code, headers=exc.headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the mappings on the app."""
+    app.add_exception_handler(errors.TutorError, _tutor_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)

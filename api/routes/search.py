@@ -1,0 +1,54 @@
+"""Searching one's own notes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from api.deps import ConnDep, StateDep, UserDep
+from retrieval.search import SearchMode, SearchParams, embed_query, search_chunks
+
+router = APIRouter(tags=["search"])
+
+
+class SearchHitPublic(BaseModel):
+    """A matching chunk and its source."""
+
+    chunk_id: int
+    document_id: UUID
+    filename: str
+    page_start: int | None
+    page_end: int | None
+    heading_path: list[str]
+    text: str
+    score: float
+
+
+class SearchResults(BaseModel):
+    """Best matches first."""
+
+    query: str
+    mode: SearchMode
+    items: list[SearchHitPublic]
+
+
+@router.get("/search")
+async def search(
+    user: UserDep,
+    state: StateDep,
+    conn: ConnDep,
+    q: Annotated[str, Query(min_length=1, max_length=2000)],
+    k: Annotated[int, Query(ge=1, le=100)] = 10,
+    mode: SearchMode = SearchMode.HYBRID,
+    document_id: UUID | None = None,
+) -> SearchResults:
+    """Chunks of the caller's documents that best match `q`."""
+    embedding = None if mode is SearchMode.FTS else await embed_query(state.embedder, q)
+    params = SearchParams(candidates=state.settings.search_candidates)
+    hits = await search_chunks(
+        conn, user.user_id, q, embedding, k=k, mode=mode, document_id=document_id, params=params
+    )
+    return SearchResults(query=q, mode=mode, items=[SearchHitPublic(**vars(h)) for h in hits])

@@ -1,0 +1,22 @@
+"""What the lifespan builds once and every request shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from arq.connections import ArqRedis
+from psycopg_pool import AsyncConnectionPool
+
+from ingestion.embedding import Embedder
+from tutor.settings import Settings
+
+
+@dataclass
+class AppState:
+    """Long-lived resources of one API process."""
+
+    settings: Settings
+    pool: AsyncConnectionPool
+    redis: ArqRedis
+    embedder: Embedder
+    jwt_key: str

@@ -1,0 +1,1 @@
+"""Turning uploaded files into searchable, embedded chunks."""

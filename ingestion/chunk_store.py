@@ -1,0 +1,54 @@
+"""Writing chunks: binary COPY, resumable after a crash."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from uuid import UUID
+
+import numpy as np
+from numpy.typing import NDArray
+from psycopg import AsyncConnection
+
+from ingestion.chunking import Chunk
+
+COPY_CHUNKS = """
+COPY chunks (document_id, owner_id, ordinal, page_start, page_end, heading_path, heading, text,
+             token_count, embedding)
+FROM STDIN WITH (FORMAT BINARY)
+"""
+COPY_TYPES = ["uuid", "uuid", "int4", "int4", "int4", "text[]", "text", "text", "int4", "vector"]
+
+STORED_COUNT = "SELECT count(*) FROM chunks WHERE document_id = %(id)s"
+# Batches commit whole, so stored ordinals are always 0..n-1; anything else is discarded.
+DROP_BEYOND = "DELETE FROM chunks WHERE document_id = %(id)s AND ordinal >= %(n)s"
+
+
+async def stored_chunk_count(conn: AsyncConnection, document_id: UUID) -> int:
+    """How many chunks of the document are already stored (the resume point)."""
+    cur = await conn.execute(STORED_COUNT, {"id": document_id})
+    row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def drop_chunks_from(conn: AsyncConnection, document_id: UUID, ordinal: int) -> None:
+    """Delete chunks numbered `ordinal` and above."""
+    await conn.execute(DROP_BEYOND, {"id": document_id, "n": ordinal})
+
+
+async def copy_chunks(
+    conn: AsyncConnection,
+    document_id: UUID,
+    owner_id: UUID,
+    chunks: Sequence[Chunk],
+    embeddings: NDArray[np.float32],
+) -> None:
+    """Append chunks with their embeddings in one COPY."""
+    cur = conn.cursor()
+    async with cur.copy(COPY_CHUNKS) as copy:
+        copy.set_types(COPY_TYPES)
+        for chunk, vector in zip(chunks, embeddings, strict=True):
+            await copy.write_row((
+                document_id, owner_id, chunk.ordinal, chunk.page_start, chunk.page_end,
+                list(chunk.heading_path), chunk.heading, chunk.text.replace("\x00", ""),
+                chunk.token_count, vector,
+            ))  # fmt: skip

@@ -1,0 +1,97 @@
+"""Structure-aware, token-sized chunks that remember their pages and heading path."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from itertools import groupby
+from typing import Any
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from ingestion.extraction import Section
+
+SECTION_JOINER = "\n\n"
+HEADING_SEPARATOR = " › "
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of a document sized for the embedding model."""
+
+    ordinal: int
+    text: str
+    heading_path: tuple[str, ...]
+    page_start: int | None
+    page_end: int | None
+    token_count: int
+
+    @property
+    def heading(self) -> str:
+        """The heading path as one line."""
+        return HEADING_SEPARATOR.join(self.heading_path)
+
+    def embedding_text(self) -> str:
+        """What gets embedded: the heading path gives a bare paragraph its context."""
+        return f"{self.heading}\n{self.text}" if self.heading_path else self.text
+
+
+class Chunker:
+    """Splits sections into chunks of at most `chunk_tokens` tokens of the embedding model."""
+
+    def __init__(self, tokenizer: Any, chunk_tokens: int, overlap_tokens: int) -> None:
+        self.tokenizer = tokenizer
+        self.splitter = RecursiveCharacterTextSplitter.from_huggingface_tokenizer(
+            tokenizer,
+            chunk_size=chunk_tokens,
+            chunk_overlap=min(overlap_tokens, chunk_tokens // 2),
+            separators=["\n\n", "\n", ". ", "; ", ", ", " ", ""],
+            keep_separator="end",
+            add_start_index=True,
+            strip_whitespace=True,
+        )
+
+    def chunk(self, sections: Sequence[Section]) -> list[Chunk]:
+        """Chunks for a whole document, numbered from 0 in reading order."""
+        pieces = list(self._pieces(sections))
+        counts = self._token_counts([text for text, _, _, _ in pieces])
+        return [
+            Chunk(ordinal, text, path, start, end, count)
+            for ordinal, ((text, path, start, end), count) in enumerate(
+                zip(pieces, counts, strict=True)
+            )
+        ]
+
+    def _pieces(
+        self, sections: Sequence[Section]
+    ) -> Iterator[tuple[str, tuple[str, ...], int | None, int | None]]:
+        # Consecutive sections under one heading (e.g. pages of a chapter) are split as one
+        # text, so a paragraph running over a page break stays in one chunk.
+        for path, group in groupby(sections, key=lambda s: s.heading_path):
+            members = list(group)
+            text, offsets = _join(members)
+            for doc in self.splitter.create_documents([text]):
+                start = int(doc.metadata.get("start_index", 0))
+                first = _section_at(offsets, start)
+                last = _section_at(offsets, start + max(0, len(doc.page_content) - 1))
+                yield (doc.page_content, path, members[first].page_start, members[last].page_end)
+
+    def _token_counts(self, texts: list[str]) -> list[int]:
+        if not texts:
+            return []
+        encoded = self.tokenizer(texts, add_special_tokens=False)["input_ids"]
+        return [len(ids) for ids in encoded]
+
+
+def _join(sections: Sequence[Section]) -> tuple[str, list[int]]:
+    offsets, parts, position = [], [], 0
+    for section in sections:
+        offsets.append(position)
+        parts.append(section.text)
+        position += len(section.text) + len(SECTION_JOINER)
+    return SECTION_JOINER.join(parts), offsets
+
+
+def _section_at(offsets: list[int], position: int) -> int:
+    return max(0, bisect.bisect_right(offsets, position) - 1)

@@ -1,0 +1,105 @@
+"""Accepting an upload: validate, deduplicate by content, store, enqueue. Used by API and CLI."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from pathlib import PurePath
+from uuid import UUID
+
+from arq.connections import ArqRedis
+from psycopg import AsyncConnection
+
+from ingestion import documents
+from ingestion.detection import detect_type
+from ingestion.documents import Document
+from ingestion.errors import FileTooLarge
+from ingestion.queue import try_enqueue
+from tutor.errors import InvalidInput, QuotaExceeded
+
+MAX_FILENAME_CHARS = 255
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    """What one upload and one user may store."""
+
+    max_bytes: int
+    max_documents: int
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    """The stored document, and whether this upload created (or re-queued) it."""
+
+    document: Document
+    created: bool
+    enqueued: bool
+
+
+def clean_filename(filename: str) -> str:
+    """The base name only, without control characters; never empty."""
+    name = PurePath(filename.replace("\\", "/")).name
+    name = "".join(ch for ch in name if ch.isprintable()).strip()[:MAX_FILENAME_CHARS]
+    if not name:
+        raise InvalidInput("The file needs a name.")
+    return name
+
+
+async def accept_upload(
+    conn: AsyncConnection,
+    redis: ArqRedis | None,
+    owner_id: UUID,
+    filename: str,
+    data: bytes,
+    *,
+    limits: UploadLimits,
+    password: str | None = None,
+) -> UploadResult:
+    """Store the file as a queued document and enqueue it; unchanged re-uploads cost nothing.
+
+    Commits before enqueuing: if Redis is down the upload is kept and enqueued later.
+    """
+    name = clean_filename(filename)
+    if len(data) > limits.max_bytes:
+        raise FileTooLarge(f"The file is {len(data):,} bytes; the limit is {limits.max_bytes:,}.")
+    file_type = detect_type(data, name)
+    sha256 = hashlib.sha256(data).hexdigest()
+    async with conn.transaction():
+        existing = await documents.find_by_sha256(conn, owner_id, sha256)
+        if existing is not None and not (existing.status == "failed" and password):
+            return UploadResult(existing, created=False, enqueued=False)
+        if existing is not None:
+            document = await documents.requeue_document(conn, existing.id, password)
+        else:
+            document = await _insert(
+                conn, owner_id, name, data, file_type.value, sha256, password, limits
+            )
+    async with conn.transaction():
+        enqueued = await try_enqueue(redis, conn, document.id)
+    return UploadResult(document, created=True, enqueued=enqueued)
+
+
+async def _insert(
+    conn: AsyncConnection,
+    owner_id: UUID,
+    name: str,
+    data: bytes,
+    mime: str,
+    sha256: str,
+    password: str | None,
+    limits: UploadLimits,
+) -> Document:
+    if await documents.count_documents(conn, owner_id) >= limits.max_documents:
+        raise QuotaExceeded()
+    values = {
+        "id": uuid.uuid4(), "owner_id": owner_id, "filename": name, "mime": mime,
+        "sha256": sha256, "size_bytes": len(data), "content": data, "password": password,
+    }  # fmt: skip
+    document = await documents.insert_document(conn, values)
+    if document is None:  # a concurrent upload of the same bytes won the race
+        found = await documents.find_by_sha256(conn, owner_id, sha256)
+        assert found is not None
+        return found
+    return document

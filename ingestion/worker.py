@@ -1,0 +1,154 @@
+"""The ingestion worker: arq on Redis, resilient to Redis outages and to its own crashes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+from uuid import UUID
+
+from arq.connections import ArqRedis
+from arq.worker import Worker, func
+from redis.exceptions import RedisError
+
+from ingestion.chunking import Chunker
+from ingestion.embedding import Embedder, SentenceTransformerEmbedder
+from ingestion.pipeline import IngestionDeps, ingest
+from ingestion.queue import LEASE_PREFIX, QUEUE_NAME, TASK_NAME, connect_redis, reconcile
+from tutor.database import migrate, open_pool
+from tutor.settings import Settings
+
+log = logging.getLogger(__name__)
+
+REDIS_RETRY_S = 1.0
+
+
+async def ingest_document(ctx: dict[str, Any], document_id: str) -> str:
+    """The arq task: one document through the pipeline."""
+    deps: IngestionDeps = ctx["deps"]
+    return await ingest(deps, UUID(document_id))
+
+
+def new_worker_id() -> str:
+    """Unique per process start, so a restarted worker never inherits a dead one's lease."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def build_embedder(settings: Settings) -> SentenceTransformerEmbedder:
+    """The embedding model named by the settings (the bundled MiniLM by default)."""
+    return SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size)
+
+
+@contextlib.asynccontextmanager
+async def worker_deps(
+    settings: Settings, database_url: str, redis: ArqRedis, embedder: Embedder | None = None
+) -> AsyncIterator[IngestionDeps]:
+    """Pool, model and chunker for one worker process."""
+    await migrate(database_url)
+    model = embedder or await asyncio.to_thread(build_embedder, settings)
+    tokenizer = getattr(model, "tokenizer", None)
+    if tokenizer is None:
+        raise TypeError("the embedder must expose its tokenizer for token-sized chunking")
+    pool = await open_pool(database_url, max_size=settings.worker_max_jobs + 2)
+    try:
+        yield IngestionDeps(
+            pool=pool,
+            redis=redis,
+            embedder=model,
+            chunker=Chunker(tokenizer, settings.chunk_tokens, settings.chunk_overlap_tokens),
+            worker_id=new_worker_id(),
+            max_attempts=settings.max_job_attempts,
+            max_docx_bytes=settings.max_docx_uncompressed_bytes,
+        )
+    finally:
+        await pool.close()
+
+
+async def _keep_lease(deps: IngestionDeps, lease_s: float) -> None:
+    key = LEASE_PREFIX + deps.worker_id
+    while True:
+        try:
+            await deps.redis.set(key, "1", px=int(lease_s * 1000))
+        except (RedisError, OSError) as exc:
+            log.warning("could not renew worker lease: %s", exc)
+        await asyncio.sleep(lease_s / 3)
+
+
+async def _keep_reconciling(deps: IngestionDeps, redis: ArqRedis, interval_s: float) -> None:
+    while True:
+        try:
+            async with deps.pool.connection() as conn:
+                await reconcile(redis, conn)
+        except (RedisError, OSError) as exc:
+            log.warning("reconcile skipped, Redis unavailable: %s", exc)
+        await asyncio.sleep(interval_s)
+
+
+def _arq_worker(settings: Settings, redis: ArqRedis, deps: IngestionDeps, burst: bool) -> Worker:
+    task = func(ingest_document, name=TASK_NAME, timeout=settings.job_timeout_s, max_tries=1000)
+    return Worker(
+        functions=[task],
+        queue_name=QUEUE_NAME,
+        redis_pool=redis,
+        ctx={"deps": deps},
+        max_jobs=settings.worker_max_jobs,
+        job_timeout=settings.job_timeout_s,
+        keep_result=0,
+        poll_delay=0.2,
+        burst=burst,
+        handle_signals=False,
+    )
+
+
+async def serve(
+    settings: Settings,
+    database_url: str,
+    redis_url: str,
+    *,
+    burst: bool = False,
+    embedder: Embedder | None = None,
+) -> None:
+    """Run the worker until cancelled (or, with `burst`, until the queue is empty)."""
+    redis = connect_redis(redis_url)
+    async with worker_deps(settings, database_url, redis, embedder) as deps:
+        background = [
+            asyncio.create_task(_keep_lease(deps, settings.worker_lease_s)),
+            asyncio.create_task(_keep_reconciling(deps, redis, settings.reconcile_interval_s)),
+        ]
+        log.info("ingestion worker %s ready", deps.worker_id)
+        try:
+            await _run_until_done(settings, redis, deps, burst)
+        finally:
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
+            await redis.aclose()
+
+
+async def _run_until_done(
+    settings: Settings, redis: ArqRedis, deps: IngestionDeps, burst: bool
+) -> None:
+    while True:
+        worker = _arq_worker(settings, redis, deps, burst)
+        try:
+            await worker.main()
+            return
+        except (RedisError, OSError) as exc:
+            # arq's loop ends on a lost connection; jobs are safe in Postgres, so wait and rejoin.
+            log.warning("Redis unavailable (%s); retrying in %.0fs", exc, REDIS_RETRY_S)
+            await asyncio.gather(*worker.tasks.values(), return_exceptions=True)
+            await asyncio.sleep(REDIS_RETRY_S)
+        except asyncio.CancelledError:
+            # Shutting down: abandon running jobs; dropping the lease lets the next worker
+            # reclaim them at once instead of after the lease times out.
+            for job in worker.tasks.values():
+                job.cancel()
+            await asyncio.gather(*worker.tasks.values(), return_exceptions=True)
+            with contextlib.suppress(RedisError, OSError):
+                await redis.delete(LEASE_PREFIX + deps.worker_id)
+            raise

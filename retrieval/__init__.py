@@ -1,0 +1,1 @@
+"""Finding the chunks of a user's notes that answer a query."""

@@ -1,0 +1,152 @@
+"""Owner-scoped search over chunks: dense (HNSW cosine), full-text, or both fused by RRF.
+
+Every statement filters by owner inside its own SQL, so no other user's chunk can ever be
+ranked, let alone returned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from enum import StrEnum
+from uuid import UUID
+
+import numpy as np
+from psycopg import AsyncConnection
+from psycopg.rows import class_row
+
+from ingestion.embedding import Embedder
+from retrieval.fusion import DEFAULT_RRF_K
+
+
+class SearchMode(StrEnum):
+    """Which retriever ranks the chunks."""
+
+    HYBRID = "hybrid"
+    DENSE = "dense"
+    FTS = "fts"
+
+
+@dataclass
+class SearchHit:
+    """One matching chunk with where it came from."""
+
+    chunk_id: int
+    document_id: UUID
+    filename: str
+    page_start: int | None
+    page_end: int | None
+    heading_path: list[str]
+    text: str
+    score: float
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """Tuning knobs; defaults chosen on SciFact train."""
+
+    candidates: int = 60
+    rrf_k: int = DEFAULT_RRF_K
+    dense_weight: float = 1.0
+    fts_weight: float = 1.0
+
+
+SCOPE = """c.owner_id = %(owner_id)s
+      AND (%(document_id)s::uuid IS NULL OR c.document_id = %(document_id)s::uuid)"""
+
+# pgvector's iterative scan may return rows slightly out of order; the outer ORDER BY fixes it.
+DENSE_CANDIDATES = f"""
+dense AS (
+    SELECT id, row_number() OVER (ORDER BY distance, id) AS rank
+    FROM (
+        SELECT c.id, c.embedding <=> %(embedding)s AS distance FROM chunks c
+        WHERE {SCOPE}
+        ORDER BY c.embedding <=> %(embedding)s
+        LIMIT %(candidates)s
+    ) nearest
+)"""
+
+# Natural-language questions need OR semantics: any query term may match (as in BM25).
+FTS_CANDIDATES = f"""
+terms AS (
+    SELECT replace(plainto_tsquery('english', %(query)s)::text, ' & ', ' | ')::tsquery AS q
+),
+fts AS (
+    SELECT id, row_number() OVER (ORDER BY score DESC, id) AS rank
+    FROM (
+        SELECT c.id, ts_rank_cd(c.tsv, terms.q, 1) AS score
+        FROM chunks c, terms
+        WHERE {SCOPE}
+          AND c.tsv @@ terms.q
+        ORDER BY score DESC
+        LIMIT %(candidates)s
+    ) matched
+)"""
+
+HIT_COLUMNS = """
+c.id AS chunk_id, c.document_id, d.filename, c.page_start, c.page_end, c.heading_path, c.text
+"""
+
+HYBRID_SEARCH = f"""
+WITH {DENSE_CANDIDATES}, {FTS_CANDIDATES},
+fused AS (
+    SELECT coalesce(dense.id, fts.id) AS id,
+           coalesce(%(dense_weight)s / (%(rrf_k)s + dense.rank), 0)
+           + coalesce(%(fts_weight)s / (%(rrf_k)s + fts.rank), 0) AS score
+    FROM dense FULL OUTER JOIN fts ON dense.id = fts.id
+)
+SELECT {HIT_COLUMNS}, fused.score::float8 AS score
+FROM fused JOIN chunks c ON c.id = fused.id JOIN documents d ON d.id = c.document_id
+ORDER BY fused.score DESC, c.id
+LIMIT %(k)s
+"""
+
+DENSE_SEARCH = f"""
+WITH {DENSE_CANDIDATES}
+SELECT {HIT_COLUMNS}, (1 - (c.embedding <=> %(embedding)s))::float8 AS score
+FROM dense JOIN chunks c ON c.id = dense.id JOIN documents d ON d.id = c.document_id
+ORDER BY dense.rank
+LIMIT %(k)s
+"""
+
+FTS_SEARCH = f"""
+WITH {FTS_CANDIDATES}
+SELECT {HIT_COLUMNS}, ts_rank_cd(c.tsv, (SELECT q FROM terms), 1)::float8 AS score
+FROM fts JOIN chunks c ON c.id = fts.id JOIN documents d ON d.id = c.document_id
+ORDER BY fts.rank
+LIMIT %(k)s
+"""
+
+STATEMENTS = {SearchMode.HYBRID: HYBRID_SEARCH, SearchMode.DENSE: DENSE_SEARCH,
+              SearchMode.FTS: FTS_SEARCH}  # fmt: skip
+
+
+async def embed_query(embedder: Embedder, query: str) -> np.ndarray:
+    """The query's embedding, computed off the event loop."""
+    vectors = await asyncio.to_thread(embedder.embed, [query])
+    return vectors[0]
+
+
+async def search_chunks(
+    conn: AsyncConnection,
+    owner_id: UUID,
+    query: str,
+    embedding: np.ndarray | None,
+    *,
+    k: int = 10,
+    mode: SearchMode = SearchMode.HYBRID,
+    document_id: UUID | None = None,
+    params: SearchParams | None = None,
+) -> list[SearchHit]:
+    """The owner's `k` best chunks for the query under the chosen mode."""
+    p = params or SearchParams()
+    if mode is not SearchMode.FTS and embedding is None:
+        raise ValueError(f"{mode} search needs the query embedding")
+    values = {
+        "owner_id": owner_id, "document_id": document_id, "query": query,
+        "embedding": embedding, "k": k, "candidates": max(k, p.candidates),
+        "rrf_k": p.rrf_k, "dense_weight": p.dense_weight, "fts_weight": p.fts_weight,
+    }  # fmt: skip
+    cur = conn.cursor(row_factory=class_row(SearchHit))
+    await cur.execute(STATEMENTS[mode], values)
+    return await cur.fetchall()

@@ -1,0 +1,1 @@
+"""Spark Tutor: notes in, grounded answers out."""

