@@ -12,7 +12,8 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from ingestion.extraction import Section
 
-SECTION_JOINER = "\n\n"
+# A page break is a line break, not a paragraph break: paragraphs often run across pages.
+SECTION_JOINER = "\n"
 HEADING_SEPARATOR = " › "
 
 

@@ -1,0 +1,172 @@
+"""A real stack for the test session: embedded PostgreSQL + pgvector, Redis, worker, MiniLM."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from ingestion.embedding import SentenceTransformerEmbedder
+from tutor.local_postgres import start_postgres
+from tutor.local_redis import LocalRedis
+from tutor.settings import Settings
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+DOCUMENTS = SHARED / "documents"
+TERMINAL = {"ready", "failed"}
+
+
+def shared_file(relative: str) -> Path:
+    """A file from ../shared/data; skips the test only when ../shared is absent."""
+    path = SHARED / relative
+    if not SHARED.exists():
+        pytest.skip("../shared/data is not available")
+    assert path.exists(), f"missing shared file {path}"
+    return path
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Iterator[Path]:
+    # Never under /root: the embedded server runs as its own system user.
+    path = Path(tempfile.mkdtemp(prefix="tutor-test-", dir="/tmp"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def redis_server(data_dir: Path) -> Iterator[LocalRedis]:
+    server = LocalRedis(data_dir)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(data_dir: Path, redis_server: LocalRedis) -> Settings:
+    database_url = start_postgres(data_dir)
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        redis_url=redis_server.url,
+        worker_lease_s=2.0,
+        reconcile_interval_s=0.5,
+        max_upload_bytes=20 * 1024 * 1024,
+    )
+
+
+@pytest.fixture(scope="session")
+def embedder() -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder()
+
+
+def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """Environment for a worker subprocess bound to `settings`' services."""
+    assert settings.database_url and settings.redis_url
+    return {
+        **os.environ,
+        "TUTOR_DATA_DIR": str(settings.data_path),
+        "TUTOR_DATABASE_URL": settings.database_url,
+        "TUTOR_REDIS_URL": extra.pop("redis_url", settings.redis_url),
+        "TUTOR_WORKER_LEASE_S": str(settings.worker_lease_s),
+        "TUTOR_RECONCILE_INTERVAL_S": str(settings.reconcile_interval_s),
+        **extra,
+    }
+
+
+def start_worker(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    """The real worker, as its own process (so it can be killed like one)."""
+    log = log_path.open("ab")
+    return subprocess.Popen(
+        [sys.executable, "-m", "tutor.cli", "worker"], env=env, stdout=log, stderr=log
+    )
+
+
+def stop_worker(process: subprocess.Popen[bytes]) -> None:
+    """Terminate a worker, killing it if it lingers."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def worker(settings: Settings, data_dir: Path) -> Iterator[subprocess.Popen[bytes]]:
+    process = start_worker(worker_env(settings), data_dir / "worker.log")
+    yield process
+    stop_worker(process)
+
+
+@pytest.fixture(scope="session")
+def client(
+    settings: Settings, embedder: SentenceTransformerEmbedder, worker: Any
+) -> Iterator[TestClient]:
+    del worker  # the API is only useful with a worker behind it
+    with TestClient(create_app(settings, embedder=embedder)) as test_client:
+        yield test_client
+
+
+_counter = iter(range(1_000_000))
+
+
+def register(client: TestClient, role: str = "student") -> dict[str, str]:
+    """A fresh account; returns the Authorization header for it."""
+    email = f"user{next(_counter)}-{time.time_ns()}@example.com"
+    password = "correct horse battery"
+    response = client.post(
+        "/api/v1/auth/register", json={"email": email, "password": password, "role": role}
+    )
+    assert response.status_code == 201, response.text
+    login = client.post("/api/v1/auth/login", json={"email": email, "password": password})
+    assert login.status_code == 200, login.text
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
+def upload(
+    client: TestClient,
+    headers: dict[str, str],
+    name: str,
+    content: bytes,
+    password: str | None = None,
+) -> Any:
+    """POST a file; returns the response."""
+    data = {"password": password} if password else None
+    return client.post(
+        "/api/v1/documents", headers=headers, files={"file": (name, content)}, data=data
+    )
+
+
+def wait_terminal(
+    client: TestClient, headers: dict[str, str], document_id: str, timeout: float = 120
+) -> dict[str, Any]:
+    """Poll the document until it is ready or failed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        document: dict[str, Any] = client.get(
+            f"/api/v1/documents/{document_id}", headers=headers
+        ).json()
+        if document["status"] in TERMINAL:
+            return document
+        time.sleep(0.2)
+    raise AssertionError(f"document {document_id} not finished after {timeout}s: {document}")
+
+
+def ingest(
+    client: TestClient, headers: dict[str, str], name: str, content: bytes, **kwargs: Any
+) -> dict[str, Any]:
+    """Upload and wait for the terminal status."""
+    response = upload(client, headers, name, content, **kwargs)
+    assert response.status_code in (200, 202), response.text
+    return wait_terminal(client, headers, response.json()["id"])
