@@ -64,6 +64,7 @@ async def worker_deps(
             worker_id=new_worker_id(),
             max_attempts=settings.max_job_attempts,
             max_docx_bytes=settings.max_docx_uncompressed_bytes,
+            embed_batch=settings.ingest_batch_chunks,
         )
     finally:
         await pool.close()

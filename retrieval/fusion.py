@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from typing import TypeVar
 
-K = TypeVar("K", bound=Hashable)
+# Chunk ids (int) or document ids (str): orderable, so ties break the same way the SQL does.
+K = TypeVar("K", int, str)
 
 DEFAULT_RRF_K = 60
 
@@ -29,4 +30,4 @@ def rrf_fuse(
 ) -> list[tuple[K, float]]:
     """Keys by fused score, best first; ties broken by key for a stable order."""
     scores = rrf_scores(rankings, weights, k)
-    return sorted(scores.items(), key=lambda item: (-item[1], str(item[0])))
+    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))

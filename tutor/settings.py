@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     embedding_batch_size: int = Field(default=64, ge=1)
     chunk_tokens: int = Field(default=200, ge=16)
     chunk_overlap_tokens: int = Field(default=30, ge=0)
+    # Chunks embedded and committed together: the unit of progress and of crash recovery.
+    ingest_batch_chunks: int = Field(default=256, ge=1)
 
     worker_max_jobs: int = Field(default=4, ge=1)
     job_timeout_s: int = Field(default=3600, ge=10)

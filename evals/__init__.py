@@ -1,0 +1,1 @@
+"""Offline evaluations of the tutor's retrieval against public benchmarks (BEIR)."""
