@@ -29,7 +29,11 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         assert settings.database_url and settings.redis_url
         await migrate(settings.database_url)
-        model = embedder or await asyncio.to_thread(_default_embedder, settings)
+        model: Embedder = (
+            embedder
+            if embedder is not None
+            else await asyncio.to_thread(_default_embedder, settings)
+        )
         pool = await open_pool(settings.database_url, ef_search=settings.hnsw_ef_search)
         redis = connect_redis(settings.redis_url)
         app.state.tutor = AppState(settings, pool, redis, model, settings.jwt_key())

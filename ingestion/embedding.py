@@ -38,7 +38,7 @@ class SentenceTransformerEmbedder:
 
         self.model = SentenceTransformer(model_path or bundled_model_path(), device="cpu")
         self.batch_size = batch_size
-        self.dim = int(self.model.get_embedding_dimension())
+        self.dim = int(self.model.get_embedding_dimension() or EMBEDDING_DIM)
 
     @property
     def tokenizer(self) -> Any:

@@ -34,7 +34,8 @@ LIMIT %(limit)s
 
 def connect_redis(url: str) -> ArqRedis:
     """A lazily connecting client: processes start (and keep serving) while Redis is down."""
-    return ArqRedis.from_url(url, socket_connect_timeout=2, socket_timeout=10)
+    client: ArqRedis = ArqRedis.from_url(url, socket_connect_timeout=2, socket_timeout=10)
+    return client
 
 
 def job_id(document_id: UUID) -> str:

@@ -57,7 +57,7 @@ def _heading_level(paragraph: Paragraph) -> int | None:
 
 
 def _blocks(document: Document) -> Iterator[Paragraph | Table]:
-    return document.iter_inner_content()  # type: ignore[no-any-return]
+    return document.iter_inner_content()
 
 
 def _table_text(table: Table) -> str:

