@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import RedirectResponse
+from fastapi.responses import FileResponse
 
+from api.body_limit import BodyLimit
 from api.errors import install_error_handlers
 from api.routes import auth, documents, events, health, search
 from api.state import AppState
@@ -18,6 +20,7 @@ from tutor.database import migrate, open_pool
 from tutor.settings import Settings
 
 API_PREFIX = "/api/v1"
+STATIC = Path(__file__).parent / "static"
 
 
 def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastAPI:
@@ -50,14 +53,15 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
     v1 = APIRouter(prefix=API_PREFIX)
     for module in (health, auth, documents, search, events):
         v1.include_router(module.router)
     app.include_router(v1)
 
     @app.get("/", include_in_schema=False)
-    async def root() -> RedirectResponse:
-        return RedirectResponse("/docs")
+    async def demo_page() -> FileResponse:
+        return FileResponse(STATIC / "index.html")
 
     return app
 

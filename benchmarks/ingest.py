@@ -13,16 +13,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import os
+import subprocess
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from ingestion.chunking import Chunk, Chunker
 from ingestion.embedding import bundled_model_path
+from ingestion.extraction import Section
 from ingestion.pipeline import IngestionDeps, ingest
 from ingestion.queue import connect_redis
 from ingestion.uploads import UploadLimits, accept_upload
@@ -39,26 +42,61 @@ LC_OVERLAP_CHARS = 120
 LC_INSERT_BATCH = 1000  # one INSERT per batch; a single statement is capped at 65,535 parameters
 MODEL_MAX_TOKENS = 256
 
+LEGEND = """\
+pages: PDF pages (a DOCX has none). Seconds: upload = accept_upload; 1st ch = until the first
+chunk exists; parse = parsing + chunking (a thread, overlapping embedding); embed = inside
+embedder.embed() in the pipeline; other = wall - upload - embed (waiting on the parser, COPY with
+index upkeep, progress). encode = embedder.embed() alone on the same chunk texts, in one call,
+same embedder, same run."""
+
 CHUNK_COUNT = "SELECT count(*) FROM chunks WHERE document_id = %(id)s"
 PAGE_COUNT = "SELECT pages_total FROM documents WHERE id = %(id)s"
 DELETE_USER = "DELETE FROM users WHERE id = %(id)s"
 
 
 class RecordingChunker(Chunker):
-    """The pipeline's chunker, remembering what it produced and when it was called."""
+    """The pipeline's chunker, remembering what it produced and when.
+
+    The pipeline pulls sections from the parser through `stream`, so the span of one `stream`
+    is the parse-and-chunk time of the document, overlapping with embedding.
+    """
 
     def __init__(self, tokenizer: Any, chunk_tokens: int, overlap_tokens: int) -> None:
         super().__init__(tokenizer, chunk_tokens, overlap_tokens)
         self.chunks: list[Chunk] = []
-        self.started = 0.0
+        self.started = self.first = self.finished = 0.0
+
+    def stream(self, sections: Iterable[Section]) -> Iterator[Chunk]:
+        """Chunk as usual; keep the chunks and the times."""
+        self.chunks = []
+        self.started = time.perf_counter()
+        for chunk in super().stream(sections):
+            if not self.chunks:
+                self.first = time.perf_counter()
+            self.chunks.append(chunk)
+            yield chunk
+        self.finished = time.perf_counter()
+
+
+class TimedEmbedder:
+    """The pipeline's embedder, adding up the seconds spent inside `embed`."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.dim: int = inner.dim
         self.seconds = 0.0
 
-    def chunk(self, sections: Any) -> list[Chunk]:
-        """Chunk as usual; keep the chunks and the timing."""
-        self.started = time.perf_counter()
-        self.chunks = super().chunk(sections)
-        self.seconds = time.perf_counter() - self.started
-        return self.chunks
+    @property
+    def tokenizer(self) -> Any:
+        """The wrapped model's tokenizer."""
+        return self.inner.tokenizer
+
+    def embed(self, texts: list[str]) -> Any:
+        """Embed through the wrapped model, timing it."""
+        started = time.perf_counter()
+        vectors = self.inner.embed(texts)
+        self.seconds += time.perf_counter() - started
+        return vectors
 
 
 @dataclass
@@ -70,16 +108,18 @@ class FileRun:
     pages: int | None
     chunks: int
     wall_s: float
-    extract_s: float
-    chunk_s: float
+    upload_s: float
+    first_chunk_s: float
+    parse_s: float
+    embed_s: float
     texts: list[str]
     encode_s: float = 0.0
     reupload_s: float = 0.0
 
     @property
-    def embed_store_s(self) -> float:
-        """Whatever is left after extraction and chunking: embedding, COPY, progress."""
-        return self.wall_s - self.extract_s - self.chunk_s
+    def other_s(self) -> float:
+        """Wall time outside upload and encoding: waiting for the parser, COPY, progress."""
+        return self.wall_s - self.upload_s - self.embed_s
 
 
 @dataclass
@@ -117,8 +157,11 @@ async def ingest_file(
     deps: IngestionDeps, chunker: RecordingChunker, owner_id: UUID, path: Path, limits: UploadLimits
 ) -> FileRun:
     """Upload and ingest one file; the wall time covers both."""
+    embedder = cast(TimedEmbedder, deps.embedder)
+    embedder.seconds = 0.0
     started = time.perf_counter()
     result = await upload(deps, owner_id, path, limits)
+    uploaded = time.perf_counter()
     status = await ingest(deps, result.document.id)
     wall = time.perf_counter() - started
     async with deps.pool.connection() as conn:
@@ -131,8 +174,10 @@ async def ingest_file(
         pages=pages_row[0] if pages_row else None,
         chunks=int(row[0]) if row else 0,
         wall_s=wall,
-        extract_s=chunker.started - started,
-        chunk_s=chunker.seconds,
+        upload_s=uploaded - started,
+        first_chunk_s=chunker.first - uploaded,
+        parse_s=chunker.finished - chunker.started,
+        embed_s=embedder.seconds,
         texts=[c.embedding_text() for c in chunker.chunks],
     )
 
@@ -149,43 +194,47 @@ async def time_reupload(
     return elapsed
 
 
-def time_encode(deps: IngestionDeps, texts: list[str]) -> float:
+def time_encode(embedder: Any, texts: list[str]) -> float:
     """Seconds for the embedder alone on these texts."""
     started = time.perf_counter()
-    deps.embedder.embed(texts)
+    embedder.embed(texts)
     return time.perf_counter() - started
 
 
 def rate(count: int | None, seconds: float) -> str:
     """count/s, or n/a when the count is unknown."""
-    return f"{count / seconds:8.1f}" if count and seconds > 0 else f"{'n/a':>8}"
+    return f"{count / seconds:.1f}" if count and seconds > 0 else "n/a"
 
 
 def print_ours(runs: Sequence[FileRun]) -> None:
     """The per-file table, totals and the wall/encode ratio."""
     print("\n== Our pipeline (accept_upload + pipeline.ingest), files one after another ==")
-    header = (
-        f"{'file':<26}{'status':>7}{'pages':>7}{'chunks':>8}{'wall s':>9}{'pages/s':>9}"
-        f"{'chunks/s':>9}{'extract':>9}{'chunk':>8}{'emb+st':>8}{'encode':>8}{'wall/enc':>9}"
+    print(
+        f"{'file':<24}{'pages':>6}{'chunks':>7}{'wall s':>8}{'pages/s':>8}{'chunks/s':>9}"
+        f"{'upload':>7}{'1st ch':>7}{'parse':>7}{'embed':>7}{'other':>7}{'encode':>7}"
+        f"{'wall/enc':>9}"
     )
-    print(header)
     for r in runs:
+        if r.status != "ready":
+            print(f"  !! {r.name} ended {r.status}")
         print(
-            f"{r.name[:25]:<26}{r.status:>7}{r.pages if r.pages else 'n/a':>7}{r.chunks:>8}"
-            f"{r.wall_s:9.2f}{rate(r.pages, r.wall_s)} {rate(r.chunks, r.wall_s)}"
-            f"{r.extract_s:9.2f}{r.chunk_s:8.2f}{r.embed_store_s:8.2f}{r.encode_s:8.2f}"
-            f"{r.wall_s / r.encode_s:9.3f}"
+            f"{r.name[:23]:<24}{r.pages or 'n/a':>6}{r.chunks:>7}{r.wall_s:8.2f}"
+            f"{rate(r.pages, r.wall_s):>8}{rate(r.chunks, r.wall_s):>9}{r.upload_s:7.2f}"
+            f"{r.first_chunk_s:7.2f}{r.parse_s:7.2f}{r.embed_s:7.2f}{r.other_s:7.2f}"
+            f"{r.encode_s:7.2f}{r.wall_s / r.encode_s:9.3f}"
         )
     wall = sum(r.wall_s for r in runs)
     encode = sum(r.encode_s for r in runs)
     pages = sum(r.pages or 0 for r in runs)
     chunks = sum(r.chunks for r in runs)
+    upload, first = sum(r.upload_s for r in runs), sum(r.first_chunk_s for r in runs)
+    parse, embed = sum(r.parse_s for r in runs), sum(r.embed_s for r in runs)
     print(
-        f"{'TOTAL':<26}{'':>7}{pages:>7}{chunks:>8}{wall:9.2f}{rate(pages, wall)} "
-        f"{rate(chunks, wall)}{'':>33}{encode:8.2f}{wall / encode:9.3f}"
+        f"{'TOTAL':<24}{pages:>6}{chunks:>7}{wall:8.2f}{rate(pages, wall):>8}"
+        f"{rate(chunks, wall):>9}{upload:7.2f}{first:7.2f}{parse:7.2f}{embed:7.2f}"
+        f"{wall - upload - embed:7.2f}{encode:7.2f}{wall / encode:9.3f}"
     )
-    print("(pages: PDF page count; a DOCX has no pages, so n/a. extract = load + parse,")
-    print(" emb+st = embedding + COPY + progress; encode = embedder.embed() alone, same texts)")
+    print(LEGEND)
     print(f"total_ingest_wall / pure_encode = {wall:.2f} / {encode:.2f} = {wall / encode:.3f}")
     print("  target <= 1.15")
 
@@ -321,16 +370,19 @@ async def run(args: argparse.Namespace) -> None:
                 live.chunk_tokens,
                 live.chunk_overlap_tokens,
             )
-            deps = dataclasses.replace(base, chunker=chunker)
+            deps = dataclasses.replace(base, chunker=chunker, embedder=TimedEmbedder(base.embedder))
             print(
                 f"embedder: {bundled_model_path()} (dim {deps.embedder.dim}), "
                 f"chunks of {live.chunk_tokens} tokens / {live.chunk_overlap_tokens} overlap"
             )
+            print(f"source: {source_state()}")
+            print_load("at start")
             ours = await measure_ours(deps, chunker, paths, live)
             if not args.skip_langchain:
                 theirs = await asyncio.to_thread(langchain_ingest, paths, live.database_url)
                 if theirs is not None:
                     print_langchain(ours, theirs, chunker.tokenizer)
+            print_load("at end")
         await redis.aclose()
 
 
@@ -339,7 +391,8 @@ async def measure_ours(
 ) -> list[FileRun]:
     """First ingestion, pure encoding and re-upload of each file, for a fresh user."""
     limits = UploadLimits(settings.max_upload_bytes, settings.max_documents_per_user)
-    deps.embedder.embed(["warm up the model before anything is timed"])
+    timed = cast(TimedEmbedder, deps.embedder)
+    timed.inner.embed(["warm up the model before anything is timed"])
     owner = await fresh_user(deps)
     runs: list[FileRun] = []
     try:
@@ -347,7 +400,7 @@ async def measure_ours(
             print(f"ingesting {path.name} ...", flush=True)
             runs.append(await ingest_file(deps, chunker, owner, path, limits))
         for r in runs:
-            r.encode_s = await asyncio.to_thread(time_encode, deps, r.texts)
+            r.encode_s = await asyncio.to_thread(time_encode, timed.inner, r.texts)
         for r, path in zip(runs, paths, strict=True):
             r.reupload_s = await time_reupload(deps, owner, path, limits)
         print_ours(runs)
@@ -355,6 +408,20 @@ async def measure_ours(
     finally:
         await delete_user(deps, owner)
     return runs
+
+
+def source_state() -> str:
+    """The commit measured, marked dirty when the working tree has uncommitted changes."""
+    repo = Path(__file__).resolve().parents[1]
+    command = ["git", "-C", str(repo), "describe", "--always", "--dirty"]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    return result.stdout.strip() or "unknown"
+
+
+def print_load(when: str) -> None:
+    """The load average, so a run disturbed by other work can be recognised."""
+    one, five, fifteen = os.getloadavg()
+    print(f"load average {when}: {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} CPUs)")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

@@ -15,8 +15,11 @@ import argparse
 import asyncio
 import hashlib
 import json
+import os
 import re
+import shutil
 import statistics
+import subprocess
 import time
 import uuid
 from collections import defaultdict
@@ -27,6 +30,7 @@ from typing import Any
 from uuid import UUID
 
 import numpy as np
+import torch
 from numpy.typing import NDArray
 from pgvector.psycopg import register_vector_async
 from psycopg import AsyncConnection, sql
@@ -114,23 +118,33 @@ def texts_key(texts: Sequence[str], model: str) -> str:
 
 
 def embed_cached(embedder: SentenceTransformerEmbedder, texts: list[str], key: str) -> NDArray[Any]:
-    """Embeddings of `texts`, from the cache when this exact list was embedded before."""
+    """Embeddings of `texts`, from the cache when this exact list was embedded before.
+
+    Slices are saved as they finish, so an interrupted first run resumes where it stopped.
+    """
     path = CACHE / f"scifact-{len(texts)}-{key}.npy"
     if path.exists():
         print(f"embeddings: cached {path.name}")
         cached: NDArray[Any] = np.load(path)
         return cached
+    parts = CACHE / f"scifact-{len(texts)}-{key}.parts"
+    parts.mkdir(parents=True, exist_ok=True)
+    starts = range(0, len(texts), EMBED_SLICE)
     started = time.perf_counter()
-    parts = []
-    for first in range(0, len(texts), EMBED_SLICE):
-        parts.append(embedder.embed(texts[first : first + EMBED_SLICE]))
-        done = first + len(parts[-1])
-        rate = done / (time.perf_counter() - started)
-        print(f"  embedded {done:,}/{len(texts):,} ({rate:.0f} texts/s)", flush=True)
-    vectors = np.concatenate(parts).astype(np.float32)
-    CACHE.mkdir(exist_ok=True)
-    np.save(path, vectors)
-    print(f"embeddings: computed in {time.perf_counter() - started:.0f} s, saved {path.name}")
+    for first in starts:
+        part = parts / f"{first:07d}.npy"
+        if part.exists():
+            continue
+        np.save(part, embedder.embed(texts[first : first + EMBED_SLICE]))
+        done = min(first + EMBED_SLICE, len(texts))
+        print(
+            f"  embedded {done:,}/{len(texts):,} ({time.perf_counter() - started:.0f} s)",
+            flush=True,
+        )
+    vectors = np.concatenate([np.load(parts / f"{first:07d}.npy") for first in starts])
+    np.save(path, vectors.astype(np.float32))
+    shutil.rmtree(parts)
+    print(f"embeddings: computed, saved {path.name}")
     return vectors
 
 
@@ -352,6 +366,8 @@ async def prepare(args: argparse.Namespace, settings: Settings) -> Corpus:
     """Texts, their embeddings, the queries' embeddings, and the loaded user."""
     assert settings.database_url
     embedder = build_embedder(settings)
+    if args.embed_threads:
+        torch.set_num_threads(args.embed_threads)
     texts, sources = build_texts(SCIFACT / "corpus.jsonl", args.n)
     key = texts_key(texts, settings.embedding_model or "bundled all-MiniLM-L6-v2")
     vectors = embed_cached(embedder, texts, key)
@@ -397,9 +413,12 @@ async def measure(settings: Settings, data: Corpus, rounds: int) -> None:
                 f"GIN index {await index_size(conn, 'chunks_tsv_idx')}"
             )
             await conn.commit()
+            print(f"source: {source_state()}")
+            print_load("before timing")
             samples, results = await time_calls(
                 conn, calls, data.queries, data.query_vectors, rounds
             )
+            print_load("after timing")
             positions = await chunk_positions(conn, owner, data.sources)
     finally:
         await pool.close()
@@ -423,6 +442,20 @@ async def run(args: argparse.Namespace) -> None:
         await measure(settings, data, args.rounds)
 
 
+def source_state() -> str:
+    """The commit measured, marked dirty when the working tree has uncommitted changes."""
+    repo = Path(__file__).resolve().parents[1]
+    command = ["git", "-C", str(repo), "describe", "--always", "--dirty"]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    return result.stdout.strip() or "unknown"
+
+
+def print_load(when: str) -> None:
+    """The load average, so a run disturbed by other work can be recognised."""
+    one, five, fifteen = os.getloadavg()
+    print(f"load average {when}: {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} CPUs)")
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -430,6 +463,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--queries", type=int, default=200, help="SciFact claims to time")
     parser.add_argument("--rounds", type=int, default=2, help="timed passes over the queries")
     parser.add_argument("--reload", action="store_true", help="reload even if already loaded")
+    parser.add_argument(
+        "--embed-threads",
+        type=int,
+        help="torch threads for embedding the corpus (1 is faster when other work shares the CPUs)",
+    )
     parser.add_argument(
         "--bench-dir",
         type=Path,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
@@ -15,6 +15,8 @@ from ingestion.extraction import Section
 # A page break is a line break, not a paragraph break: paragraphs often run across pages.
 SECTION_JOINER = "\n"
 HEADING_SEPARATOR = " › "
+# Sections (pages) chunked together at most; bounds how long embedding waits for parsing.
+MAX_RUN_SECTIONS = 8
 
 
 @dataclass(frozen=True)
@@ -53,36 +55,43 @@ class Chunker:
             strip_whitespace=True,
         )
 
-    def chunk(self, sections: Sequence[Section]) -> list[Chunk]:
+    def chunk(self, sections: Iterable[Section]) -> list[Chunk]:
         """Chunks for a whole document, numbered from 0 in reading order."""
-        pieces = list(self._pieces(sections))
-        counts = self._token_counts([text for text, _, _, _ in pieces])
-        return [
-            Chunk(ordinal, text, path, start, end, count)
-            for ordinal, ((text, path, start, end), count) in enumerate(
-                zip(pieces, counts, strict=True)
-            )
-        ]
+        return list(self.stream(sections))
 
-    def _pieces(
-        self, sections: Sequence[Section]
-    ) -> Iterator[tuple[str, tuple[str, ...], int | None, int | None]]:
-        # Consecutive sections under one heading (e.g. pages of a chapter) are split as one
-        # text, so a paragraph running over a page break stays in one chunk.
-        for path, group in groupby(sections, key=lambda s: s.heading_path):
-            members = list(group)
+    def stream(self, sections: Iterable[Section]) -> Iterator[Chunk]:
+        """Chunks as soon as each run of sections is complete, numbered in reading order."""
+        ordinal = 0
+        for path, members in _runs(sections):
             text, offsets = _join(members)
-            for doc in self.splitter.create_documents([text]):
+            docs = self.splitter.create_documents([text])
+            counts = self._token_counts([doc.page_content for doc in docs])
+            for doc, count in zip(docs, counts, strict=True):
                 start = int(doc.metadata.get("start_index", 0))
-                first = _section_at(offsets, start)
-                last = _section_at(offsets, start + max(0, len(doc.page_content) - 1))
-                yield (doc.page_content, path, members[first].page_start, members[last].page_end)
+                first = members[_section_at(offsets, start)]
+                last = members[_section_at(offsets, start + max(0, len(doc.page_content) - 1))]
+                yield Chunk(ordinal, doc.page_content, path, first.page_start, last.page_end, count)
+                ordinal += 1
 
     def _token_counts(self, texts: list[str]) -> list[int]:
         if not texts:
             return []
         encoded = self.tokenizer(texts, add_special_tokens=False)["input_ids"]
         return [len(ids) for ids in encoded]
+
+
+def _runs(sections: Iterable[Section]) -> Iterator[tuple[tuple[str, ...], list[Section]]]:
+    """Consecutive sections under one heading (e.g. pages of a chapter), split as one text so a
+    paragraph running over a page break stays in one chunk; capped so chunks keep flowing."""
+    for path, group in groupby(sections, key=lambda s: s.heading_path):
+        run: list[Section] = []
+        for section in group:
+            run.append(section)
+            if len(run) == MAX_RUN_SECTIONS:
+                yield path, run
+                run = []
+        if run:
+            yield path, run
 
 
 def _join(sections: Sequence[Section]) -> tuple[str, list[int]]:

@@ -14,7 +14,8 @@ from tutor.errors import DocumentNotFound
 
 DOCUMENT_COLUMNS = """
 id, owner_id, filename, mime, sha256, size_bytes, status, pages_total, pages_done,
-chunks_total, chunks_done, needs_ocr, error_code, error_message, created_at, updated_at, ready_at
+chunks_total, chunks_done, chunks_seen, needs_ocr, error_code, error_message,
+created_at, updated_at, ready_at
 """
 
 
@@ -33,6 +34,7 @@ class Document:
     pages_done: int
     chunks_total: int | None
     chunks_done: int
+    chunks_seen: int
     needs_ocr: bool
     error_code: str | None
     error_message: str | None
@@ -42,12 +44,16 @@ class Document:
 
     @property
     def progress(self) -> float:
-        """0..1: extraction counts for the first 20%, embedding for the rest."""
+        """0..1: parsing counts for the first 20%, embedding for the rest."""
         if self.status == "ready":
             return 1.0
         pages = self.pages_done / self.pages_total if self.pages_total else 0.0
-        chunks = self.chunks_done / self.chunks_total if self.chunks_total else 0.0
-        return round(0.2 * pages + 0.8 * chunks, 4)
+        total = self.chunks_total
+        if total is None and self.chunks_seen:
+            # Still parsing: extrapolate the chunk count from the pages read so far.
+            total = round(self.chunks_seen / pages) if pages else self.chunks_seen
+        chunks = min(1.0, self.chunks_done / total) if total else 0.0
+        return round(0.2 * (pages if self.pages_total else chunks) + 0.8 * chunks, 4)
 
 
 INSERT_DOCUMENT = f"""
@@ -88,7 +94,7 @@ DELETE_DOCUMENT = "DELETE FROM documents WHERE id = %(id)s AND owner_id = %(owne
 
 REQUEUE_DOCUMENT = f"""
 UPDATE documents SET status = 'queued', error_code = NULL, error_message = NULL,
-       pages_done = 0, chunks_done = 0, updated_at = now()
+       pages_done = 0, chunks_done = 0, chunks_seen = 0, updated_at = now()
 WHERE id = %(id)s
 RETURNING {DOCUMENT_COLUMNS}
 """

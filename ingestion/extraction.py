@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from ingestion.detection import FileType
@@ -19,13 +19,20 @@ class Section:
 
 
 @dataclass
-class Extraction:
-    """Everything an extractor learned about a document."""
+class ExtractionReport:
+    """What an extractor learns beyond the sections; complete once the sections are consumed."""
 
-    sections: list[Section]
     pages_total: int | None = None
     needs_ocr: bool = False
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Extraction:
+    """A whole document's sections and report."""
+
+    sections: list[Section]
+    report: ExtractionReport
 
 
 @dataclass(frozen=True)
@@ -40,16 +47,30 @@ class ExtractOptions:
 PageProgress = Callable[[int, int], None]
 
 
-def extract(
-    data: bytes, file_type: FileType, options: ExtractOptions, on_page: PageProgress | None = None
-) -> Extraction:
-    """Extract sections from a document of a detected type."""
+def iter_sections(
+    data: bytes,
+    file_type: FileType,
+    options: ExtractOptions,
+    report: ExtractionReport,
+    on_page: PageProgress | None = None,
+) -> Iterator[Section]:
+    """Sections in reading order, produced as the parser goes, so chunking and embedding can
+    start before the last page is read. Errors surface while iterating."""
     from ingestion import pdf, plaintext, word  # each pulls in its parser library
 
     if file_type is FileType.PDF:
-        return pdf.extract_pdf(data, options, on_page)
+        return pdf.iter_pdf(data, options, report, on_page)
     if file_type is FileType.DOCX:
-        return word.extract_docx(data, options)
+        return word.iter_docx(data, options)
     if file_type is FileType.MARKDOWN:
-        return plaintext.extract_markdown(data)
-    return plaintext.extract_text(data)
+        return plaintext.iter_markdown(data)
+    return plaintext.iter_text(data)
+
+
+def extract(
+    data: bytes, file_type: FileType, options: ExtractOptions, on_page: PageProgress | None = None
+) -> Extraction:
+    """All sections of a document at once."""
+    report = ExtractionReport()
+    sections = list(iter_sections(data, file_type, options, report, on_page))
+    return Extraction(sections, report)

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError, PdfReadError, PdfStreamError
 
 from ingestion.errors import CorruptDocument, EncryptedDocument, NeedsOcr
-from ingestion.extraction import Extraction, ExtractOptions, PageProgress, Section
+from ingestion.extraction import ExtractionReport, ExtractOptions, PageProgress, Section
 from ingestion.text_quality import looks_like_ocr_noise
 
 log = logging.getLogger(__name__)
@@ -20,7 +20,9 @@ log = logging.getLogger(__name__)
 MIN_CHARS_PER_PAGE = 10
 
 
-def extract_pdf(data: bytes, options: ExtractOptions, on_page: PageProgress | None) -> Extraction:
+def iter_pdf(
+    data: bytes, options: ExtractOptions, report: ExtractionReport, on_page: PageProgress | None
+) -> Iterator[Section]:
     """A section per page; raises EncryptedDocument, CorruptDocument or NeedsOcr."""
     reader = _open(data, options.password)
     try:
@@ -28,23 +30,23 @@ def extract_pdf(data: bytes, options: ExtractOptions, on_page: PageProgress | No
         total = len(pages)
     except (PdfReadError, PdfStreamError, ValueError, KeyError) as exc:
         raise CorruptDocument(f"The PDF's page tree is damaged: {exc}") from exc
+    report.pages_total = total
     outline = _page_headings(reader)
-    sections: list[Section] = []
-    warnings: list[str] = []
+    texts: list[str] = []
     for number in range(1, total + 1):
-        text = _page_text(pages, number, warnings)
+        text = _page_text(pages, number, report.warnings)
         if text.strip():
-            sections.append(Section(text, outline.get(number, ()), number, number))
+            texts.append(text)
+            yield Section(text, outline.get(number, ()), number, number)
         if on_page is not None:
             on_page(number, total)
-    text = " ".join(s.text for s in sections)
-    if len("".join(text.split())) < MIN_CHARS_PER_PAGE * max(1, total):
+    whole = " ".join(texts)
+    if len("".join(whole.split())) < MIN_CHARS_PER_PAGE * max(1, total):
         raise NeedsOcr()
     # A noisy layer is still kept (it may be partly useful) but flagged for OCR.
-    needs_ocr = looks_like_ocr_noise(text)
-    if needs_ocr:
-        warnings.append("the text layer looks like OCR noise; search quality will be poor")
-    return Extraction(sections, pages_total=total, needs_ocr=needs_ocr, warnings=warnings)
+    report.needs_ocr = looks_like_ocr_noise(whole)
+    if report.needs_ocr:
+        report.warnings.append("the text layer looks like OCR noise; search quality will be poor")
 
 
 def _open(data: bytes, password: str | None) -> PdfReader:

@@ -18,12 +18,14 @@ from ingestion.chunking import Chunk, Chunker
 from ingestion.detection import detect_type
 from ingestion.documents import DOCUMENT_COLUMNS, Document
 from ingestion.embedding import Embedder
-from ingestion.errors import CorruptDocument, IngestionError, WorkerCrashed
-from ingestion.extraction import Extraction, ExtractOptions, extract
+from ingestion.errors import CorruptDocument, IngestionError, NoText, WorkerCrashed
+from ingestion.extraction import ExtractionReport, ExtractOptions, iter_sections
 
 log = logging.getLogger(__name__)
 
 PROGRESS_EVERY_S = 0.5
+# Fewer chunks than this are not worth an encode call while more are still coming.
+MIN_EMBED_BATCH = 64
 
 CLAIM = f"""
 UPDATE documents SET status = 'processing', updated_at = now()
@@ -38,6 +40,7 @@ LOAD_FILE = "SELECT content, password FROM document_files WHERE document_id = %(
 SET_PROGRESS = f"""
 UPDATE documents SET pages_done = %(pages_done)s, pages_total = %(pages_total)s,
        chunks_done = %(chunks_done)s, chunks_total = %(chunks_total)s,
+       chunks_seen = %(chunks_seen)s,
        needs_ocr = %(needs_ocr)s, updated_at = now()
 WHERE id = %(id)s RETURNING {DOCUMENT_COLUMNS}
 """
@@ -110,32 +113,47 @@ async def _finish(
         final = await cur.fetchone()
         await conn.execute(FINISH_JOB, {"id": document.id})
         await conn.execute(FORGET_PASSWORD, {"id": document.id})
+        if status == "failed":  # a failed document must not stay half-searchable
+            await chunk_store.drop_chunks_from(conn, document.id, 0)
     if final is not None:
         kind = "ready" if status == "ready" else "failed"
         await events.publish(deps.redis, document.owner_id, events.document_event(kind, final))
     log.info("document %s %s%s", document.id, status, f" ({code}: {message})" if code else "")
 
 
+class _ProducerDone:
+    """Sentinel: the producer thread has chunked the whole document."""
+
+
 class _Run:
-    """One attempt at one document; tracks progress for the row and the event stream."""
+    """One attempt at one document.
+
+    A producer thread parses and chunks while this coroutine embeds and stores what is ready,
+    so parsing overlaps with encoding instead of adding to it.
+    """
 
     def __init__(self, deps: IngestionDeps, document: Document) -> None:
         self.deps = deps
         self.document = document
         self.loop = asyncio.get_running_loop()
+        self.queue: asyncio.Queue[Chunk | BaseException | _ProducerDone] = asyncio.Queue()
+        self.report = ExtractionReport()
         self.pages = (0, 0)
-        self.chunks = (0, 0)
-        self.needs_ocr = False
+        self.chunks: tuple[int, int | None] = (0, None)
+        self.seen = 0  # chunks produced so far, written by the producer thread
         self.last_report = 0.0
 
     async def execute(self) -> None:
         data, password = await self._load()
-        extraction = await asyncio.to_thread(self._extract, data, password)
-        self.needs_ocr = extraction.needs_ocr
-        chunks = await asyncio.to_thread(self.deps.chunker.chunk, extraction.sections)
-        if not chunks:
-            raise CorruptDocument("No text could be extracted from the document.")
-        await self._embed_and_store(chunks)
+        start = await self._resume_point()
+        self.chunks = (start, None)
+        producer = asyncio.create_task(asyncio.to_thread(self._produce, data, password, start))
+        try:
+            total = await self._consume(start)
+        finally:
+            await asyncio.gather(producer, return_exceptions=True)
+        if total == 0:
+            raise NoText("No text could be extracted from the document.")
 
     async def _load(self) -> tuple[bytes, str | None]:
         async with self.deps.pool.connection() as conn:
@@ -144,47 +162,81 @@ class _Run:
             raise CorruptDocument("The uploaded file is missing.")
         return bytes(row[0]), row[1]
 
-    def _extract(self, data: bytes, password: str | None) -> Extraction:
-        file_type = detect_type(data, self.document.filename)
-        options = ExtractOptions(password=password, max_uncompressed_bytes=self.deps.max_docx_bytes)
-        try:
-            extraction = extract(data, file_type, options, self._on_page)
-        except IngestionError:
-            raise
-        except Exception as exc:  # a parser bug on one file must fail that file, not the worker
-            log.exception("extraction of %s crashed", self.document.id)
-            raise CorruptDocument(f"The file could not be read ({type(exc).__name__}).") from exc
-        total = extraction.pages_total or 0
-        self.pages = (total, total)
-        return extraction
-
-    def _on_page(self, done: int, total: int) -> None:
-        """Called from the extraction thread; hops back to the loop to report."""
-        self.pages = (done, total)
-        if time.monotonic() - self.last_report >= PROGRESS_EVERY_S:
-            self.last_report = time.monotonic()
-            asyncio.run_coroutine_threadsafe(self._report(), self.loop)
-
-    async def _embed_and_store(self, chunks: list[Chunk]) -> None:
+    async def _resume_point(self) -> int:
         async with self.deps.pool.connection() as conn:
             start = await chunk_store.stored_chunk_count(conn, self.document.id)
             await chunk_store.drop_chunks_from(conn, self.document.id, start)
         if start:
-            log.info("resuming %s at chunk %d of %d", self.document.id, start, len(chunks))
-        self.chunks = (start, len(chunks))
+            log.info("resuming %s after %d stored chunks", self.document.id, start)
+        return start
+
+    def _produce(self, data: bytes, password: str | None, skip: int) -> None:
+        """Thread: parse and chunk, handing chunks past the resume point to the event loop."""
+        put = self.queue.put_nowait
+        try:
+            file_type = detect_type(data, self.document.filename)
+            options = ExtractOptions(password, self.deps.max_docx_bytes)
+            sections = iter_sections(data, file_type, options, self.report, self._on_page)
+            for chunk in self.deps.chunker.stream(sections):
+                self.seen = chunk.ordinal + 1
+                if chunk.ordinal >= skip:
+                    self.loop.call_soon_threadsafe(put, chunk)
+            self.loop.call_soon_threadsafe(put, _ProducerDone())
+        except IngestionError as exc:
+            self.loop.call_soon_threadsafe(put, exc)
+        except Exception as exc:  # a parser bug on one file must fail that file, not the worker
+            log.exception("parsing %s crashed", self.document.id)
+            error = CorruptDocument(f"The file could not be read ({type(exc).__name__}).")
+            self.loop.call_soon_threadsafe(put, error)
+
+    async def _consume(self, start: int) -> int:
+        """Embed and store chunks as they arrive; returns the document's chunk count."""
+        pending: list[Chunk] = []
+        done = False
+        stored = start
+        while not done or pending:
+            if not done:
+                done = await self._take(pending)
+            if pending and (done or len(pending) >= MIN_EMBED_BATCH):
+                batch = pending[: self.deps.embed_batch]
+                del pending[: len(batch)]
+                await self._embed_and_store(batch, total=stored + len(batch) + len(pending)
+                                            if done else None)  # fmt: skip
+                stored += len(batch)
+        self.chunks = (stored, stored)
         await self._report(force=True)
-        step = self.deps.embed_batch
-        for first in range(start, len(chunks), step):
-            batch = chunks[first : first + step]
-            texts = [c.embedding_text() for c in batch]
-            async with self.deps.embed_lock:
-                vectors = await asyncio.to_thread(self.deps.embedder.embed, texts)
-            async with self.deps.pool.connection() as conn:
-                await chunk_store.copy_chunks(
-                    conn, self.document.id, self.document.owner_id, batch, vectors
-                )
-                self.chunks = (first + len(batch), len(chunks))
-                await self._report(conn=conn, force=True)
+        return stored
+
+    async def _take(self, pending: list[Chunk]) -> bool:
+        """Wait for the next item, then drain what is ready; True once the producer is done."""
+        item = await self.queue.get()
+        while True:
+            if isinstance(item, BaseException):
+                raise item
+            if isinstance(item, _ProducerDone):
+                return True
+            pending.append(item)
+            if self.queue.empty() or len(pending) >= self.deps.embed_batch:
+                return False
+            item = self.queue.get_nowait()
+
+    async def _embed_and_store(self, batch: list[Chunk], total: int | None) -> None:
+        texts = [chunk.embedding_text() for chunk in batch]
+        async with self.deps.embed_lock:
+            vectors = await asyncio.to_thread(self.deps.embedder.embed, texts)
+        async with self.deps.pool.connection() as conn:
+            await chunk_store.copy_chunks(
+                conn, self.document.id, self.document.owner_id, batch, vectors
+            )
+            self.chunks = (batch[-1].ordinal + 1, total)
+            await self._report(conn=conn, force=True)
+
+    def _on_page(self, done: int, total: int) -> None:
+        """Called from the producer thread; hops back to the loop to report."""
+        self.pages = (done, total)
+        if time.monotonic() - self.last_report >= PROGRESS_EVERY_S:
+            self.last_report = time.monotonic()
+            asyncio.run_coroutine_threadsafe(self._report(), self.loop)
 
     async def _report(self, conn: AsyncConnection | None = None, force: bool = False) -> None:
         if not force and time.monotonic() - self.last_report < PROGRESS_EVERY_S:
@@ -200,8 +252,9 @@ class _Run:
         params = {
             "id": self.document.id,
             "pages_done": self.pages[0], "pages_total": self.pages[1] or None,
-            "chunks_done": self.chunks[0], "chunks_total": self.chunks[1] or None,
-            "needs_ocr": self.needs_ocr,
+            "chunks_done": self.chunks[0], "chunks_total": self.chunks[1],
+            "chunks_seen": self.seen,
+            "needs_ocr": self.report.needs_ocr,
         }  # fmt: skip
         cur = conn.cursor(row_factory=class_row(Document))
         await cur.execute(SET_PROGRESS, params)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from langchain_text_splitters import MarkdownHeaderTextSplitter
 
 from ingestion.detection import decode_text
 from ingestion.errors import NoText, UnsupportedFileType
-from ingestion.extraction import Extraction, Section
+from ingestion.extraction import Section
 
 HEADER_LEVELS = [("#" * level, f"h{level}") for level in range(1, 7)]
 
@@ -20,12 +22,12 @@ def _decode(data: bytes) -> str:
     return text
 
 
-def extract_text(data: bytes) -> Extraction:
+def iter_text(data: bytes) -> Iterator[Section]:
     """One section holding the whole text."""
-    return Extraction(sections=[Section(text=_decode(data))])
+    yield Section(text=_decode(data))
 
 
-def extract_markdown(data: bytes) -> Extraction:
+def iter_markdown(data: bytes) -> Iterator[Section]:
     """A section per heading, headings kept in the text and as the heading path."""
     splitter = MarkdownHeaderTextSplitter(HEADER_LEVELS, strip_headers=False)
     sections = []
@@ -35,4 +37,4 @@ def extract_markdown(data: bytes) -> Extraction:
             sections.append(Section(text=doc.page_content, heading_path=path))
     if not sections:
         raise NoText()
-    return Extraction(sections=sections)
+    yield from sections

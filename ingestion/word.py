@@ -12,12 +12,12 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from ingestion.errors import CorruptDocument, DecompressionBomb, NoText
-from ingestion.extraction import Extraction, ExtractOptions, Section
+from ingestion.extraction import ExtractOptions, Section
 
 MAX_COMPRESSION_RATIO = 200
 
 
-def extract_docx(data: bytes, options: ExtractOptions) -> Extraction:
+def iter_docx(data: bytes, options: ExtractOptions) -> Iterator[Section]:
     """Sections split at each heading paragraph."""
     _check_zip(data, options.max_uncompressed_bytes)
     try:
@@ -26,10 +26,12 @@ def extract_docx(data: bytes, options: ExtractOptions) -> Extraction:
         raise CorruptDocument("The DOCX file is damaged and could not be opened.") from exc
     except Exception as exc:  # lxml and python-docx raise many types on bad XML
         raise CorruptDocument(f"The DOCX file could not be parsed: {exc}") from exc
-    sections = list(_sections(document))
-    if not sections:
+    empty = True
+    for section in _sections(document):
+        empty = False
+        yield section
+    if empty:
         raise NoText()
-    return Extraction(sections=sections)
 
 
 def _check_zip(data: bytes, max_uncompressed: int) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from ingestion.embedding import SentenceTransformerEmbedder
 from tutor.local_postgres import start_postgres
 from tutor.local_redis import LocalRedis
 from tutor.settings import Settings
+from tutor.supervisor import spawn
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 DOCUMENTS = SHARED / "documents"
@@ -85,10 +85,8 @@ def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
 
 def start_worker(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
     """The real worker, as its own process (so it can be killed like one)."""
-    log = log_path.open("ab")
-    return subprocess.Popen(
-        [sys.executable, "-m", "tutor.cli", "worker"], env=env, stdout=log, stderr=log
-    )
+    with log_path.open("ab") as log:
+        return spawn(["worker"], env, log)
 
 
 def stop_worker(process: subprocess.Popen[bytes]) -> None:

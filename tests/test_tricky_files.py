@@ -153,3 +153,10 @@ def test_worker_survives_bad_files_and_other_data_is_untouched(client, worker):
     assert again["status"] == "ready" and again["chunks_total"] == good["chunks_total"]
     hits = client.get("/api/v1/search", params={"q": "tardigrades"}, headers=headers).json()
     assert hits["items"][0]["document_id"] == good["id"]
+
+
+def test_oversized_body_is_refused_before_parsing(client, settings):
+    headers = {**register(client), "Content-Length": str(settings.max_upload_bytes * 2)}
+    response = client.post("/api/v1/documents", headers=headers, content=b"x" * 1024)
+    assert response.status_code == 413
+    assert _error(response) == "too_large"

@@ -9,7 +9,9 @@ import signal
 import subprocess
 import sys
 import time
+from subprocess import Popen
 from types import FrameType
+from typing import IO
 
 log = logging.getLogger(__name__)
 
@@ -23,11 +25,13 @@ def _die_with_parent() -> None:
     with_libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """Start `python -m tutor.cli ARGS` with the services' environment."""
+def spawn(args: list[str], env: dict[str, str], log: IO[bytes] | None = None) -> Popen[bytes]:
+    """Start `python -m tutor.cli ARGS` with the services' environment; it dies with us."""
     return subprocess.Popen(
         [sys.executable, "-m", "tutor.cli", *args],
         env={**os.environ, **env},
+        stdout=log,
+        stderr=log,
         preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
     )
 

@@ -37,6 +37,8 @@ async def events(websocket: WebSocket) -> None:
     try:
         claims = websocket_claims(websocket, state)
     except InvalidToken:
+        # Accept first: a close before the handshake reaches browsers as a bare 403/1006.
+        await websocket.accept()
         await websocket.close(code=WS_UNAUTHORIZED, reason="invalid or missing token")
         return
     await websocket.accept()

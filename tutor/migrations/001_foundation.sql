@@ -22,6 +22,9 @@ CREATE TABLE documents (
     pages_done    int NOT NULL DEFAULT 0,
     chunks_total  int,
     chunks_done   int NOT NULL DEFAULT 0,
+    -- Chunks the parser has produced so far; with the page count it estimates the total
+    -- while parsing and embedding still overlap.
+    chunks_seen   int NOT NULL DEFAULT 0,
     needs_ocr     boolean NOT NULL DEFAULT false,
     error_code    text,
     error_message text,
