@@ -22,6 +22,37 @@ STORED_COUNT = "SELECT count(*) FROM chunks WHERE document_id = %(id)s"
 # Batches commit whole, so stored ordinals are always 0..n-1; anything else is discarded.
 DROP_BEYOND = "DELETE FROM chunks WHERE document_id = %(id)s AND ordinal >= %(n)s"
 
+# Lexemes in sorted order, so concurrent writers for one owner lock rows in the same order.
+COUNT_TERMS = """
+INSERT INTO term_stats (owner_id, lexeme, df)
+SELECT owner_id, lexeme, n FROM (
+    SELECT c.owner_id, t.lexeme, count(*) AS n
+    FROM chunks c, unnest(c.tsv) t
+    WHERE c.document_id = %(id)s AND c.ordinal >= %(first)s AND c.ordinal < %(end)s
+    GROUP BY c.owner_id, t.lexeme
+    UNION ALL
+    SELECT owner_id, '', count(*) FROM chunks
+    WHERE document_id = %(id)s AND ordinal >= %(first)s AND ordinal < %(end)s
+    GROUP BY owner_id
+) counted
+ORDER BY lexeme
+ON CONFLICT (owner_id, lexeme) DO UPDATE SET df = term_stats.df + excluded.df
+"""
+UNCOUNT_TERMS = """
+UPDATE term_stats s SET df = s.df - gone.n
+FROM (
+    SELECT c.owner_id, t.lexeme, count(*) AS n
+    FROM chunks c, unnest(c.tsv) t
+    WHERE c.document_id = %(id)s AND c.ordinal >= %(n)s
+    GROUP BY c.owner_id, t.lexeme
+    UNION ALL
+    SELECT owner_id, '', count(*) FROM chunks
+    WHERE document_id = %(id)s AND ordinal >= %(n)s
+    GROUP BY owner_id
+) gone
+WHERE s.owner_id = gone.owner_id AND s.lexeme = gone.lexeme
+"""
+
 
 async def stored_chunk_count(conn: AsyncConnection, document_id: UUID) -> int:
     """How many chunks of the document are already stored (the resume point)."""
@@ -31,7 +62,8 @@ async def stored_chunk_count(conn: AsyncConnection, document_id: UUID) -> int:
 
 
 async def drop_chunks_from(conn: AsyncConnection, document_id: UUID, ordinal: int) -> None:
-    """Delete chunks numbered `ordinal` and above."""
+    """Delete chunks numbered `ordinal` and above, and their share of the term statistics."""
+    await conn.execute(UNCOUNT_TERMS, {"id": document_id, "n": ordinal})
     await conn.execute(DROP_BEYOND, {"id": document_id, "n": ordinal})
 
 
@@ -42,7 +74,9 @@ async def copy_chunks(
     chunks: Sequence[Chunk],
     embeddings: NDArray[np.float32],
 ) -> None:
-    """Append chunks with their embeddings in one COPY."""
+    """Append chunks with their embeddings in one COPY, and count their terms."""
+    if not chunks:
+        return
     cur = conn.cursor()
     async with cur.copy(COPY_CHUNKS) as copy:
         copy.set_types(COPY_TYPES)
@@ -52,3 +86,5 @@ async def copy_chunks(
                 list(chunk.heading_path), chunk.heading, chunk.text.replace("\x00", ""),
                 chunk.token_count, vector,
             ))  # fmt: skip
+    end = chunks[-1].ordinal + 1
+    await conn.execute(COUNT_TERMS, {"id": document_id, "first": chunks[0].ordinal, "end": end})

@@ -10,6 +10,7 @@ from uuid import UUID
 from psycopg import AsyncConnection
 from psycopg.rows import class_row
 
+from ingestion.chunk_store import drop_chunks_from
 from tutor.errors import DocumentNotFound
 
 DOCUMENT_COLUMNS = """
@@ -164,7 +165,9 @@ async def count_documents(conn: AsyncConnection, owner_id: UUID) -> int:
 
 
 async def delete_document(conn: AsyncConnection, owner_id: UUID, document_id: UUID) -> None:
-    """Delete the owner's document; its file, chunks and job go with it."""
+    """Delete the owner's document; its file, chunks, term counts and job go with it."""
+    await get_document(conn, owner_id, document_id)  # ownership first
+    await drop_chunks_from(conn, document_id, 0)
     cur = await conn.execute(DELETE_DOCUMENT, {"id": document_id, "owner_id": owner_id})
     if cur.rowcount == 0:
         raise DocumentNotFound()

@@ -49,6 +49,9 @@ class SearchParams:
     rrf_k: int = DEFAULT_RRF_K
     dense_weight: float = 1.0
     fts_weight: float = 1.0
+    # Rows full-text ranking may touch (sum of the kept terms' document frequencies).
+    max_postings: int = 5000
+    bm25_k1: float = 1.2
 
 
 SCOPE = """c.owner_id = %(owner_id)s
@@ -66,15 +69,41 @@ dense AS (
     ) nearest
 )"""
 
-# Natural-language questions need OR semantics: any query term may match (as in BM25).
+# BM25 over Postgres full-text lexemes, with OR semantics (any query term may match).
+# IDF comes from the owner's term_stats; length normalisation is left out (b = 0) because
+# chunks are all about one size. Postgres' own ts_rank has no IDF: on SciFact train it scored
+# nDCG@10 0.43 where this scores 0.67. Ranking cost grows with the rows matched, so the
+# commonest terms (lowest IDF) are dropped until the kept terms' postings fit the budget; the
+# rarest term is always kept.
 FTS_CANDIDATES = f"""
+query_lexemes AS (
+    SELECT DISTINCT t.lexeme FROM unnest(to_tsvector('english', %(query)s)) t
+),
+owner_chunks AS (
+    SELECT coalesce(max(df), 0) AS n FROM term_stats
+    WHERE owner_id = %(owner_id)s AND lexeme = ''
+),
+kept AS (
+    SELECT ranked.lexeme, ln(1 + (owner_chunks.n - ranked.df + 0.5) / (ranked.df + 0.5)) AS idf
+    FROM (
+        SELECT s.lexeme, s.df,
+               sum(s.df) OVER (ORDER BY s.df, s.lexeme) AS postings,
+               row_number() OVER (ORDER BY s.df, s.lexeme) AS rarity
+        FROM term_stats s JOIN query_lexemes l ON l.lexeme = s.lexeme
+        WHERE s.owner_id = %(owner_id)s AND s.df > 0
+    ) ranked, owner_chunks
+    WHERE ranked.rarity = 1 OR ranked.postings <= %(max_postings)s
+),
 terms AS (
-    SELECT replace(plainto_tsquery('english', %(query)s)::text, ' & ', ' | ')::tsquery AS q
+    SELECT coalesce(string_agg(quote_literal(lexeme), ' | '), '')::tsquery AS q FROM kept
 ),
 fts AS (
-    SELECT id, row_number() OVER (ORDER BY score DESC, id) AS rank
+    SELECT id, score, row_number() OVER (ORDER BY score DESC, id) AS rank
     FROM (
-        SELECT c.id, ts_rank_cd(c.tsv, terms.q, 1) AS score
+        SELECT c.id,
+               (SELECT sum(kept.idf * cardinality(u.positions) * (%(bm25_k1)s + 1)
+                           / (cardinality(u.positions) + %(bm25_k1)s))
+                FROM unnest(c.tsv) u JOIN kept ON kept.lexeme = u.lexeme) AS score
         FROM chunks c, terms
         WHERE {SCOPE}
           AND c.tsv @@ terms.q
@@ -111,7 +140,7 @@ LIMIT %(k)s
 
 FTS_SEARCH = f"""
 WITH {FTS_CANDIDATES}
-SELECT {HIT_COLUMNS}, ts_rank_cd(c.tsv, (SELECT q FROM terms), 1)::float8 AS score
+SELECT {HIT_COLUMNS}, fts.score::float8 AS score
 FROM fts JOIN chunks c ON c.id = fts.id JOIN documents d ON d.id = c.document_id
 ORDER BY fts.rank
 LIMIT %(k)s
@@ -146,6 +175,7 @@ async def search_chunks(
         "owner_id": owner_id, "document_id": document_id, "query": query,
         "embedding": embedding, "k": k, "candidates": max(k, p.candidates),
         "rrf_k": p.rrf_k, "dense_weight": p.dense_weight, "fts_weight": p.fts_weight,
+        "max_postings": p.max_postings, "bm25_k1": p.bm25_k1,
     }  # fmt: skip
     cur = conn.cursor(row_factory=class_row(SearchHit))
     await cur.execute(STATEMENTS[mode], values)
