@@ -31,3 +31,26 @@ def test_hybrid_equals_rrf_of_dense_and_fts(client):
     expected = rrf_fuse([[h["chunk_id"] for h in dense], [h["chunk_id"] for h in fts]])
     assert [h["chunk_id"] for h in hybrid] == [key for key, _ in expected]
     assert [h["score"] for h in hybrid] == pytest.approx([score for _, score in expected])
+
+
+def test_term_statistics_follow_ingestion_and_deletion(client, settings):
+    import psycopg
+
+    headers = register(client)
+    kept = ingest(client, headers, "keep.txt", b"Enzymes lower activation energy of reactions.")
+    gone = ingest(client, headers, "gone.txt", b"Enzymes are proteins; zymogens are inactive.")
+    assert client.delete(f"/api/v1/documents/{gone['id']}", headers=headers).status_code == 204
+    with psycopg.connect(settings.database_url) as conn:
+        owner = conn.execute("SELECT owner_id FROM documents WHERE id = %s", (kept["id"],))
+        owner_id = owner.fetchone()[0]
+        stats = dict(conn.execute(
+            "SELECT lexeme, df FROM term_stats WHERE owner_id = %s AND df > 0", (owner_id,)
+        ).fetchall())  # fmt: skip
+        actual = dict(conn.execute(
+            "SELECT t.lexeme, count(*) FROM chunks c, unnest(c.tsv) t WHERE c.owner_id = %s "
+            "GROUP BY t.lexeme", (owner_id,),
+        ).fetchall())  # fmt: skip
+    chunks = stats.pop("")
+    assert stats == actual
+    assert chunks == kept["chunks_total"]
+    assert "zymogen" not in stats
