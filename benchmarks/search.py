@@ -54,6 +54,10 @@ K = 10
 BARE_TOP_K = "SELECT id FROM chunks ORDER BY embedding <=> %(embedding)s LIMIT %(k)s"
 USER_BY_EMAIL = "SELECT id FROM users WHERE email = %(email)s"
 # Earlier benchmark users (and, by cascade, their chunks): one corpus is loaded at a time.
+# term_stats has no foreign key to users, so their term counts go first, by hand.
+STALE_TERM_STATS = """
+DELETE FROM term_stats WHERE owner_id IN (SELECT id FROM users WHERE email LIKE %(pattern)s)
+"""
 STALE_USERS = "DELETE FROM users WHERE email LIKE %(pattern)s"
 OWNER_CHUNKS = "SELECT count(*) FROM chunks WHERE owner_id = %(owner_id)s"
 # Synthetic documents are named after their abstract, which maps chunks back to texts.
@@ -182,11 +186,11 @@ async def rebuild_indexes(conn: AsyncConnection, definitions: list[str]) -> None
     for definition in definitions:
         started = time.perf_counter()
         await conn.execute(definition.encode())
-        print(f"  {definition.split(' ON ')[0]}: {time.perf_counter() - started:.1f} s")
+        print(f"  {time.perf_counter() - started:5.1f} s  {definition}")
     await conn.execute("RESET maintenance_work_mem")
     started = time.perf_counter()
     await conn.execute("VACUUM ANALYZE chunks")
-    print(f"  VACUUM ANALYZE chunks: {time.perf_counter() - started:.1f} s")
+    print(f"  {time.perf_counter() - started:5.1f} s  VACUUM ANALYZE chunks")
 
 
 async def copy_all(
@@ -232,15 +236,18 @@ async def load_corpus(
     """A user holding every text as a chunk; indexes dropped for the COPY and rebuilt after."""
     async with await AsyncConnection.connect(url, autocommit=True) as conn:
         await register_vector_async(conn)
+        await conn.execute(STALE_TERM_STATS, {"pattern": "bench-search-%"})
         await conn.execute(STALE_USERS, {"pattern": "bench-search-%"})
         owner = await users.create_user(conn, email, uuid.uuid4().hex, "student")
         token_counts = [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
         definitions = await drop_bulk_indexes(conn)
         print(f"loading {len(texts):,} chunks (dropped {', '.join(BULK_INDEXES)} for the COPY)")
-        started = time.perf_counter()
-        await copy_all(conn, owner.id, texts, sources, vectors, token_counts)
-        print(f"  COPY: {time.perf_counter() - started:.1f} s")
-        await rebuild_indexes(conn, definitions)
+        try:
+            started = time.perf_counter()
+            await copy_all(conn, owner.id, texts, sources, vectors, token_counts)
+            print(f"  {time.perf_counter() - started:5.1f} s  COPY (binary, copy_chunks)")
+        finally:  # a failed load must not leave the schema without its indexes
+            await rebuild_indexes(conn, definitions)
     return owner.id
 
 
@@ -404,7 +411,8 @@ async def measure(settings: Settings, data: Corpus, rounds: int) -> None:
             total = await owner_chunk_count(conn, owner)
             print(
                 f"\n{total:,} chunks for the user; {len(data.queries)} SciFact claims x "
-                f"{rounds} round(s) after 1 warm-up round; k={K}, candidates={params.candidates}"
+                f"{rounds} round(s) after 1 warm-up round; k={K}, candidates={params.candidates}, "
+                f"fts max_postings={params.max_postings}"
             )
             print(
                 f"hnsw.ef_search = {await show(conn, 'hnsw.ef_search')}, "
