@@ -2,7 +2,7 @@
 -- (never a real one) the owner's chunk count. Full-text search also drops the commonest query
 -- terms first: they carry the least information and cost the most to rank.
 CREATE TABLE term_stats (
-    owner_id uuid NOT NULL,
+    owner_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     lexeme   text NOT NULL,
     df       int  NOT NULL,
     PRIMARY KEY (owner_id, lexeme)
