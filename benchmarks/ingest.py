@@ -13,8 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
-import os
-import subprocess
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -22,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 from uuid import UUID
+
+from run_info import print_load, source_state
 
 from ingestion.chunking import Chunk, Chunker
 from ingestion.embedding import bundled_model_path
@@ -415,20 +415,6 @@ async def measure_ours(
     finally:
         await delete_user(deps, owner)
     return runs
-
-
-def source_state() -> str:
-    """The commit measured, marked dirty when the working tree has uncommitted changes."""
-    repo = Path(__file__).resolve().parents[1]
-    command = ["git", "-C", str(repo), "describe", "--always", "--dirty"]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    return result.stdout.strip() or "unknown"
-
-
-def print_load(when: str) -> None:
-    """The load average, so a run disturbed by other work can be recognised."""
-    one, five, fifteen = os.getloadavg()
-    print(f"load average {when}: {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} CPUs)")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

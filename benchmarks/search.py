@@ -15,11 +15,9 @@ import argparse
 import asyncio
 import hashlib
 import json
-import os
 import re
 import shutil
 import statistics
-import subprocess
 import time
 import uuid
 from collections import defaultdict
@@ -34,6 +32,7 @@ import torch
 from numpy.typing import NDArray
 from pgvector.psycopg import register_vector_async
 from psycopg import AsyncConnection, sql
+from run_info import print_load, source_state
 
 from ingestion.chunk_store import copy_chunks
 from ingestion.chunking import Chunk
@@ -457,20 +456,6 @@ async def run(args: argparse.Namespace) -> None:
     with services(Settings(data_dir=args.bench_dir)) as settings:
         data = await prepare(args, settings)
         await measure(settings, data, args.rounds)
-
-
-def source_state() -> str:
-    """The commit measured, marked dirty when the working tree has uncommitted changes."""
-    repo = Path(__file__).resolve().parents[1]
-    command = ["git", "-C", str(repo), "describe", "--always", "--dirty"]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    return result.stdout.strip() or "unknown"
-
-
-def print_load(when: str) -> None:
-    """The load average, so a run disturbed by other work can be recognised."""
-    one, five, fifteen = os.getloadavg()
-    print(f"load average {when}: {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} CPUs)")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

@@ -35,6 +35,11 @@ class SentenceTransformerEmbedder:
         os.environ["HF_HUB_OFFLINE"] = "1"
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        # The chunker measures whole sections with this tokenizer; the "longer than the model's
+        # maximum" warning that triggers is about encoding, which truncates on purpose anyway.
+        transformers_logging.set_verbosity_error()
 
         self.model = SentenceTransformer(model_path or bundled_model_path(), device="cpu")
         self.batch_size = batch_size
