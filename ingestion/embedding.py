@@ -39,7 +39,7 @@ class SentenceTransformerEmbedder:
 
         # The chunker measures whole sections with this tokenizer; the "longer than the model's
         # maximum" warning that triggers is about encoding, which truncates on purpose anyway.
-        transformers_logging.set_verbosity_error()
+        transformers_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
 
         self.model = SentenceTransformer(model_path or bundled_model_path(), device="cpu")
         self.batch_size = batch_size
