@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import logging
 import os
 import socket
@@ -62,7 +63,11 @@ async def worker_deps(
             pool=pool,
             redis=redis,
             embedder=model,
-            chunker=Chunker(tokenizer, settings.chunk_tokens, settings.chunk_overlap_tokens),
+            # Its own copy: a fast tokenizer's padding/truncation state is mutated per call, and
+            # the parser thread chunks while the embedder encodes.
+            chunker=Chunker(
+                copy.deepcopy(tokenizer), settings.chunk_tokens, settings.chunk_overlap_tokens
+            ),
             worker_id=new_worker_id(),
             max_attempts=settings.max_job_attempts,
             max_docx_bytes=settings.max_docx_uncompressed_bytes,

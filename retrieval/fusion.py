@@ -8,7 +8,8 @@ from typing import TypeVar
 # Chunk ids (int) or document ids (str): orderable, so ties break the same way the SQL does.
 K = TypeVar("K", int, str)
 
-DEFAULT_RRF_K = 60
+# Tuned on SciFact train (k in 10/30/60): 30 beat the customary 60 by ~0.007 nDCG@10.
+DEFAULT_RRF_K = 30
 
 
 def rrf_scores(

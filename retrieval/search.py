@@ -43,7 +43,7 @@ class SearchHit:
 
 @dataclass(frozen=True)
 class SearchParams:
-    """Tuning knobs; defaults chosen on SciFact train."""
+    """Tuning knobs; rrf_k and the equal weights were chosen on SciFact train."""
 
     candidates: int = 60
     rrf_k: int = DEFAULT_RRF_K
@@ -107,7 +107,7 @@ fts AS (
         FROM chunks c, terms
         WHERE {SCOPE}
           AND c.tsv @@ terms.q
-        ORDER BY score DESC
+        ORDER BY score DESC, c.id  -- BM25 with b = 0 ties often; keep the cut deterministic
         LIMIT %(candidates)s
     ) matched
 )"""
