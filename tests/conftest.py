@@ -19,6 +19,7 @@ from ingestion.embedding import SentenceTransformerEmbedder
 from tutor.local_postgres import start_postgres
 from tutor.local_redis import LocalRedis
 from tutor.settings import Settings
+from tutor.stack import service_env
 from tutor.supervisor import spawn
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -71,12 +72,9 @@ def embedder() -> SentenceTransformerEmbedder:
 
 def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
     """Environment for a worker subprocess bound to `settings`' services."""
-    assert settings.database_url and settings.redis_url
     return {
         **os.environ,
-        "TUTOR_DATA_DIR": str(settings.data_path),
-        "TUTOR_DATABASE_URL": settings.database_url,
-        "TUTOR_REDIS_URL": extra.pop("redis_url", settings.redis_url),
+        **service_env(settings),
         "TUTOR_WORKER_LEASE_S": str(settings.worker_lease_s),
         "TUTOR_RECONCILE_INTERVAL_S": str(settings.reconcile_interval_s),
         **extra,

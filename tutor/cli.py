@@ -18,16 +18,12 @@ from tutor.stack import service_env, services
 log = logging.getLogger("tutor")
 
 
-def _run(coro: Coroutine[Any, Any, int]) -> int:
-    return asyncio.run(coro)
-
-
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     """Embedded (or configured) services, the worker and the API, until Ctrl-C."""
     from tutor import supervisor
 
     with services(settings) as live:
-        _run(_migrate(live))
+        asyncio.run(_migrate(live))
         env = service_env(live)
         children = {"worker": supervisor.spawn(["worker"], env)}
         children["api"] = supervisor.spawn(
@@ -36,7 +32,7 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
         if args.demo:
             from tutor.demo import seed_demo
 
-            _run(seed_demo(live, f"http://{args.host}:{args.port}"))
+            asyncio.run(seed_demo(live, f"http://{args.host}:{args.port}"))
         print(f"Spark Tutor is up: http://{args.host}:{args.port}  (Ctrl-C stops everything)")
         return supervisor.supervise(children)
 
@@ -59,7 +55,7 @@ def cmd_worker(_: argparse.Namespace, settings: Settings) -> int:
 
     with services(settings) as live:
         assert live.database_url and live.redis_url
-        return _run(_until_signal(serve(live, live.database_url, live.redis_url)))
+        return asyncio.run(_until_signal(serve(live, live.database_url, live.redis_url)))
 
 
 async def _until_signal(coro: Coroutine[Any, Any, None]) -> int:
@@ -87,7 +83,7 @@ async def _migrate(settings: Settings) -> int:
 def cmd_migrate(_: argparse.Namespace, settings: Settings) -> int:
     """Apply pending schema migrations."""
     with services(settings) as live:
-        return _run(_migrate(live))
+        return asyncio.run(_migrate(live))
 
 
 def cmd_user_create(args: argparse.Namespace, settings: Settings) -> int:
@@ -95,7 +91,7 @@ def cmd_user_create(args: argparse.Namespace, settings: Settings) -> int:
     from tutor.commands import create_user
 
     with services(settings) as live:
-        return _run(create_user(live, args.email, args.password, args.role))
+        return asyncio.run(create_user(live, args.email, args.password, args.role))
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -104,7 +100,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
     with services(settings) as live:
         paths = [Path(p) for p in args.paths]
-        return _run(ingest_files(live, args.user, paths, wait=args.wait, password=args.password))
+        return asyncio.run(
+            ingest_files(live, args.user, paths, wait=args.wait, password=args.password)
+        )
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
@@ -112,7 +110,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     from tutor.commands import search_notes
 
     with services(settings) as live:
-        hits = _run_value(search_notes(live, args.user, args.query, args.k, args.mode))
+        hits = asyncio.run(search_notes(live, args.user, args.query, args.k, args.mode))
     if args.json:
         print(json.dumps(hits, indent=2, default=str))
         return 0
@@ -123,10 +121,6 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{rank:>2}. [{hit['score']:.4f}] {hit['filename']} {pages}".rstrip())
         print("    " + " ".join(hit["text"].split())[:240])
     return 0
-
-
-def _run_value(coro: Coroutine[Any, Any, Any]) -> Any:
-    return asyncio.run(coro)
 
 
 def build_parser() -> argparse.ArgumentParser:
