@@ -12,18 +12,23 @@ from fastapi.responses import FileResponse
 
 from api.body_limit import BodyLimit
 from api.errors import install_error_handlers
-from api.routes import auth, documents, events, health, search
+from api.routes import auth, conversations, documents, events, health, search, tutor
 from api.state import AppState
 from ingestion.embedding import Embedder
 from ingestion.queue import connect_redis
+from tutor.chat_model import ChatModel, build_chat_model
 from tutor.database import migrate, open_pool
+from tutor.engine import TutorEngine
+from tutor.generations import Generations
 from tutor.settings import Settings
 
 API_PREFIX = "/api/v1"
 STATIC = Path(__file__).parent / "static"
 
 
-def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, *, embedder: Embedder | None = None, chat_model: ChatModel | None = None
+) -> FastAPI:
     """An app bound to external services named in `settings` (see `tutor up` for embedded)."""
     if not settings.database_url or not settings.redis_url:
         raise ValueError("TUTOR_DATABASE_URL and TUTOR_REDIS_URL must be set (or use `tutor up`)")
@@ -39,23 +44,31 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
         )
         pool = await open_pool(settings.database_url, ef_search=settings.hnsw_ef_search)
         redis = connect_redis(settings.redis_url)
-        app.state.tutor = AppState(settings, pool, redis, model, settings.jwt_key())
+        chat = chat_model or _default_chat_model(settings)
+        engine = TutorEngine(pool, model, chat, settings)
+        generations = Generations(
+            settings.tutor_generations_per_user, settings.tutor_generations_total
+        )
+        app.state.tutor = AppState(
+            settings, pool, redis, model, settings.jwt_key(), engine, generations
+        )
         try:
             yield
         finally:
+            await generations.close()
             await redis.aclose()
             await pool.close()
 
     app = FastAPI(
         title="Spark Tutor",
         version="0.1.0",
-        summary="Upload notes; search them by meaning and keyword.",
+        summary="Upload notes; search them; learn from them with a tutor that cites them.",
         lifespan=lifespan,
     )
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
     v1 = APIRouter(prefix=API_PREFIX)
-    for module in (health, auth, documents, search, events):
+    for module in (health, auth, documents, search, events, tutor, conversations):
         v1.include_router(module.router)
     app.include_router(v1)
 
@@ -64,6 +77,13 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
         return FileResponse(STATIC / "index.html")
 
     return app
+
+
+def _default_chat_model(settings: Settings) -> ChatModel:
+    key = settings.chat_api_key.get_secret_value() if settings.chat_api_key else None
+    return build_chat_model(
+        settings.chat_base_url, key, settings.chat_model, settings.chat_timeout_s
+    )
 
 
 def _default_embedder(settings: Settings) -> Embedder:

@@ -8,6 +8,8 @@ from arq.connections import ArqRedis
 from psycopg_pool import AsyncConnectionPool
 
 from ingestion.embedding import Embedder
+from tutor.engine import TutorEngine
+from tutor.generations import Generations
 from tutor.settings import Settings
 
 
@@ -20,3 +22,5 @@ class AppState:
     redis: ArqRedis
     embedder: Embedder
     jwt_key: str
+    engine: TutorEngine
+    generations: Generations

@@ -22,6 +22,8 @@ from tutor.settings import Settings
 from tutor.stack import service_env
 from tutor.supervisor import spawn
 
+from .scripted_chat import ScriptedChatModel
+
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 DOCUMENTS = SHARED / "documents"
 TERMINAL = {"ready", "failed"}
@@ -111,6 +113,23 @@ def client(
 ) -> Iterator[TestClient]:
     del worker  # the API is only useful with a worker behind it
     with TestClient(create_app(settings, embedder=embedder)) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def chat() -> ScriptedChatModel:
+    return ScriptedChatModel()
+
+
+@pytest.fixture(scope="session")
+def tutor_client(
+    settings: Settings, embedder: SentenceTransformerEmbedder, worker: Any, chat: ScriptedChatModel
+) -> Iterator[TestClient]:
+    """An API whose tutor talks to the scripted chat model."""
+    del worker
+    app = create_app(settings.model_copy(update={"tutor_asks_per_minute": 25}), embedder=embedder,
+                     chat_model=chat)  # fmt: skip
+    with TestClient(app) as test_client:
         yield test_client
 
 

@@ -61,3 +61,69 @@ class InvalidInput(TutorError):
     """The request is malformed."""
 
     code = "invalid_input"
+
+
+class ModelUnavailable(TutorError):
+    """The chat model is not available right now."""
+
+    code = "model_unavailable"
+
+
+class RateLimited(TutorError):
+    """Too many requests; wait a moment and try again."""
+
+    code = "rate_limited"
+
+
+class TooManyGenerations(TutorError):
+    """You already have the maximum number of answers being written."""
+
+    code = "too_many_generations"
+
+
+class ConversationNotFound(TutorError):
+    """No such conversation."""
+
+    code = "conversation_not_found"
+
+
+class MessageNotFound(TutorError):
+    """No such message."""
+
+    code = "message_not_found"
+
+
+class PracticeSetNotFound(TutorError):
+    """No such practice set."""
+
+    code = "practice_set_not_found"
+
+
+class PromptError(TutorError):
+    """A prompt file is missing, malformed, or was rendered without a variable it needs."""
+
+    code = "prompt_error"
+
+
+class PracticeGenerationFailed(TutorError):
+    """The model did not produce valid practice questions."""
+
+    code = "practice_invalid"
+
+
+class GenerationInterrupted(TutorError):
+    """This answer was interrupted before it finished; please ask again."""
+
+    code = "interrupted"
+
+
+class NotGenerating(TutorError):
+    """Nothing is being generated on this connection."""
+
+    code = "not_generating"
+
+
+class Busy(TutorError):
+    """This connection is already streaming an answer; cancel it or open another."""
+
+    code = "busy"

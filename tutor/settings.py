@@ -47,6 +47,28 @@ class Settings(BaseSettings):
     worker_lease_s: float = Field(default=10.0, gt=0)
     reconcile_interval_s: float = Field(default=5.0, gt=0)
 
+    # Chat model: any OpenAI-compatible endpoint; None starts the local llama.cpp server.
+    chat_base_url: str | None = None
+    chat_api_key: SecretStr | None = None
+    chat_model: str | None = None  # the endpoint's model id; None = the local model's name
+    # Which GGUF model the local server runs (see tutor/local_llm.py for the catalogue).
+    local_chat_model: str = "qwen2.5-1.5b-instruct"
+    local_chat_context_tokens: int = Field(default=4096, ge=512)
+    local_chat_threads: int | None = Field(default=None, ge=1)
+
+    chat_timeout_s: float = Field(default=300.0, gt=0)
+    # The chat model's context window; None = the local model's (local_chat_context_tokens).
+    chat_context_tokens: int | None = Field(default=None, ge=512)
+
+    # Tutor: sources per answer, the cosine similarity below which a chunk is "not relevant",
+    # earlier turns used as context, and limits per user and per process.
+    tutor_top_k: int = Field(default=6, ge=1, le=50)
+    tutor_min_similarity: float = Field(default=0.25, ge=-1.0, le=1.0)
+    tutor_history_turns: int = Field(default=6, ge=0, le=50)
+    tutor_asks_per_minute: int = Field(default=30, ge=1)
+    tutor_generations_per_user: int = Field(default=2, ge=1)
+    tutor_generations_total: int = Field(default=64, ge=1)
+
     search_candidates: int = Field(default=60, ge=1, le=1000)
     hnsw_ef_search: int = Field(default=100, ge=1, le=1000)
 
@@ -76,6 +98,11 @@ class Settings(BaseSettings):
     def data_path(self) -> Path:
         """The data directory as an absolute path."""
         return self.data_dir.expanduser().resolve()
+
+    @property
+    def context_tokens(self) -> int:
+        """The chat model's context window in tokens."""
+        return self.chat_context_tokens or self.local_chat_context_tokens
 
     def jwt_key(self) -> str:
         """The signing key; in dev one is generated once and kept in the data dir."""

@@ -1,0 +1,178 @@
+"""The tutor websocket: ask, cancel and resume; answers stream back as protocol events.
+
+The protocol is documented in docs/tutor-websocket.md. Errors arrive as
+`{"type": "error", "code", "message"}` and leave the socket open; only failed auth closes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import ValidationError
+
+from api.errors import WS_UNAUTHORIZED
+from api.routes.events import websocket_claims
+from api.state import AppState
+from tutor.asks import Ask
+from tutor.auth import TokenClaims
+from tutor.errors import Busy, InvalidInput, InvalidToken, NotGenerating, TutorError
+from tutor.rate_limit import check_rate
+from tutor.replay import replay_events, wait_for_message
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["tutor"])
+MAX_MESSAGE_BYTES = 64 * 1024
+
+
+@router.websocket("/tutor")
+async def tutor_socket(websocket: WebSocket) -> None:
+    """One student's tutoring session."""
+    state: AppState = websocket.app.state.tutor
+    await websocket.accept()
+    try:
+        claims = websocket_claims(websocket, state)
+    except InvalidToken:
+        await websocket.close(code=WS_UNAUTHORIZED, reason="invalid or missing token")
+        return
+    await TutorSession(websocket, state, claims).serve()
+
+
+class TutorSession:
+    """Reads client messages and forwards one generation's events at a time."""
+
+    def __init__(self, websocket: WebSocket, state: AppState, claims: TokenClaims) -> None:
+        self.websocket, self.state, self.user_id = websocket, state, claims.user_id
+        self.send_lock = asyncio.Lock()
+        self.forwarding: asyncio.Task[None] | None = None
+        self.message_id: UUID | None = None
+
+    async def serve(self) -> None:
+        """Handle messages until the client leaves; its generations go on (see resume)."""
+        try:
+            while True:
+                raw = await self.websocket.receive_text()
+                try:
+                    await self.handle(raw)
+                except TutorError as exc:
+                    await self.send({"type": "error", "code": exc.code, "message": exc.message})
+        except WebSocketDisconnect:
+            pass
+        finally:
+            if self.forwarding is not None:
+                self.forwarding.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self.forwarding
+
+    async def handle(self, raw: str) -> None:
+        """Dispatch one client message."""
+        payload = parse_message(raw)
+        kind = payload.pop("type", None)
+        if kind == "ask":
+            await self.ask(payload)
+        elif kind == "cancel":
+            self.cancel(payload.get("message_id"))
+        elif kind == "resume":
+            await self.resume(payload.get("message_id"))
+        else:
+            raise InvalidInput("type must be one of: ask, cancel, resume")
+
+    async def ask(self, payload: dict[str, Any]) -> None:
+        """Start a generation and stream it."""
+        self.ensure_idle()
+        try:
+            ask = Ask.model_validate(payload)
+        except ValidationError as exc:
+            raise InvalidInput(_first_error(exc)) from exc
+        settings = self.state.settings
+        await check_rate(self.state.redis, "tutor", self.user_id, settings.tutor_asks_per_minute)
+        message_id = uuid.uuid4()
+        engine = self.state.engine
+        generation = self.state.generations.start(
+            self.user_id,
+            message_id,
+            lambda g: engine.respond(self.user_id, ask, message_id, g.publish),
+        )
+        self.forward(message_id, generation.follow())
+
+    def cancel(self, message_id: object) -> None:
+        """Stop the current (or the named) generation, upstream included."""
+        target = _uuid(message_id) if message_id is not None else self.message_id
+        if target is None or not self.state.generations.cancel(self.user_id, target):
+            raise NotGenerating()
+
+    async def resume(self, message_id: object) -> None:
+        """Send a message again from its start: live if still running, else from the database."""
+        self.ensure_idle()
+        target = _uuid(message_id)
+        generation = self.state.generations.get(self.user_id, target)
+        if generation is not None:
+            self.forward(target, generation.follow())
+            return
+        self.forward(target, self._saved(target))
+
+    async def _saved(self, message_id: UUID) -> AsyncIterator[dict[str, Any]]:
+        state = self.state
+        try:
+            message = await wait_for_message(
+                state.pool, self.user_id, message_id, state.settings.chat_timeout_s
+            )
+            for event in await replay_events(state.pool, self.user_id, message):
+                yield event
+        except TutorError as exc:
+            yield {"type": "error", "code": exc.code, "message": exc.message}
+
+    def ensure_idle(self) -> None:
+        """One stream per socket at a time."""
+        if self.forwarding is not None and not self.forwarding.done():
+            raise Busy()
+
+    def forward(self, message_id: UUID, events: AsyncIterator[dict[str, Any]]) -> None:
+        """Relay events to the client in the background while messages keep being read."""
+        self.message_id = message_id
+        self.forwarding = asyncio.create_task(self._relay(events))
+
+    async def _relay(self, events: AsyncIterator[dict[str, Any]]) -> None:
+        try:
+            async for event in events:
+                await self.send(event)
+        except (WebSocketDisconnect, RuntimeError):
+            pass  # the client left; the generation itself goes on and is saved
+
+    async def send(self, event: dict[str, Any]) -> None:
+        """Send one event; sends from the relay and the reader never interleave."""
+        async with self.send_lock:
+            await self.websocket.send_json(event)
+
+
+def parse_message(raw: str) -> dict[str, Any]:
+    """A client message as a dict, or InvalidInput."""
+    if len(raw) > MAX_MESSAGE_BYTES:
+        raise InvalidInput(f"Messages are limited to {MAX_MESSAGE_BYTES} bytes.")
+    try:
+        payload = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"Not JSON: {exc.msg}") from exc
+    if not isinstance(payload, dict):
+        raise InvalidInput("A message is a JSON object with a 'type'.")
+    return payload
+
+
+def _uuid(value: object) -> UUID:
+    try:
+        return UUID(str(value))
+    except ValueError as exc:
+        raise InvalidInput("message_id must be a UUID") from exc
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"]) or "message"
+    return f"{where}: {error['msg']}"

@@ -1,0 +1,233 @@
+"""The tutor engine: retrieve from the student's notes, prompt the model, check, stream, save.
+
+Every answer is built only from the asking student's own chunks (the search is owner-scoped
+in SQL). Citations are validated as they stream, a model that finds nothing in the sources
+says so, hints are checked against a privately obtained answer, and practice items are
+checked against their source. Each message records the prompt version and model behind it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from uuid import UUID
+
+import psycopg
+from psycopg_pool import AsyncConnectionPool
+
+from ingestion.embedding import Embedder
+from retrieval.relevance import similarities
+from retrieval.search import SearchHit, embed_query, search_chunks
+from tutor import conversations, hinting, practice_writer
+from tutor.asks import Ask, Mode
+from tutor.chat_model import ChatMessage, ChatModel
+from tutor.citations import CitationFilter
+from tutor.errors import TutorError
+from tutor.grounding import Source, citation, estimate_tokens, format_sources, select_sources
+from tutor.prompts import Prompt, load_prompt
+from tutor.reply import Emit, Reply
+from tutor.settings import Settings
+from tutor.stream_filters import SentinelFilter
+
+log = logging.getLogger(__name__)
+
+DECLINE = "Your notes don't seem to cover this."
+GENERAL_LABEL = "\n\n**General answer (not from your notes):** "
+# Tokens kept free for the system prompt, the question and formatting around the sources.
+PROMPT_OVERHEAD_TOKENS = 400
+
+
+@dataclass(frozen=True)
+class PromptSet:
+    """The prompt version used for each step; evals swap versions here."""
+
+    answer: Prompt
+    explain: Prompt
+    general: Prompt
+    hint: Prompt
+    solve: Prompt
+    practice: Prompt
+
+    @classmethod
+    def load(cls, overrides: dict[str, str] | None = None) -> PromptSet:
+        """The newest version of each prompt, or the `name@vN` given in `overrides`."""
+        refs = {name: name for name in cls.__dataclass_fields__} | (overrides or {})
+        return cls(**{name: load_prompt(ref) for name, ref in refs.items()})
+
+
+class TutorEngine:
+    """Produces assistant messages; one engine serves every user of the process."""
+
+    def __init__(
+        self,
+        pool: AsyncConnectionPool,
+        embedder: Embedder,
+        model: ChatModel,
+        settings: Settings,
+        prompts: PromptSet | None = None,
+    ) -> None:
+        self.pool, self.embedder, self.model, self.settings = pool, embedder, model, settings
+        self.prompts = prompts or PromptSet.load()
+
+    async def open(self, owner_id: UUID, ask: Ask, message_id: UUID) -> UUID:
+        """Record the question and a 'generating' answer; returns the conversation id."""
+        async with self.pool.connection() as conn:
+            conversation_id = await conversations.open_conversation(
+                conn, owner_id, ask.conversation_id, ask.text
+            )
+            common = {"conversation_id": conversation_id, "owner_id": owner_id, "mode": ask.mode}
+            await conversations.add_message(conn, role="user", content=ask.text, **common)
+            await conversations.add_message(
+                conn, id=message_id, role="assistant", status="generating",
+                model_id=self.model.model_id, **common,
+            )  # fmt: skip
+        return conversation_id
+
+    async def respond(self, owner_id: UUID, ask: Ask, message_id: UUID, emit: Emit) -> None:
+        """Open the turn, then `run` it; a refused turn (say, no such conversation) ends at once."""
+        try:
+            conversation_id = await self.open(owner_id, ask, message_id)
+        except TutorError as exc:
+            emit({"type": "error", "code": exc.code, "message": exc.message})
+            emit({"type": "done", "message_id": str(message_id), "status": "failed"})
+            return
+        await self.run(owner_id, ask, message_id, conversation_id, emit)
+
+    async def run(
+        self, owner_id: UUID, ask: Ask, message_id: UUID, conversation_id: UUID, emit: Emit
+    ) -> Reply:
+        """Produce the message, streaming protocol events to `emit`; always saves it."""
+        reply = Reply(message_id, conversation_id, owner_id, ask.mode, self.model.model_id, emit)
+        emit({"type": "start", "message_id": str(message_id),
+              "conversation_id": str(conversation_id), "mode": ask.mode.value})  # fmt: skip
+        try:
+            await self._produce(reply, ask)
+        except asyncio.CancelledError:
+            reply.status = "cancelled"
+            raise
+        except TutorError as exc:
+            reply.status, reply.error_code = "failed", exc.code
+            emit({"type": "error", "code": exc.code, "message": exc.message})
+        finally:
+            await asyncio.shield(self._save(reply))
+            emit(reply.done_event())
+        return reply
+
+    async def _produce(self, reply: Reply, ask: Ask) -> None:
+        if ask.mode is Mode.HINT:
+            sources = await self._retrieve(reply, ask, self.prompts.hint)
+            await hinting.write_hint(self, reply, ask, sources)
+        elif ask.mode is Mode.PRACTICE:
+            sources = await self._retrieve(reply, ask, self.prompts.practice, k_factor=2)
+            await practice_writer.write_practice(self, reply, ask, sources)
+        else:
+            await self._grounded_answer(reply, ask)
+
+    async def _retrieve(
+        self, reply: Reply, ask: Ask, prompt: Prompt, k_factor: int = 1
+    ) -> list[Source]:
+        """The owner's relevant chunks for the ask, within the prompt's share of the context."""
+        started = time.perf_counter()
+        embedding = await embed_query(self.embedder, ask.text)
+        k = self.settings.tutor_top_k * k_factor
+        async with self.pool.connection() as conn:
+            hits: list[SearchHit] = []
+            scopes: list[UUID | None] = [*ask.document_ids] if ask.document_ids else [None]
+            for document_id in scopes:
+                hits += await search_chunks(
+                    conn, reply.owner_id, ask.text, embedding, k=k, document_id=document_id
+                )
+            hits = sorted(hits, key=lambda h: -h.score)[:k]
+            similarity = await similarities(
+                conn, reply.owner_id, [h.chunk_id for h in hits], embedding
+            )
+        budget = self._source_budget(prompt, ask.text)
+        sources = select_sources(hits, similarity, self.settings.tutor_min_similarity, budget)
+        reply.timings["retrieval_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        reply.extra["sources_considered"] = len(hits)
+        return sources
+
+    def _source_budget(self, prompt: Prompt, question: str) -> int:
+        reserved = prompt.max_tokens + PROMPT_OVERHEAD_TOKENS + estimate_tokens(question)
+        # History gets at most a quarter of what is left; sources the rest.
+        return int((self.settings.context_tokens - reserved) * 0.75)
+
+    async def history(self, reply: Reply, ask: Ask, budget: int) -> str:
+        """Recent completed turns of this conversation that fit in `budget` tokens."""
+        if ask.conversation_id is None or self.settings.tutor_history_turns == 0:
+            return ""
+        async with self.pool.connection() as conn:
+            turns = await conversations.recent_turns(
+                conn, reply.owner_id, ask.conversation_id, self.settings.tutor_history_turns
+            )
+        kept: list[str] = []
+        for role, content in reversed(turns):
+            line = f"{'Student' if role == 'user' else 'Tutor'}: {content.strip()}"
+            budget -= estimate_tokens(line)
+            if budget < 0:
+                break
+            kept.append(line)
+        return "\n".join(reversed(kept))
+
+    async def _grounded_answer(self, reply: Reply, ask: Ask) -> None:
+        prompt = self.prompts.explain if ask.mode is Mode.EXPLAIN else self.prompts.answer
+        sources = await self._retrieve(reply, ask, prompt)
+        if not sources:
+            await self._decline(reply, ask)
+            return
+        history_budget = self._source_budget(prompt, ask.text) // 3
+        values = {"sources": format_sources(sources), "history": await self.history(
+            reply, ask, history_budget)}  # fmt: skip
+        if ask.mode is Mode.EXPLAIN:
+            values |= {"topic": ask.text, "level": ask.level}
+        else:
+            values |= {"question": ask.text}
+        declined = await self._stream_cited(reply, prompt, prompt.render(**values), sources)
+        if declined:
+            await self._decline(reply, ask)
+
+    async def _stream_cited(
+        self, reply: Reply, prompt: Prompt, messages: list[ChatMessage], sources: list[Source]
+    ) -> bool:
+        """Stream the answer with only valid citations; True when the model found nothing."""
+        sentinel = SentinelFilter()
+        cited = CitationFilter(valid=frozenset(s.n for s in sources))
+        async for chunk in reply.stream(self.model, messages, prompt):
+            reply.say(cited.feed(sentinel.feed(chunk.text)))
+            if sentinel.found:
+                break  # the model said the sources don't answer it: stop generating
+        reply.say(cited.feed(sentinel.finish()) + cited.finish())
+        reply.phantom_citations += cited.phantoms
+        by_number = {s.n: s for s in sources}
+        reply.citations = [citation(by_number[n], reply.content) for n in cited.cited]
+        reply.grounded = bool(reply.citations) and not sentinel.found
+        if reply.citations:
+            reply.emit({"type": "citations", "items": reply.citations})
+        return sentinel.found
+
+    async def _decline(self, reply: Reply, ask: Ask) -> None:
+        """Say plainly that the notes don't cover it, then a clearly labelled general answer."""
+        reply.grounded = False
+        reply.say(("\n\n" if reply.parts else "") + DECLINE + GENERAL_LABEL)
+        prompt = self.prompts.general
+        async for chunk in reply.stream(self.model, prompt.render(question=ask.text), prompt):
+            reply.say(chunk.text)
+        reply.extra["general_answer"] = True
+
+    async def _save(self, reply: Reply) -> None:
+        reply.timings.setdefault("total_ms", reply.elapsed_ms())
+        prompt = reply.prompt
+        try:
+            async with self.pool.connection() as conn:
+                await conversations.finish_message(
+                    conn, id=reply.message_id, owner_id=reply.owner_id, content=reply.content,
+                    status=reply.status, grounded=reply.grounded, citations=reply.citations,
+                    phantom_citations=reply.phantom_citations, timings=reply.timings,
+                    usage=reply.usage, error_code=reply.error_code,
+                    prompt_name=prompt.name if prompt else None,
+                    prompt_version=prompt.version if prompt else None,
+                )  # fmt: skip
+        except psycopg.Error:  # the student already has the text; a lost save must not hide it
+            log.exception("could not save message %s", reply.message_id)

@@ -1,0 +1,89 @@
+"""Numbered sources for a prompt: relevant chunks that fit the model's context, and quotes.
+
+The model cites sources by number; the engine maps numbers back to chunks. Token counts are
+estimated (the chat model's tokenizer lives on its server), deliberately on the high side so
+a prompt never overflows the context.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from retrieval.search import SearchHit
+
+CHARS_PER_TOKEN = 3.2  # below English's ~4: an overestimate of tokens keeps prompts in budget
+QUOTE_CHARS = 240
+WORD = re.compile(r"[a-z0-9]+")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def estimate_tokens(text: str) -> int:
+    """A generous token count for text the chat model will read."""
+    return int(len(text) / CHARS_PER_TOKEN) + 1
+
+
+@dataclass(frozen=True)
+class Source:
+    """A chunk shown to the model as `[n]`."""
+
+    n: int
+    hit: SearchHit
+    similarity: float
+
+    def label(self) -> str:
+        """Where it comes from, as a reader would cite it."""
+        pages = _pages(self.hit.page_start, self.hit.page_end)
+        heading = " > ".join(self.hit.heading_path)
+        return ", ".join(part for part in (self.hit.filename, pages, heading) if part)
+
+
+def select_sources(
+    hits: list[SearchHit], similarity: dict[int, float], min_similarity: float, budget: int
+) -> list[Source]:
+    """Hits, in rank order, that are similar enough and fit in `budget` tokens together."""
+    sources: list[Source] = []
+    used = 0
+    for hit in hits:
+        score = similarity.get(hit.chunk_id, 0.0)
+        cost = estimate_tokens(hit.text) + 12
+        if score < min_similarity or used + cost > budget:
+            continue
+        sources.append(Source(len(sources) + 1, hit, score))
+        used += cost
+    return sources
+
+
+def format_sources(sources: list[Source]) -> str:
+    """The sources block of a prompt."""
+    return "\n\n".join(f"[{s.n}] ({s.label()})\n{s.hit.text.strip()}" for s in sources)
+
+
+def quote(text: str, near: str = "") -> str:
+    """The sentence of `text` sharing most words with `near` (or its start), trimmed."""
+    sentences = [s.strip() for s in SENTENCE_END.split(text.strip()) if s.strip()] or [""]
+    wanted = set(WORD.findall(near.lower()))
+    best = max(sentences, key=lambda s: len(wanted & set(WORD.findall(s.lower()))))
+    best = best if wanted else sentences[0]
+    return best if len(best) <= QUOTE_CHARS else best[: QUOTE_CHARS - 1].rstrip() + "…"
+
+
+def citation(source: Source, near: str = "") -> dict[str, Any]:
+    """The protocol's citation item for a source."""
+    hit = source.hit
+    return {
+        "n": source.n,
+        "chunk_id": hit.chunk_id,
+        "document_id": str(hit.document_id),
+        "filename": hit.filename,
+        "page_start": hit.page_start,
+        "page_end": hit.page_end,
+        "quote": quote(hit.text, near),
+    }
+
+
+def _pages(start: int | None, end: int | None) -> str:
+    if start is None:
+        return ""
+    return f"p. {start}" if end in (None, start) else f"pp. {start}-{end}"

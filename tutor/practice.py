@@ -1,0 +1,224 @@
+"""Practice questions: the JSON schema the model must follow, the checker, and saved sets.
+
+The model writes JSON constrained to `SCHEMA`; `check_item` then applies what a schema cannot
+say (four distinct options, exactly one correct, a key its source chunk supports). Items that
+fail are dropped, never shown.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from uuid import UUID
+
+import jsonschema
+from psycopg import AsyncConnection
+from psycopg.rows import class_row
+from psycopg.types.json import Jsonb
+
+from tutor.errors import PracticeSetNotFound
+from tutor.grounding import Source, quote
+from tutor.hint_guard import normalise
+
+ITEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "kind": {"type": "string", "enum": ["multiple_choice", "short_answer"]},
+        "question": {"type": "string", "minLength": 8},
+        "options": {"type": "array", "items": {"type": "string", "minLength": 1}, "maxItems": 4},
+        "answer": {"type": "string", "minLength": 1},
+        "explanation": {"type": "string"},
+        "source": {"type": "integer", "minimum": 1},
+    },
+    "required": ["kind", "question", "options", "answer", "explanation", "source"],
+    "additionalProperties": False,
+}
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"questions": {"type": "array", "items": ITEM_SCHEMA, "minItems": 1}},
+    "required": ["questions"],
+    "additionalProperties": False,
+}
+STOPWORDS = frozenset(
+    "a an the of in on at to for by with and or is are was were be been it its this that as "
+    "from which who what when where how why".split()
+)
+# Share of the key's content words its source chunk must contain.
+MIN_SUPPORT = 0.75
+
+
+@dataclass
+class PracticeItem:
+    """One checked question with its key and where the key comes from."""
+
+    kind: str
+    question: str
+    options: list[str]
+    answer: str
+    explanation: str
+    chunk_id: int | None
+    document_id: UUID | None
+    filename: str
+    page_start: int | None
+    page_end: int | None
+    quote: str
+    id: UUID = field(default_factory=uuid.uuid4)
+    ordinal: int = 0
+
+    def public(self) -> dict[str, Any]:
+        """The item as the protocol and the HTTP API show it."""
+        data = asdict(self)
+        data["id"] = str(self.id)
+        data["document_id"] = str(self.document_id) if self.document_id else None
+        return data
+
+
+class InvalidPracticeOutput(ValueError):
+    """The model's output was not JSON of the expected shape."""
+
+
+def parse_output(text: str) -> list[dict[str, Any]]:
+    """The raw items from the model's JSON; raises InvalidPracticeOutput when it is not valid."""
+    match = re.search(r"\{.*\}", text, re.DOTALL)  # tolerate prose or fences around the JSON
+    try:
+        data = json.loads(match.group(0) if match else text)
+        jsonschema.validate(data, SCHEMA)
+    except (json.JSONDecodeError, jsonschema.ValidationError) as exc:
+        raise InvalidPracticeOutput(str(exc).splitlines()[0]) from exc
+    items: list[dict[str, Any]] = data["questions"]
+    return items
+
+
+def check_item(raw: dict[str, Any], sources: list[Source]) -> PracticeItem | str:
+    """A PracticeItem, or the reason the raw item is dropped."""
+    by_number = {s.n: s for s in sources}
+    source = by_number.get(raw["source"])
+    if source is None:
+        return "unknown_source"
+    options = [o.strip() for o in raw["options"]]
+    answer = raw["answer"].strip()
+    if raw["kind"] == "multiple_choice":
+        problem = _options_problem(options, answer)
+        if problem:
+            return problem
+    elif options:
+        return "options_on_short_answer"
+    if not supported(answer, source.hit.text):
+        return "unsupported_key"
+    hit = source.hit
+    return PracticeItem(
+        kind=raw["kind"], question=raw["question"].strip(), options=options, answer=answer,
+        explanation=raw["explanation"].strip(), chunk_id=hit.chunk_id,
+        document_id=hit.document_id, filename=hit.filename, page_start=hit.page_start,
+        page_end=hit.page_end, quote=quote(hit.text, answer + " " + raw["question"]),
+    )  # fmt: skip
+
+
+def _options_problem(options: list[str], answer: str) -> str | None:
+    normalised = [normalise(o) for o in options]
+    if len(options) != 4:
+        return "not_four_options"
+    if len(set(normalised)) != 4 or not all(normalised):
+        return "duplicate_options"
+    if normalised.count(normalise(answer)) != 1:
+        return "key_not_one_option"
+    return None
+
+
+def supported(answer: str, chunk_text: str) -> bool:
+    """Whether the chunk states the key: the key's content words (or numbers) appear in it."""
+    key, text = normalise(answer), normalise(chunk_text)
+    if key and key in text:
+        return True
+    words = [w for w in key.split() if w not in STOPWORDS]
+    if not words:
+        return False
+    present = set(text.split())
+    return sum(w in present for w in words) / len(words) >= MIN_SUPPORT
+
+
+@dataclass
+class PracticeSetRecord:
+    """A saved practice set's header."""
+
+    id: UUID
+    topic: str
+    requested: int
+    dropped: int
+    prompt_name: str
+    prompt_version: int
+    model_id: str
+    message_id: UUID | None
+    created_at: Any
+
+
+INSERT_SET = """
+INSERT INTO practice_sets (id, owner_id, message_id, topic, requested, dropped,
+                           prompt_name, prompt_version, model_id)
+VALUES (%(id)s, %(owner_id)s, %(message_id)s, %(topic)s, %(requested)s, %(dropped)s,
+        %(prompt_name)s, %(prompt_version)s, %(model_id)s)
+"""
+INSERT_ITEM = """
+INSERT INTO practice_items (id, set_id, ordinal, kind, question, options, answer, explanation,
+                            chunk_id, document_id, filename, page_start, page_end, quote)
+VALUES (%(id)s, %(set_id)s, %(ordinal)s, %(kind)s, %(question)s, %(options)s, %(answer)s,
+        %(explanation)s, %(chunk_id)s, %(document_id)s, %(filename)s, %(page_start)s,
+        %(page_end)s, %(quote)s)
+"""
+
+
+async def save_set(
+    conn: AsyncConnection, owner_id: UUID, header: dict[str, Any], items: list[PracticeItem]
+) -> UUID:
+    """Store a practice set and its items; returns the set's id."""
+    set_id = uuid.uuid4()
+    await conn.execute(INSERT_SET, {**header, "id": set_id, "owner_id": owner_id})
+    for ordinal, item in enumerate(items):
+        item.ordinal = ordinal
+        row = {**asdict(item), "set_id": set_id, "options": Jsonb(item.options)}
+        await conn.execute(INSERT_ITEM, row)
+    return set_id
+
+
+SET_BY_ID = """
+SELECT id, topic, requested, dropped, prompt_name, prompt_version, model_id, message_id,
+       created_at
+FROM practice_sets WHERE id = %(id)s AND owner_id = %(owner_id)s
+"""
+ITEMS_OF_SET = """
+SELECT kind, question, options, answer, explanation, chunk_id, document_id, filename,
+       page_start, page_end, quote, id, ordinal
+FROM practice_items WHERE set_id = %(id)s ORDER BY ordinal
+"""
+SETS_OF_OWNER = """
+SELECT id, topic, requested, dropped, prompt_name, prompt_version, model_id, message_id,
+       created_at
+FROM practice_sets WHERE owner_id = %(owner_id)s
+ORDER BY created_at DESC, id LIMIT %(limit)s OFFSET %(offset)s
+"""
+
+
+async def get_set(
+    conn: AsyncConnection, owner_id: UUID, set_id: UUID
+) -> tuple[PracticeSetRecord, list[PracticeItem]]:
+    """One of the owner's practice sets with its items."""
+    cur = conn.cursor(row_factory=class_row(PracticeSetRecord))
+    await cur.execute(SET_BY_ID, {"id": set_id, "owner_id": owner_id})
+    record = await cur.fetchone()
+    if record is None:
+        raise PracticeSetNotFound()
+    items = conn.cursor(row_factory=class_row(PracticeItem))
+    await items.execute(ITEMS_OF_SET, {"id": set_id})
+    return record, await items.fetchall()
+
+
+async def list_sets(
+    conn: AsyncConnection, owner_id: UUID, limit: int, offset: int
+) -> list[PracticeSetRecord]:
+    """The owner's practice sets, newest first."""
+    cur = conn.cursor(row_factory=class_row(PracticeSetRecord))
+    await cur.execute(SETS_OF_OWNER, {"owner_id": owner_id, "limit": limit, "offset": offset})
+    return await cur.fetchall()

@@ -1,0 +1,93 @@
+"""Writing a practice set: constrained JSON from the model, checked item by item, then saved."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from tutor.asks import Ask
+from tutor.errors import PracticeGenerationFailed
+from tutor.grounding import Source, citation, format_sources
+from tutor.hint_guard import normalise
+from tutor.practice import (
+    SCHEMA,
+    InvalidPracticeOutput,
+    PracticeItem,
+    check_item,
+    parse_output,
+    save_set,
+)
+from tutor.reply import Reply
+
+if TYPE_CHECKING:
+    from tutor.engine import TutorEngine
+
+NO_MATERIAL = (
+    "Your notes don't have material on this topic yet, so there is nothing to write practice "
+    "questions from. Upload notes that cover it, or try another topic."
+)
+ATTEMPTS = 2  # one retry when the model's JSON does not validate
+
+
+async def write_practice(
+    engine: TutorEngine, reply: Reply, ask: Ask, sources: list[Source]
+) -> None:
+    """Generate, check and save `ask.count` questions; stream a summary and the items."""
+    if not sources:
+        reply.say(NO_MATERIAL)
+        return
+    raw_items = await _generate(engine, reply, ask, sources)
+    kept, dropped = keep_valid(raw_items[: ask.count], sources)
+    async with engine.pool.connection() as conn:
+        prompt = engine.prompts.practice
+        header = {"message_id": reply.message_id, "topic": ask.text, "requested": ask.count,
+                  "dropped": sum(dropped.values()) + max(0, ask.count - len(raw_items)),
+                  "prompt_name": prompt.name, "prompt_version": prompt.version,
+                  "model_id": engine.model.model_id}  # fmt: skip
+        set_id = await save_set(conn, reply.owner_id, header, kept)
+    reply.say(f"Here are {len(kept)} practice questions on {ask.text.strip()}.")
+    reply.emit({"type": "practice", "set_id": str(set_id),
+                "questions": [item.public() for item in kept]})  # fmt: skip
+    used = {item.chunk_id for item in kept}
+    reply.citations = [citation(s) for s in sources if s.hit.chunk_id in used]
+    if reply.citations:
+        reply.emit({"type": "citations", "items": reply.citations})
+    reply.grounded = bool(kept)
+    reply.extra["practice"] = {"set_id": str(set_id), "requested": ask.count,
+                               "kept": len(kept), "dropped": dict(dropped)}  # fmt: skip
+
+
+async def _generate(
+    engine: TutorEngine, reply: Reply, ask: Ask, sources: list[Source]
+) -> list[dict[str, Any]]:
+    prompt = engine.prompts.practice
+    messages = prompt.render(sources=format_sources(sources), topic=ask.text, count=ask.count)
+    problem = ""
+    for _ in range(ATTEMPTS):
+        text = await reply.complete(engine.model, messages, prompt, json_schema=SCHEMA)
+        try:
+            return parse_output(text)
+        except InvalidPracticeOutput as exc:
+            problem = str(exc)
+    raise PracticeGenerationFailed(
+        f"The model did not produce valid practice questions ({problem}). Please try again."
+    )
+
+
+def keep_valid(
+    raw_items: list[dict[str, Any]], sources: list[Source]
+) -> tuple[list[PracticeItem], Counter[str]]:
+    """Items that pass every check (no repeated questions), and why the others were dropped."""
+    kept: list[PracticeItem] = []
+    dropped: Counter[str] = Counter()
+    seen: set[str] = set()
+    for raw in raw_items:
+        checked = check_item(raw, sources)
+        if isinstance(checked, str):
+            dropped[checked] += 1
+        elif normalise(checked.question) in seen:
+            dropped["duplicate_question"] += 1
+        else:
+            seen.add(normalise(checked.question))
+            kept.append(checked)
+    return kept, dropped

@@ -1,0 +1,54 @@
+"""A saved message as the protocol events a live client would have received."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+from uuid import UUID
+
+from psycopg_pool import AsyncConnectionPool
+
+from tutor import conversations, practice
+from tutor.conversations import Message
+from tutor.errors import GenerationInterrupted
+
+POLL_S = 0.5
+
+
+async def wait_for_message(
+    pool: AsyncConnectionPool, owner_id: UUID, message_id: UUID, timeout_s: float
+) -> Message:
+    """The owner's message once it is no longer being generated (by whichever process)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        async with pool.connection() as conn:
+            message = await conversations.get_message(conn, owner_id, message_id)
+        if message.status != "generating":
+            return message
+        if time.monotonic() > deadline:
+            raise GenerationInterrupted()
+        await asyncio.sleep(POLL_S)
+
+
+async def replay_events(
+    pool: AsyncConnectionPool, owner_id: UUID, message: Message
+) -> list[dict[str, Any]]:
+    """start, the whole text as one delta, citations, practice items, done."""
+    ids = {"message_id": str(message.id), "conversation_id": str(message.conversation_id)}
+    events: list[dict[str, Any]] = [{"type": "start", **ids, "mode": message.mode}]
+    if message.content:
+        events.append({"type": "delta", "text": message.content})
+    if message.citations:
+        events.append({"type": "citations", "items": message.citations})
+    if message.practice_set_id is not None:
+        async with pool.connection() as conn:
+            _, items = await practice.get_set(conn, owner_id, message.practice_set_id)
+        events.append({"type": "practice", "set_id": str(message.practice_set_id),
+                       "questions": [item.public() for item in items]})  # fmt: skip
+    prompt = f"{message.prompt_name}@v{message.prompt_version}" if message.prompt_name else None
+    events.append({"type": "done", **ids, "status": message.status, "grounded": bool(
+        message.grounded), "timings": message.timings, "usage": message.usage, "prompt": prompt,
+        "model": message.model_id, "phantom_citations": message.phantom_citations,
+        "replayed": True})  # fmt: skip
+    return events
