@@ -1,7 +1,7 @@
 """Does a hint give the answer away? Checked on wording, on numbers and on meaning.
 
-A hint leaks when it contains the final answer as words, states the answer's number (unless
-the problem itself already states that number), or says essentially what the answer says.
+A hint leaks when it contains the final answer as words or states the answer's number (unless
+the problem itself already states them), or says essentially what the answer says.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def final_answer(solution: str) -> str:
     found = FINAL_ANSWER.findall(solution)
     lines = [line.strip() for line in solution.strip().splitlines() if line.strip()]
     answer = found[-1] if found else (lines[-1] if lines else "")
-    return answer.strip().strip("*").strip().rstrip(".")
+    return answer.strip(" *.`_")
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,8 @@ def find_leak(
 ) -> Leak | None:
     """The first way `hint` gives `answer` away, or None when it does not."""
     hint_n, answer_n = normalise(hint), normalise(answer)
-    if answer_n and re.search(rf"(?<![\w.]){re.escape(answer_n)}(?![\w]|\.\d)", hint_n):
+    # Repeating what the problem itself says gives nothing away.
+    if answer_n and _contains(hint_n, answer_n) and not _contains(normalise(problem), answer_n):
         return Leak("words")
     answer_numbers = numbers(answer)
     if answer_numbers and len(answer_n.split()) <= 4:
@@ -76,6 +77,10 @@ def find_leak(
         ):
             return Leak("meaning")
     return None
+
+
+def _contains(text: str, phrase: str) -> bool:
+    return re.search(rf"(?<![\w.]){re.escape(phrase)}(?![\w]|\.\d)", text) is not None
 
 
 def cosine(a: np.ndarray, b: np.ndarray) -> float:

@@ -1,0 +1,151 @@
+"""Pure logic of the tutor: citation and sentinel filters, leak checks, practice checks."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from retrieval.search import SearchHit
+from tutor.citations import CitationFilter, strip_markers
+from tutor.grounding import Source, estimate_tokens, quote, select_sources
+from tutor.hint_guard import final_answer, find_leak, normalise, numbers
+from tutor.practice import InvalidPracticeOutput, check_item, parse_output, supported
+from tutor.stream_filters import SentinelFilter
+
+
+def stream_through(filter_, pieces):
+    return "".join(filter_.feed(p) for p in pieces) + filter_.finish()
+
+
+def test_citation_filter_keeps_valid_and_counts_phantoms():
+    f = CitationFilter(valid=frozenset({1, 2}))
+    out = stream_through(f, ["A [", "1] b [7", "] c [2, 9] d [1]"])
+    assert out == "A [1] b  c [2] d [1]"
+    assert f.cited == [1, 2] and f.phantoms == 2
+
+
+def test_citation_filter_leaves_other_brackets_alone():
+    f = CitationFilter(valid=frozenset({1}))
+    assert (
+        stream_through(f, ["x[i] = [a, b] and [", "unfinished"]) == "x[i] = [a, b] and [unfinished"
+    )
+    assert f.phantoms == 0 and f.cited == []
+
+
+def test_sentinel_filter_hides_split_sentinel_and_declines():
+    f = SentinelFilter()
+    assert stream_through(f, [" NOT_", "IN_NO", "TES"]) == " "
+    assert f.found and f.declined
+
+
+def test_sentinel_filter_passes_lookalike_text():
+    f = SentinelFilter()
+    assert stream_through(f, ["NOT_IN", " my notes"]) == "NOT_IN my notes"
+    assert not f.found
+
+
+@pytest.mark.parametrize(
+    ("hint", "answer", "problem", "reason"),
+    [
+        ("So the total is 1,000 dollars.", "$1000", "Spend 400 and 600.", "words"),
+        ("You should get 18.0 in the end.", "18", "16 eggs, 3 eaten.", "words"),
+        ("Try 9 * 2 and see what you get: 18", "18", "She sells 9 eggs at $2.", "words"),
+        ("The enzyme is rubisco.", "RuBisCO", "Which enzyme fixes CO2?", "words"),
+    ],
+)
+def test_leaks_are_found(hint, answer, problem, reason):
+    leak = find_leak(hint, answer, problem)
+    assert leak is not None and leak.reason == reason
+
+
+@pytest.mark.parametrize(
+    ("hint", "answer", "problem"),
+    [
+        ("How many eggs are left after breakfast?", "18", "16 eggs, 3 eaten, $2 each."),
+        ("Start from the 16 eggs she has.", "16", "Janet has 16 eggs. How many does she have?"),
+        ("Think about 180 minus the other angles.", "18", "A triangle problem."),
+    ],
+)
+def test_fair_hints_pass(hint, answer, problem):
+    assert find_leak(hint, answer, problem) is None
+
+
+def test_meaning_leak_uses_similarity_for_wordy_answers():
+    answer = "the mitochondria produce energy for the cell"
+    leak = find_leak("Cells get power from their mitochondria.", answer, "q", lambda _a, _b: 0.9)
+    assert leak is not None and leak.reason == "meaning"
+    assert find_leak("What organelle could it be?", answer, "q", lambda _a, _b: 0.3) is None
+
+
+def test_final_answer_and_numbers():
+    assert final_answer("9 * 2 = 18\nFinal answer: **$18**.") == "$18"
+    assert final_answer("no marker\n42") == "42"
+    assert numbers("It costs $1,250.50 or 3 units") == {"1250.5", "3"}
+    assert normalise("The Answer: 18.0!") == "the answer 18"
+
+
+def hit(text: str, chunk_id: int = 1) -> SearchHit:
+    return SearchHit(chunk_id, uuid.uuid4(), "notes.md", 2, 3, ["Cells"], text, 0.5)
+
+
+def test_select_sources_respects_similarity_and_budget():
+    hits = [hit("a" * 320, 1), hit("b" * 32, 2), hit("c" * 3200, 3), hit("d" * 32, 4)]
+    sims = {1: 0.9, 2: 0.1, 3: 0.8, 4: 0.7}
+    sources = select_sources(hits, sims, min_similarity=0.25, budget=200)
+    assert [s.hit.chunk_id for s in sources] == [1, 4]
+    assert [s.n for s in sources] == [1, 2]
+    assert estimate_tokens("x" * 320) >= 320 / 4
+
+
+def test_quote_picks_the_sentence_nearest_the_answer():
+    text = "Cells divide. Chlorophyll absorbs red light. Roots take up water."
+    assert quote(text, "chlorophyll absorbs light") == "Chlorophyll absorbs red light."
+    assert quote(text) == "Cells divide."
+
+
+def source(text: str) -> Source:
+    return Source(1, hit(text), 0.9)
+
+
+MC = {"kind": "multiple_choice", "question": "Which pigment is green?",
+      "options": ["Chlorophyll", "Melanin", "Keratin", "Carotene"], "answer": "Chlorophyll",
+      "explanation": "e", "source": 1}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"options": ["Chlorophyll", "Melanin", "Keratin"]}, "not_four_options"),
+        ({"options": ["Chlorophyll", "chlorophyll!", "Keratin", "Carotene"]}, "duplicate_options"),
+        ({"answer": "Starch"}, "key_not_one_option"),
+        ({"source": 2}, "unknown_source"),
+        ({"kind": "short_answer"}, "options_on_short_answer"),
+        ({"kind": "short_answer", "options": [], "answer": "xylem vessels"}, "unsupported_key"),
+    ],
+)
+def test_practice_checker_drops_defective_items(change, reason):
+    assert check_item({**MC, **change}, [source("Chlorophyll is the green pigment.")]) == reason
+
+
+def test_practice_checker_keeps_a_sound_item():
+    item = check_item(MC, [source("Chloroplasts hold chlorophyll, the green pigment.")])
+    assert not isinstance(item, str) and item.answer == "Chlorophyll" and item.chunk_id == 1
+
+
+def test_support_needs_the_keys_content_words():
+    assert supported("the Calvin cycle", "In the Calvin cycle, carbon is fixed.")
+    assert supported("1,000 years", "It took 1000 years.")
+    assert not supported("Melvin Calvin in 1950", "The Calvin cycle fixes carbon.")
+
+
+def test_practice_output_parsing():
+    assert parse_output('```json\n{"questions": [' + __import__("json").dumps(MC) + "]}\n```")
+    with pytest.raises(InvalidPracticeOutput):
+        parse_output('{"questions": [{"kind": "essay"}]}')
+    with pytest.raises(InvalidPracticeOutput):
+        parse_output("no json")
+
+
+def test_strip_markers():
+    assert strip_markers("Plants [1] grow [2, 3].") == "Plants grow."
