@@ -59,3 +59,23 @@ def test_mrr_is_zero_when_the_first_relevant_document_is_past_k():
 
 def test_mrr_skips_documents_judged_not_relevant():
     assert mrr_at_k(["z", "a"], {"z": 0, "a": 1}, 10) == pytest.approx(1 / 2)
+
+
+# Answer metrics, against hand-computed cases.
+def test_token_f1_hand_computed():
+    from evals.answer_metrics import token_f1
+
+    # prediction "the cat sat on mat" -> [cat, sat, on, mat]; gold "a cat on the mat" ->
+    # [cat, on, mat]: 3 common, P = 3/4, R = 3/3, F1 = 2 * 0.75 / 1.75 = 0.857142...
+    assert abs(token_f1("The cat sat on [1] the mat.", ["a cat on the mat"]) - 6 / 7) < 1e-9
+    assert token_f1("nothing shared", ["cat"]) == 0.0
+    assert token_f1("cat", ["dog", "the cat"]) == 1.0
+
+
+def test_exact_match_and_containment():
+    from evals.answer_metrics import contains, exact_match
+
+    assert exact_match("The Denver Broncos.", ["Denver Broncos"]) == 1.0
+    assert exact_match("Denver Broncos won", ["Denver Broncos"]) == 0.0
+    assert contains("They were the Denver Broncos [2].", ["denver broncos"]) == 1.0
+    assert contains("Score 3080 points", ["308"]) == 0.0

@@ -1,0 +1,285 @@
+"""Tutor quality figures on the real stack and a real chat model (default: the local one).
+
+`TUTOR_DATA_DIR=/tmp/eval-data python -m evals.tutor_quality --suite grounded-qa --limit 40`
+
+Suites (see evals/tutor_datasets.py): grounded-qa (XQuAD: containment, F1, citation
+precision, phantom citations), no-answer (SQuAD 2.0 sample: declines on unanswerable,
+answers answerable), hints (GSM8K: leak rate of the gold answer per hint level), practice
+(R-intro.pdf: share of requested items kept, drop reasons). Notes are ingested once per suite
+into a dedicated account (cached by content hash), then every item goes through the same
+`TutorEngine` the websocket uses. Deterministic metrics only; nothing here is LLM-judged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import statistics
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from psycopg_pool import AsyncConnectionPool
+from tqdm import tqdm
+
+from evals.answer_metrics import contains, exact_match, token_f1
+from evals.tutor_datasets import SUITES, Item, Suite
+from ingestion.pipeline import IngestionDeps, ingest
+from ingestion.queue import connect_redis
+from ingestion.uploads import UploadLimits, accept_upload
+from ingestion.worker import build_embedder, worker_deps
+from tutor import users
+from tutor.asks import Ask, Mode
+from tutor.chat_model import build_chat_model
+from tutor.database import open_pool
+from tutor.engine import PromptSet, TutorEngine
+from tutor.errors import EmailTaken
+from tutor.hint_guard import find_leak
+from tutor.settings import Settings
+from tutor.stack import services
+
+Events = list[dict[str, Any]]
+CHUNK_TEXTS = "SELECT id, text FROM chunks WHERE owner_id = %(owner_id)s AND id = ANY(%(ids)s)"
+
+
+async def suite_owner(pool: AsyncConnectionPool, suite: str) -> UUID:
+    """The suite's own account, so its notes are all its tutor can see."""
+    email = f"eval-{suite}@example.com"
+    async with pool.connection() as conn:
+        try:
+            await users.create_user(conn, email, os.urandom(16).hex(), "student")
+        except EmailTaken:
+            pass
+        return (await users.get_user_by_email(conn, email)).id
+
+
+async def ingest_notes(
+    deps: IngestionDeps, owner_id: UUID, suite: Suite, limits: UploadLimits
+) -> Counter[str]:
+    """Every note through the real upload + ingestion path; unchanged ones cost nothing."""
+    outcomes: Counter[str] = Counter()
+    for note in tqdm(suite.notes, desc="notes", unit="doc", file=sys.stderr):
+        async with deps.pool.connection() as conn:
+            upload = await accept_upload(
+                conn, None, owner_id, note.filename, note.content, limits=limits
+            )
+        if not upload.created and upload.document.status in ("ready", "failed"):
+            outcomes["cached"] += 1
+            continue
+        outcomes[await ingest(deps, upload.document.id)] += 1
+    return outcomes
+
+
+async def ask_one(
+    engine: TutorEngine, owner_id: UUID, suite: Suite, item: Item, index: int
+) -> Events:
+    """The events one item produced."""
+    events: Events = []
+    ask = Ask(mode=Mode(suite.mode), text=item.text, hint_level=index % 3 + 1, count=5)
+    await engine.respond(owner_id, ask, uuid.uuid4(), events.append)
+    return events
+
+
+def text_of(events: Events) -> str:
+    return "".join(e["text"] for e in events if e["type"] == "delta")
+
+
+def done_of(events: Events) -> dict[str, Any]:
+    return next(e for e in events if e["type"] == "done")
+
+
+def citations_of(events: Events) -> list[dict[str, Any]]:
+    return next((e["items"] for e in events if e["type"] == "citations"), [])
+
+
+async def score_grounded(
+    pool: AsyncConnectionPool, owner_id: UUID, item: Item, events: Events
+) -> dict[str, Any]:
+    text, done, cited = text_of(events), done_of(events), citations_of(events)
+    async with pool.connection() as conn:
+        cur = await conn.execute(
+            CHUNK_TEXTS, {"owner_id": owner_id, "ids": [c["chunk_id"] for c in cited]}
+        )
+        chunk_texts = {row[0]: row[1] for row in await cur.fetchall()}
+    supporting = [contains(chunk_texts.get(c["chunk_id"], ""), item.answers) for c in cited]
+    return {
+        "contains": contains(text, item.answers),
+        "f1": token_f1(text, item.answers),
+        "exact_match": exact_match(text, item.answers),
+        "grounded": float(done.get("grounded", False)),
+        "citations": len(cited),
+        "citation_precision": statistics.fmean(supporting) if supporting else None,
+        "phantom_citations": done.get("phantom_citations", 0),
+    }
+
+
+def score_no_answer(item: Item, events: Events) -> dict[str, Any]:
+    done = done_of(events)
+    declined = bool(done.get("general_answer")) or not done.get("grounded")
+    return {
+        "answerable": item.answerable,
+        "declined": declined,
+        "correct": declined != item.answerable,
+        "contains": contains(text_of(events), item.answers) if item.answerable else None,
+    }
+
+
+def score_hint(item: Item, events: Events, index: int) -> dict[str, Any]:
+    text, done = text_of(events), done_of(events)
+    leak = find_leak(text, item.answers[0], item.text)
+    hint = done.get("hint", {})
+    return {
+        "level": index % 3 + 1,
+        "leaked": leak is not None,
+        "leak": leak.reason if leak else None,
+        "fallback": hint.get("fallback"),
+        "attempts": hint.get("attempts"),
+    }
+
+
+def score_practice(events: Events) -> dict[str, Any]:
+    done = done_of(events)
+    facts = done.get("practice", {"requested": 5, "kept": 0, "dropped": {}})
+    errors = [e["code"] for e in events if e["type"] == "error"]
+    return {
+        "requested": facts["requested"],
+        "kept": facts["kept"],
+        "dropped": facts["dropped"],
+        "error": errors[0] if errors else None,
+    }
+
+
+def aggregate(suite: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The suite's headline numbers from its per-item rows."""
+
+    def mean(key: str, subset: Sequence[dict[str, Any]] = rows) -> float | None:
+        values = [float(r[key]) for r in subset if r.get(key) is not None]
+        return round(statistics.fmean(values), 4) if values else None
+
+    if suite == "grounded-qa":
+        return {
+            k: mean(k) for k in ("contains", "f1", "exact_match", "grounded", "citation_precision")
+        } | {"phantom_citations": sum(r["phantom_citations"] for r in rows)}
+    if suite == "no-answer":
+        unanswerable = [r for r in rows if not r["answerable"]]
+        answerable = [r for r in rows if r["answerable"]]
+        return {
+            "no_answer_accuracy": mean("declined", unanswerable),
+            "answered_rate": round(1 - (mean("declined", answerable) or 0), 4),
+            "answerable_contains": mean("contains", answerable),
+            "accuracy": mean("correct"),
+        }
+    if suite == "hints":
+        by_level = {
+            f"leak_rate_level_{lv}": mean("leaked", [r for r in rows if r["level"] == lv])
+            for lv in (1, 2, 3)
+        }
+        return {"leak_rate": mean("leaked"), **by_level, "fallback_rate": mean("fallback")}
+    requested = sum(r["requested"] for r in rows)
+    dropped: Counter[str] = Counter()
+    for r in rows:
+        dropped.update(r["dropped"])
+    return {
+        "kept_fraction": round(sum(r["kept"] for r in rows) / requested, 4) if requested else None,
+        "failed_sets": sum(1 for r in rows if r["error"]),
+        "dropped": dict(dropped),
+    }
+
+
+async def run_suite(settings: Settings, suite: Suite, prompts: dict[str, str]) -> dict[str, Any]:
+    """Ingest the suite's notes, ask every item, score it; returns rows and aggregates."""
+    assert settings.database_url and settings.redis_url
+    embedder = await asyncio.to_thread(build_embedder, settings)
+    redis = connect_redis(settings.redis_url)
+    limits = UploadLimits(settings.max_upload_bytes, settings.max_documents_per_user)
+    try:
+        async with worker_deps(settings, settings.database_url, redis, embedder) as deps:
+            owner_id = await suite_owner(deps.pool, suite.name)
+            ingestion = await ingest_notes(deps, owner_id, suite, limits)
+    finally:
+        await redis.aclose()
+    key = settings.chat_api_key.get_secret_value() if settings.chat_api_key else None
+    model = build_chat_model(
+        settings.chat_base_url, key, settings.chat_model, settings.chat_timeout_s
+    )
+    pool = await open_pool(settings.database_url, ef_search=settings.hnsw_ef_search)
+    engine = TutorEngine(pool, embedder, model, settings, PromptSet.load(prompts))
+    rows = []
+    started = time.monotonic()
+    try:
+        for index, item in enumerate(
+            tqdm(suite.items, desc=suite.name, unit="item", file=sys.stderr)
+        ):
+            events = await ask_one(engine, owner_id, suite, item, index)
+            row = await score_item(pool, owner_id, suite, item, events, index)
+            done = done_of(events)
+            rows.append(
+                {
+                    "id": item.id,
+                    **row,
+                    "total_ms": done.get("timings", {}).get("total_ms"),
+                    "text": text_of(events),
+                }
+            )
+    finally:
+        await pool.close()
+    return {
+        "suite": suite.name,
+        "model": model.model_id,
+        "items": len(rows),
+        "ingestion": dict(ingestion),
+        "prompts": {
+            name: getattr(engine.prompts, name).ref for name in PromptSet.__dataclass_fields__
+        },
+        "seconds": round(time.monotonic() - started, 1),
+        "metrics": aggregate(suite.name, rows),
+        "rows": rows,
+    }
+
+
+async def score_item(
+    pool: AsyncConnectionPool, owner_id: UUID, suite: Suite, item: Item, events: Events, index: int
+) -> dict[str, Any]:
+    if suite.name == "grounded-qa":
+        return await score_grounded(pool, owner_id, item, events)
+    if suite.name == "no-answer":
+        return score_no_answer(item, events)
+    if suite.name == "hints":
+        return score_hint(item, events, index)
+    return score_practice(events)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--suite", choices=sorted(SUITES), action="append", required=True)
+    parser.add_argument("--limit", type=int, default=None, help="items per suite (a fixed sample)")
+    parser.add_argument("--prompt", action="append", default=[], help="NAME@vN, e.g. answer@v1")
+    parser.add_argument("--json", type=Path, default=None, help="also write all rows here")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    prompts = {ref.split("@")[0]: ref for ref in args.prompt}
+    results = []
+    with services(Settings(), chat=True) as settings:
+        for name in args.suite:
+            result = asyncio.run(run_suite(settings, SUITES[name](args.limit), prompts))
+            results.append(result)
+            print(
+                f"{name}: model {result['model']}, {result['items']} items, {result['seconds']} s"
+            )
+            print(json.dumps(result["metrics"], indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()
