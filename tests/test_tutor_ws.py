@@ -113,7 +113,7 @@ def test_no_relevant_notes_says_so_and_labels_general_answer(tutor_client, chat)
     assert text.startswith(DECLINE + GENERAL_LABEL) and "Paris" in text
     done = only(events, "done")
     assert done["grounded"] is False and done["general_answer"] is True
-    assert not [e for e in events if e["type"] == "citations"]
+    assert only(events, "citations")["items"] == []
     assert len(chat.calls) == 1  # only the general answer: no grounded call without sources
 
 

@@ -176,6 +176,7 @@ class TutorEngine:
         sources = await self._retrieve(reply, ask, prompt)
         if not sources:
             await self._decline(reply, ask)
+            reply.emit({"type": "citations", "items": []})
             return
         history_budget = self._source_budget(prompt, ask.text) // 3
         values = {"sources": format_sources(sources), "history": await self.history(
@@ -203,8 +204,7 @@ class TutorEngine:
         by_number = {s.n: s for s in sources}
         reply.citations = [citation(by_number[n], reply.content) for n in cited.cited]
         reply.grounded = bool(reply.citations) and not sentinel.found
-        if reply.citations:
-            reply.emit({"type": "citations", "items": reply.citations})
+        reply.emit({"type": "citations", "items": reply.citations})  # final, even when empty
         return sentinel.found
 
     async def _decline(self, reply: Reply, ask: Ask) -> None:

@@ -48,8 +48,7 @@ async def write_hint(engine: TutorEngine, reply: Reply, ask: Ask, sources: list[
     reply.citations = [citation(by_number[n], text) for n in cited.cited]
     reply.phantom_citations += cited.phantoms
     reply.grounded = bool(reply.citations)
-    if reply.citations:
-        reply.emit({"type": "citations", "items": reply.citations})
+    reply.emit({"type": "citations", "items": reply.citations})
     reply.extra["hint"] = {"level": ask.hint_level, "answer_from": answer_from, **outcome}
 
 

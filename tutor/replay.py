@@ -39,7 +39,7 @@ async def replay_events(
     events: list[dict[str, Any]] = [{"type": "start", **ids, "mode": message.mode}]
     if message.content:
         events.append({"type": "delta", "text": message.content})
-    if message.citations:
+    if message.mode != "practice" or message.citations:
         events.append({"type": "citations", "items": message.citations})
     if message.practice_set_id is not None:
         async with pool.connection() as conn:

@@ -31,7 +31,9 @@ CREATE TABLE messages (
     timings         jsonb NOT NULL DEFAULT '{}',
     usage           jsonb NOT NULL DEFAULT '{}',
     error_code      text,
-    created_at      timestamptz NOT NULL DEFAULT now(),
+    -- clock_timestamp, not now(): a question and its answer are inserted in one transaction
+    -- and must still sort in the order they were written.
+    created_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
     completed_at    timestamptz
 );
 CREATE INDEX messages_conversation_idx ON messages (conversation_id, created_at, id);
