@@ -100,6 +100,7 @@ class TutorEngine:
     ) -> Reply:
         """Produce the message, streaming protocol events to `emit`; always saves it."""
         reply = Reply(message_id, conversation_id, owner_id, ask.mode, self.model.model_id, emit)
+        reply.max_output_tokens = self.settings.tutor_max_output_tokens
         emit({"type": "start", "message_id": str(message_id),
               "conversation_id": str(conversation_id), "mode": ask.mode.value})  # fmt: skip
         try:

@@ -37,6 +37,7 @@ class Reply:
     usage: dict[str, int] = field(default_factory=lambda: {"prompt_tokens": 0,
                                                           "completion_tokens": 0})  # fmt: skip
     extra: dict[str, Any] = field(default_factory=dict)  # mode-specific facts for `done`
+    max_output_tokens: int | None = None  # caps each prompt's max_tokens
 
     @property
     def content(self) -> str:
@@ -69,9 +70,8 @@ class Reply:
         """The model's chunks for a rendered prompt, counting usage and its first-token time."""
         self.prompt = self.prompt or prompt
         asked = time.perf_counter()
-        stream = model.stream(
-            messages, max_tokens=prompt.max_tokens, temperature=prompt.temperature, **options
-        )
+        limit = min(prompt.max_tokens, self.max_output_tokens or prompt.max_tokens)
+        stream = model.stream(messages, max_tokens=limit, temperature=prompt.temperature, **options)
         try:
             async for chunk in stream:
                 self.timings.setdefault(

@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     # Tutor: sources per answer, the cosine similarity below which a chunk is "not relevant",
     # earlier turns used as context, and limits per user and per process.
     tutor_top_k: int = Field(default=6, ge=1, le=50)
+    # Caps every prompt's own max_tokens (cost and latency control); None = the prompts decide.
+    tutor_max_output_tokens: int | None = Field(default=None, ge=16)
     tutor_min_similarity: float = Field(default=0.25, ge=-1.0, le=1.0)
     tutor_history_turns: int = Field(default=6, ge=0, le=50)
     tutor_asks_per_minute: int = Field(default=30, ge=1)
