@@ -102,6 +102,9 @@ def test_quote_picks_the_sentence_nearest_the_answer():
     text = "Cells divide. Chlorophyll absorbs red light. Roots take up water."
     assert quote(text, "chlorophyll absorbs light") == "Chlorophyll absorbs red light."
     assert quote(text) == "Cells divide."
+    assert quote("# Title\n## Part\nFirst line\ncontinues here. Next.") == (
+        "First line continues here."
+    )
 
 
 def source(text: str) -> Source:

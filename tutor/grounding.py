@@ -62,7 +62,9 @@ def format_sources(sources: list[Source]) -> str:
 
 def quote(text: str, near: str = "") -> str:
     """The sentence of `text` sharing most words with `near` (or its start), trimmed."""
-    sentences = [s.strip() for s in SENTENCE_END.split(text.strip()) if s.strip()] or [""]
+    # Heading lines repeat the label; the quote is the prose, on one line.
+    prose = " ".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    sentences = [" ".join(s.split()) for s in SENTENCE_END.split(prose) if s.strip()] or [""]
     wanted = set(WORD.findall(near.lower()))
     best = max(sentences, key=lambda s: len(wanted & set(WORD.findall(s.lower()))))
     best = best if wanted else sentences[0]
