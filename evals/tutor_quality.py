@@ -211,7 +211,9 @@ async def run_suite(settings: Settings, suite: Suite, prompts: dict[str, str]) -
         settings.chat_base_url, key, settings.chat_model, settings.chat_timeout_s
     )
     pool = await open_pool(settings.database_url, ef_search=settings.hnsw_ef_search)
-    engine = TutorEngine(pool, embedder, model, settings, PromptSet.load(prompts))
+    engine = TutorEngine(
+        pool, embedder, model, settings, PromptSet.load(prompts, settings.prompts_dir)
+    )
     rows = []
     started = time.monotonic()
     try:

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from uuid import UUID
 
 import psycopg
@@ -26,7 +27,7 @@ from tutor.chat_model import ChatMessage, ChatModel
 from tutor.citations import CitationFilter
 from tutor.errors import TutorError
 from tutor.grounding import Source, citation, estimate_tokens, format_sources, select_sources
-from tutor.prompts import Prompt, load_prompt
+from tutor.prompts import DEFAULT_DIR, Prompt, load_prompt
 from tutor.reply import Emit, Reply
 from tutor.settings import Settings
 from tutor.stream_filters import SentinelFilter
@@ -51,10 +52,11 @@ class PromptSet:
     practice: Prompt
 
     @classmethod
-    def load(cls, overrides: dict[str, str] | None = None) -> PromptSet:
+    def load(cls, overrides: dict[str, str] | None = None, folder: Path | None = None) -> PromptSet:
         """The newest version of each prompt, or the `name@vN` given in `overrides`."""
         refs = {name: name for name in cls.__dataclass_fields__} | (overrides or {})
-        return cls(**{name: load_prompt(ref) for name, ref in refs.items()})
+        where = folder or DEFAULT_DIR
+        return cls(**{name: load_prompt(ref, where) for name, ref in refs.items()})
 
 
 class TutorEngine:
@@ -69,7 +71,7 @@ class TutorEngine:
         prompts: PromptSet | None = None,
     ) -> None:
         self.pool, self.embedder, self.model, self.settings = pool, embedder, model, settings
-        self.prompts = prompts or PromptSet.load()
+        self.prompts = prompts or PromptSet.load(folder=settings.prompts_dir)
 
     async def open(self, owner_id: UUID, ask: Ask, message_id: UUID) -> UUID:
         """Record the question and a 'generating' answer; returns the conversation id."""

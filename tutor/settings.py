@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     local_chat_context_tokens: int = Field(default=4096, ge=512)
     local_chat_threads: int | None = Field(default=None, ge=1)
 
+    # Versioned prompt files; None = the `prompts/` folder of this checkout.
+    prompts_dir: Path | None = None
     chat_timeout_s: float = Field(default=300.0, gt=0)
     # The chat model's context window; None = the local model's (local_chat_context_tokens).
     chat_context_tokens: int | None = Field(default=None, ge=512)
