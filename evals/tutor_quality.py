@@ -123,7 +123,7 @@ async def score_grounded(
 
 def score_no_answer(item: Item, events: Events) -> dict[str, Any]:
     done = done_of(events)
-    declined = bool(done.get("general_answer")) or not done.get("grounded")
+    declined = bool(done.get("general_answer"))  # said plainly: the notes do not cover it
     return {
         "answerable": item.answerable,
         "declined": declined,

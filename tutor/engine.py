@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID
 
+import numpy as np
 import psycopg
 from psycopg_pool import AsyncConnectionPool
 
@@ -89,20 +90,38 @@ class TutorEngine:
 
     async def respond(self, owner_id: UUID, ask: Ask, message_id: UUID, emit: Emit) -> None:
         """Open the turn, then `run` it; a refused turn (say, no such conversation) ends at once."""
+        started = time.perf_counter()
+        # The query embedding is computed while the turn is written: both sit before the
+        # first token, neither needs the other.
+        embedding = asyncio.create_task(embed_query(self.embedder, ask.text))
         try:
             conversation_id = await self.open(owner_id, ask, message_id)
         except TutorError as exc:
             emit({"type": "error", "code": exc.code, "message": exc.message})
             emit({"type": "done", "message_id": str(message_id), "status": "failed"})
             return
-        await self.run(owner_id, ask, message_id, conversation_id, emit)
+        finally:
+            if not embedding.done():
+                await asyncio.wait([embedding])
+        await self.run(owner_id, ask, message_id, conversation_id, emit,
+                       embedding=embedding.result(), started=started)  # fmt: skip
 
     async def run(
-        self, owner_id: UUID, ask: Ask, message_id: UUID, conversation_id: UUID, emit: Emit
+        self,
+        owner_id: UUID,
+        ask: Ask,
+        message_id: UUID,
+        conversation_id: UUID,
+        emit: Emit,
+        *,
+        embedding: np.ndarray | None = None,
+        started: float | None = None,
     ) -> Reply:
         """Produce the message, streaming protocol events to `emit`; always saves it."""
         reply = Reply(message_id, conversation_id, owner_id, ask.mode, self.model.model_id, emit)
         reply.max_output_tokens = self.settings.tutor_max_output_tokens
+        reply.query_embedding = embedding
+        reply.started = started or reply.started
         emit({"type": "start", "message_id": str(message_id),
               "conversation_id": str(conversation_id), "mode": ask.mode.value})  # fmt: skip
         try:
@@ -133,7 +152,9 @@ class TutorEngine:
     ) -> list[Source]:
         """The owner's relevant chunks for the ask, within the prompt's share of the context."""
         started = time.perf_counter()
-        embedding = await embed_query(self.embedder, ask.text)
+        embedding = reply.query_embedding
+        if embedding is None:
+            embedding = await embed_query(self.embedder, ask.text)
         k = self.settings.tutor_top_k * k_factor
         async with self.pool.connection() as conn:
             hits: list[SearchHit] = []

@@ -93,6 +93,18 @@ class Generations:
                 await produce(generation)
         except asyncio.CancelledError:
             pass  # cancelled on request; the engine saved and announced it
+        except Exception:  # a bug must not leave the client waiting for `done` forever
+            log.exception("generation %s failed", generation.message_id)
+            if not generation.finished:
+                generation.publish(
+                    {
+                        "type": "error",
+                        "code": "internal_error",
+                        "message": "Something went wrong writing this answer.",
+                    }
+                )
+                generation.publish({"type": "done", "message_id": str(generation.message_id),
+                                    "status": "failed"})  # fmt: skip
         finally:
             # Saved before `done` was published: from now on a resume reads the database.
             self._running.pop(generation.message_id, None)

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+import numpy as np
+
 from tutor.asks import Mode
 from tutor.chat_model import ChatChunk, ChatMessage, ChatModel, Usage
 from tutor.prompts import Prompt
@@ -38,6 +40,7 @@ class Reply:
                                                           "completion_tokens": 0})  # fmt: skip
     extra: dict[str, Any] = field(default_factory=dict)  # mode-specific facts for `done`
     max_output_tokens: int | None = None  # caps each prompt's max_tokens
+    query_embedding: np.ndarray | None = None  # computed while the turn was being opened
 
     @property
     def content(self) -> str:
