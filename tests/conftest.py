@@ -27,6 +27,7 @@ from .scripted_chat import ScriptedChatModel
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 DOCUMENTS = SHARED / "documents"
 TERMINAL = {"ready", "failed"}
+FAST_CHAT_MODEL = "smollm2-135m-instruct"
 
 
 def shared_file(relative: str) -> Path:
@@ -131,6 +132,25 @@ def tutor_client(
                      chat_model=chat)  # fmt: skip
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def local_chat(settings: Settings) -> Iterator[Settings]:
+    """Settings pointing at a real local llama.cpp server running the small SmolLM2 model."""
+    from tutor.local_llm import LocalChatServer
+
+    server = LocalChatServer(settings.model_copy(update={"local_chat_model": FAST_CHAT_MODEL}))
+    server.start()
+    try:
+        yield settings.model_copy(
+            update={
+                "chat_base_url": server.base_url,
+                "chat_model": server.model,
+                "tutor_max_output_tokens": 64,
+            }  # fmt: skip
+        )
+    finally:
+        server.stop()
 
 
 _counter = iter(range(1_000_000))

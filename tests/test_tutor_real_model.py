@@ -9,28 +9,16 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from tests.conftest import ingest, register
+from tests.conftest import FAST_CHAT_MODEL, ingest, register
 from tests.test_tutor_ws import NOTE, converse, only, socket, text_of
-from tutor.local_llm import LocalChatServer
 from tutor.settings import Settings
-
-FAST_MODEL = "smollm2-135m-instruct"
 
 
 @pytest.fixture(scope="module")
-def real_client(settings: Settings, embedder: Any, worker: Any) -> Iterator[TestClient]:
+def real_client(local_chat: Settings, embedder: Any, worker: Any) -> Iterator[TestClient]:
     del worker
-    server = LocalChatServer(settings.model_copy(update={"local_chat_model": FAST_MODEL}))
-    server.start()
-    try:
-        real = settings.model_copy(
-            update={"chat_base_url": server.base_url, "chat_model": server.model,
-                    "tutor_max_output_tokens": 64}  # fmt: skip
-        )
-        with TestClient(create_app(real, embedder=embedder)) as client:
-            yield client
-    finally:
-        server.stop()
+    with TestClient(create_app(local_chat, embedder=embedder)) as client:
+        yield client
 
 
 def test_ask_streams_deltas_citations_and_done_from_a_real_model(real_client):
@@ -44,6 +32,6 @@ def test_ask_streams_deltas_citations_and_done_from_a_real_model(real_client):
     citations = only(events, "citations")["items"]
     assert all(c["filename"] == "photosynthesis.md" for c in citations)
     done = only(events, "done")
-    assert done["status"] == "complete" and done["model"] == FAST_MODEL
+    assert done["status"] == "complete" and done["model"] == FAST_CHAT_MODEL
     assert done["usage"]["completion_tokens"] > 0 and done["usage"]["prompt_tokens"] > 0
     assert done["timings"]["model_first_token_ms"] <= done["timings"]["total_ms"]

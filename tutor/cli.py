@@ -134,6 +134,24 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(ask(live, args.user, request, args.json))
 
 
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    """Evaluations: run a suite (recorded), list runs, compare two, or gate on a baseline."""
+    from evals import commands
+
+    with services(settings, chat=args.action in ("tutor", "check")) as live:
+        if args.action == "tutor":
+            prompts = {ref.split("@")[0]: ref for ref in args.prompt}
+            run = asyncio.run(commands.run_tutor_suite(live, args.suite, args.limit, prompts))
+            print(json.dumps(run.__dict__, indent=2, default=str) if args.json else
+                  f"run {run.id}: {json.dumps(run.metrics)}")  # fmt: skip
+            return 0
+        if args.action == "list":
+            return asyncio.run(commands.show_runs(live, args.suite, args.json))
+        if args.action == "compare":
+            return asyncio.run(commands.compare_runs(live, args.run_a, args.run_b))
+        return asyncio.run(commands.check_baseline(live, args.baseline))
+
+
 def cmd_model_list(_: argparse.Namespace, settings: Settings) -> int:
     """The local chat models, whether their packages are installed, and which is selected."""
     from tutor.model_catalogue import CATALOGUE, is_installed, model_path
@@ -237,6 +255,26 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--mode", choices=["hybrid", "dense", "fts"], default="hybrid")
     search.add_argument("--json", action="store_true", help="print a JSON list")
     search.add_argument("query")
+
+    evals = sub.add_parser("eval", help="Evaluate the tutor.").add_subparsers(
+        dest="action", required=True
+    )
+    run = evals.add_parser("tutor", help="Run a tutor suite on the configured model; recorded.")
+    run.add_argument("--suite", required=True,
+                     choices=["grounded-qa", "no-answer", "hints", "practice"])  # fmt: skip
+    run.add_argument("--prompt", action="append", default=[], help="NAME@vN (repeatable)")
+    run.add_argument("--limit", type=int, default=None, help="items (a fixed sample)")
+    run.add_argument("--json", action="store_true")
+    listing = evals.add_parser("list", help="Recorded runs, newest first.")
+    listing.add_argument("--suite")
+    listing.add_argument("--json", action="store_true")
+    versus = evals.add_parser("compare", help="B vs A per metric, with CIs and an HTML report.")
+    versus.add_argument("run_a")
+    versus.add_argument("run_b")
+    gate = evals.add_parser("check", help="Run a baseline's suites; exit 1 below a threshold.")
+    gate.add_argument("--baseline", type=Path, required=True)
+    for eval_parser in (run, listing, versus, gate):
+        eval_parser.set_defaults(handler=cmd_eval)
 
     ask = add("ask", cmd_ask, "Ask the tutor as a user; the answer streams to the terminal.")
     ask.add_argument("--user", required=True, help="the asker's email")

@@ -1,0 +1,115 @@
+"""`tutor eval ...`: run suites as recorded runs, list them, compare two, gate on a baseline."""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+from evals import tutor_quality
+from evals.comparison import compare
+from evals.gate import breaches, load_baseline
+from evals.records import EvalItem, EvalRun, content_hash, get_run, git_commit, list_runs, save_run
+from evals.report import text_table, write_html
+from evals.tutor_datasets import SUITES, Suite
+from tutor.database import migrate, open_pool
+from tutor.settings import Settings
+
+SETTINGS_RECORDED = ("tutor_top_k", "tutor_min_similarity", "search_candidates",
+                     "chunk_tokens", "tutor_max_output_tokens")  # fmt: skip
+
+
+def suite_hash(suite: Suite) -> str:
+    """Identifies the exact notes and items a run used."""
+    parts: list[bytes | str] = [n.filename.encode() + n.content for n in suite.notes]
+    parts += [f"{i.id}\t{i.text}\t{'|'.join(i.answers)}" for i in suite.items]
+    return content_hash(*parts)
+
+
+def as_record(
+    settings: Settings, suite: Suite, result: dict[str, Any]
+) -> tuple[EvalRun, list[EvalItem]]:
+    """A finished suite run as a record and its items."""
+    run = EvalRun(
+        id=uuid.uuid4(), kind="tutor", suite=suite.name, dataset=suite.name,
+        dataset_hash=suite_hash(suite), git_commit=git_commit(), model_id=result["model"],
+        prompts=result["prompts"], settings={k: getattr(settings, k) for k in SETTINGS_RECORDED},
+        metrics=result["metrics"], item_count=result["items"], seconds=result["seconds"],
+    )  # fmt: skip
+    items = []
+    for row in result["rows"]:
+        metrics = {k: v for k, v in row.items() if k not in ("id", "text", "dropped", "leak")}
+        output = {k: row[k] for k in ("text", "dropped", "leak") if k in row}
+        items.append(EvalItem(row["id"], metrics, output))
+    return run, items
+
+
+async def run_tutor_suite(
+    settings: Settings, name: str, limit: int | None, prompts: dict[str, str]
+) -> EvalRun:
+    """Run one suite through the real engine and record it; returns the stored run."""
+    assert settings.database_url
+    suite = SUITES[name](limit)
+    result = await tutor_quality.run_suite(settings, suite, prompts)
+    run, items = as_record(settings, suite, result)
+    pool = await open_pool(settings.database_url)
+    try:
+        async with pool.connection() as conn:
+            await save_run(conn, run, items)
+    finally:
+        await pool.close()
+    return run
+
+
+async def show_runs(settings: Settings, suite: str | None, as_json: bool) -> int:
+    """Print recorded runs, newest first."""
+    assert settings.database_url
+    await migrate(settings.database_url)
+    pool = await open_pool(settings.database_url)
+    try:
+        async with pool.connection() as conn:
+            runs = await list_runs(conn, suite)
+    finally:
+        await pool.close()
+    if as_json:
+        print(json.dumps([r.__dict__ for r in runs], indent=2, default=str))
+        return 0
+    for r in runs:
+        when = r.created_at.strftime("%Y-%m-%d %H:%M") if r.created_at else ""
+        print(f"{str(r.id)[:8]}  {when}  {r.suite:<12} {r.model_id or '-':<28} "
+              f"{r.item_count:>5} items  {r.git_commit}  {json.dumps(r.metrics)[:80]}")  # fmt: skip
+    return 0
+
+
+async def compare_runs(settings: Settings, first: str, second: str) -> int:
+    """Print A vs B with deltas and CIs; write the HTML report to the data dir."""
+    assert settings.database_url
+    pool = await open_pool(settings.database_url)
+    try:
+        async with pool.connection() as conn:
+            a, a_items = await get_run(conn, first)
+            b, b_items = await get_run(conn, second)
+    finally:
+        await pool.close()
+    rows = compare(a_items, b_items)
+    print(text_table(a, b, rows))
+    path = write_html(a, b, rows, settings.data_path / "reports")
+    print(f"\nreport: {path}")
+    return 0
+
+
+async def check_baseline(settings: Settings, baseline: Path) -> int:
+    """Run every check of the baseline; exit status 1 when any bound is broken."""
+    problems: list[str] = []
+    for check in load_baseline(baseline):
+        run = await run_tutor_suite(
+            settings, check.suite, check.limit, check.options.get("prompts", {})
+        )
+        print(f"{check.suite}: {json.dumps(run.metrics)}  (run {str(run.id)[:8]})")
+        problems += breaches(check, run.metrics)
+    for problem in problems:
+        print(f"FAIL {problem}", file=sys.stderr)
+    print("eval gate: " + ("FAILED" if problems else "passed"))
+    return 1 if problems else 0
