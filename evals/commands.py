@@ -63,6 +63,45 @@ async def run_tutor_suite(
     return run
 
 
+async def run_retrieval(
+    settings: Settings, dataset: Path, split: str, mode: str, limit: int | None, as_json: bool
+) -> int:
+    """Evaluate search on a BEIR folder, print the report, record one run per mode."""
+    from evals import scifact_retrieval as beir_eval
+
+    argv = ["--split", split, "--data", str(dataset)] + (["--limit", str(limit)] if limit else [])
+    args = beir_eval.parse_args(argv)
+    results = await beir_eval.measure(settings, args)
+    runs = [r for r in results["runs"] if mode == "all" or str(r.mode) == mode]
+    results["runs"] = runs
+    print(beir_eval.report_json(results, args) if as_json else beir_eval.report_text(results, args))
+    files = [
+        dataset / "corpus.jsonl",
+        dataset / "queries.jsonl",
+        dataset / "qrels" / f"{split}.tsv",
+    ]
+    data_hash = content_hash(*(f.read_bytes() for f in files))
+    assert settings.database_url
+    pool = await open_pool(settings.database_url)
+    try:
+        async with pool.connection() as conn:
+            for result in runs:
+                record = EvalRun(
+                    id=uuid.uuid4(), kind="retrieval", suite=f"retrieval-{result.mode}",
+                    dataset=f"{dataset.resolve().name}/{split}", dataset_hash=data_hash,
+                    git_commit=git_commit(), model_id="all-MiniLM-L6-v2", prompts={},
+                    settings={"params": beir_eval.describe(result.params), "limit": limit},
+                    metrics=result.scores.__dict__, item_count=len(result.per_query_ndcg),
+                    seconds=None,
+                )  # fmt: skip
+                items = [EvalItem(q, {"ndcg_at_10": v}) for q, v in result.per_query_ndcg.items()]
+                await save_run(conn, record, items)
+                print(f"recorded run {record.id} ({record.suite})", file=sys.stderr)
+    finally:
+        await pool.close()
+    return 0
+
+
 async def show_runs(settings: Settings, suite: str | None, as_json: bool) -> int:
     """Print recorded runs, newest first."""
     assert settings.database_url

@@ -47,6 +47,7 @@ def _chart_png(a: EvalRun, b: EvalRun, rows: Sequence[MetricDelta]) -> tuple[str
     ax.bar([p - 0.2 for p in positions], [r.a for r in rows], 0.4, label=f"A {str(a.id)[:8]}")
     ax.bar([p + 0.2 for p in positions], [r.b for r in rows], 0.4, label=f"B {str(b.id)[:8]}")
     ax.set_xticks(list(positions), names, rotation=30, ha="right")
+    ax.set_xlim(-0.75, len(rows) - 0.25)
     ax.set_title("Metrics, A and B")
     ax.legend()
     first = _png(fig)
@@ -55,7 +56,8 @@ def _chart_png(a: EvalRun, b: EvalRun, rows: Sequence[MetricDelta]) -> tuple[str
     errors = [[r.delta - r.low for r in rows], [r.high - r.delta for r in rows]]
     colours = ["tab:green" if r.significant and r.delta > 0 else
                "tab:red" if r.significant else "tab:gray" for r in rows]  # fmt: skip
-    ax.bar(list(positions), [r.delta for r in rows], yerr=errors, color=colours, capsize=4)
+    ax.bar(list(positions), [r.delta for r in rows], 0.5, yerr=errors, color=colours, capsize=4)
+    ax.set_xlim(-0.75, len(rows) - 0.25)
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xticks(list(positions), names, rotation=30, ha="right")
     ax.set_title("B − A with 95% paired-bootstrap CI (green/red: significant)")

@@ -23,11 +23,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import copy
+import hashlib
 import itertools
 import json
 import logging
 import os
 import random
+import re
 import statistics
 import sys
 import time
@@ -59,7 +61,6 @@ from tutor.stack import services
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "scifact"
 DEFAULT_DATA_DIR = Path("/tmp/eval-data")
-EVAL_EMAIL = "scifact-eval@example.com"
 TOP_CHUNKS = 40
 DEEP_CHUNKS = 400
 SEARCH_CONNECTIONS = 4
@@ -130,14 +131,21 @@ def markdown(doc: CorpusDoc) -> bytes:
     return f"# {doc.title}\n\n{doc.text}".encode()
 
 
-async def eval_owner(pool: AsyncConnectionPool) -> UUID:
-    """The dedicated eval account, created on first use."""
+def eval_email(data: Path) -> str:
+    """One isolated account per dataset (and per corpus content), so corpora never mix."""
+    corpus = (data / "corpus.jsonl").read_bytes()
+    slug = re.sub(r"[^a-z0-9]+", "-", data.resolve().name.lower()).strip("-") or "beir"
+    return f"eval-{slug}-{hashlib.sha256(corpus).hexdigest()[:10]}@example.com"
+
+
+async def eval_owner(pool: AsyncConnectionPool, email: str) -> UUID:
+    """The dataset's dedicated eval account, created on first use."""
     async with pool.connection() as conn:
         try:
-            await users.create_user(conn, EVAL_EMAIL, os.urandom(16).hex(), "student")
+            await users.create_user(conn, email, os.urandom(16).hex(), "student")
         except EmailTaken:
             pass
-        return (await users.get_user_by_email(conn, EVAL_EMAIL)).id
+        return (await users.get_user_by_email(conn, email)).id
 
 
 async def ingest_one(
@@ -373,7 +381,7 @@ async def prepare(
     try:
         model = ChunkerTokenizerEmbedder(embedder)
         async with worker_deps(settings, settings.database_url, redis, model) as deps:
-            owner_id = await eval_owner(deps.pool)
+            owner_id = await eval_owner(deps.pool, eval_email(args.data))
             concurrency = args.concurrency or settings.worker_max_jobs
             outcomes = await ingest_corpus(
                 deps, owner_id, dataset.corpus.values(), limits, concurrency

@@ -145,6 +145,9 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             print(json.dumps(run.__dict__, indent=2, default=str) if args.json else
                   f"run {run.id}: {json.dumps(run.metrics)}")  # fmt: skip
             return 0
+        if args.action == "retrieval":
+            return asyncio.run(commands.run_retrieval(
+                live, args.dataset, args.split, args.mode, args.limit, args.json))  # fmt: skip
         if args.action == "list":
             return asyncio.run(commands.show_runs(live, args.suite, args.json))
         if args.action == "compare":
@@ -265,6 +268,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--prompt", action="append", default=[], help="NAME@vN (repeatable)")
     run.add_argument("--limit", type=int, default=None, help="items (a fixed sample)")
     run.add_argument("--json", action="store_true")
+    beir = evals.add_parser("retrieval", help="Search quality on a BEIR folder; recorded.")
+    beir.add_argument("--dataset", type=Path, required=True, help="corpus.jsonl, queries, qrels/")
+    beir.add_argument("--split", choices=["train", "test"], default="test")
+    beir.add_argument("--mode", choices=["hybrid", "dense", "fts", "all"], default="all")
+    beir.add_argument("--limit", type=int, default=None, help="the first N judged queries")
+    beir.add_argument("--json", action="store_true")
     listing = evals.add_parser("list", help="Recorded runs, newest first.")
     listing.add_argument("--suite")
     listing.add_argument("--json", action="store_true")
@@ -273,7 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
     versus.add_argument("run_b")
     gate = evals.add_parser("check", help="Run a baseline's suites; exit 1 below a threshold.")
     gate.add_argument("--baseline", type=Path, required=True)
-    for eval_parser in (run, listing, versus, gate):
+    for eval_parser in (run, beir, listing, versus, gate):
         eval_parser.set_defaults(handler=cmd_eval)
 
     ask = add("ask", cmd_ask, "Ask the tutor as a user; the answer streams to the terminal.")
