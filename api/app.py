@@ -82,12 +82,10 @@ def create_app(
 def _default_chat_model(settings: Settings) -> ChatModel:
     from tutor.local_llm import unavailable_reason
 
-    key = settings.chat_api_key.get_secret_value() if settings.chat_api_key else None
-    model = build_chat_model(
-        settings.chat_base_url, key, settings.chat_model, settings.chat_timeout_s
-    )
     reason = unavailable_reason(settings)
-    return UnavailableChatModel(reason) if reason and not settings.chat_base_url else model
+    if reason and not settings.chat_base_url:
+        return UnavailableChatModel(reason)
+    return build_chat_model(settings)
 
 
 def _default_embedder(settings: Settings) -> Embedder:

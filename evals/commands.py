@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from evals import tutor_quality
+from evals.beir_subset import write_subset
 from evals.comparison import compare
-from evals.gate import breaches, load_baseline
+from evals.gate import Check, breaches, load_baseline
 from evals.records import EvalItem, EvalRun, content_hash, get_run, git_commit, list_runs, save_run
 from evals.report import text_table, write_html
 from evals.tutor_datasets import SUITES, Suite
@@ -65,15 +66,14 @@ async def run_tutor_suite(
 
 async def run_retrieval(
     settings: Settings, dataset: Path, split: str, mode: str, limit: int | None, as_json: bool
-) -> int:
+) -> list[EvalRun]:
     """Evaluate search on a BEIR folder, print the report, record one run per mode."""
     from evals import scifact_retrieval as beir_eval
 
     argv = ["--split", split, "--data", str(dataset)] + (["--limit", str(limit)] if limit else [])
     args = beir_eval.parse_args(argv)
     results = await beir_eval.measure(settings, args)
-    runs = [r for r in results["runs"] if mode == "all" or str(r.mode) == mode]
-    results["runs"] = runs
+    results["runs"] = [r for r in results["runs"] if mode == "all" or str(r.mode) == mode]
     print(beir_eval.report_json(results, args) if as_json else beir_eval.report_text(results, args))
     files = [
         dataset / "corpus.jsonl",
@@ -81,11 +81,12 @@ async def run_retrieval(
         dataset / "qrels" / f"{split}.tsv",
     ]
     data_hash = content_hash(*(f.read_bytes() for f in files))
+    records = []
     assert settings.database_url
     pool = await open_pool(settings.database_url)
     try:
         async with pool.connection() as conn:
-            for result in runs:
+            for result in results["runs"]:
                 record = EvalRun(
                     id=uuid.uuid4(), kind="retrieval", suite=f"retrieval-{result.mode}",
                     dataset=f"{dataset.resolve().name}/{split}", dataset_hash=data_hash,
@@ -96,10 +97,11 @@ async def run_retrieval(
                 )  # fmt: skip
                 items = [EvalItem(q, {"ndcg_at_10": v}) for q, v in result.per_query_ndcg.items()]
                 await save_run(conn, record, items)
+                records.append(record)
                 print(f"recorded run {record.id} ({record.suite})", file=sys.stderr)
     finally:
         await pool.close()
-    return 0
+    return records
 
 
 async def show_runs(settings: Settings, suite: str | None, as_json: bool) -> int:
@@ -143,12 +145,22 @@ async def check_baseline(settings: Settings, baseline: Path) -> int:
     """Run every check of the baseline; exit status 1 when any bound is broken."""
     problems: list[str] = []
     for check in load_baseline(baseline):
-        run = await run_tutor_suite(
-            settings, check.suite, check.limit, check.options.get("prompts", {})
-        )
-        print(f"{check.suite}: {json.dumps(run.metrics)}  (run {str(run.id)[:8]})")
+        run = await _run_check(settings, check, baseline.parent)
+        print(f"{run.suite}: {json.dumps(run.metrics)}  (run {str(run.id)[:8]})")
         problems += breaches(check, run.metrics)
     for problem in problems:
         print(f"FAIL {problem}", file=sys.stderr)
     print("eval gate: " + ("FAILED" if problems else "passed"))
     return 1 if problems else 0
+
+
+async def _run_check(settings: Settings, check: Check, relative_to: Path) -> EvalRun:
+    options = check.options
+    if check.kind == "tutor":
+        return await run_tutor_suite(settings, check.suite, check.limit, options.get("prompts", {}))
+    source = (relative_to / options["dataset"]).resolve()
+    folder = write_subset(source, settings.data_path / "datasets", options.get("split", "test"),
+                          options["queries"], options["distractors"])  # fmt: skip
+    mode = check.suite.removeprefix("retrieval-")
+    [run] = await run_retrieval(settings, folder, options.get("split", "test"), mode, None, False)
+    return run

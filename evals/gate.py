@@ -1,8 +1,11 @@
 """The regression gate: a run's aggregates against the thresholds recorded in a baseline file.
 
-A baseline file is JSON: `{"checks": [{"suite": "grounded-qa", "limit": 5,
-"min": {"contains": 0.2}, "max": {"phantom_citations": 3}}]}`. `min` holds metrics that must
-not fall below their value, `max` metrics that must not rise above it (leak rate, phantoms).
+A baseline file is JSON: `{"checks": [{"kind": "tutor", "suite": "hints", "limit": 3,
+"max": {"leak_rate": 0.0}}, {"kind": "retrieval", "suite": "retrieval-hybrid", "options":
+{"dataset": "../../shared/data/scifact", "queries": 20, "distractors": 150},
+"min": {"ndcg_at_10": 0.85}}]}`. `min` holds metrics that must not fall below their value,
+`max` metrics that must not rise above it (leak rate, phantoms). A retrieval check runs on a
+fixed cut of the dataset (evals/beir_subset.py), its path relative to the baseline file.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 class Check:
     """One suite to run and the bounds its aggregates must respect."""
 
+    kind: str
     suite: str
     limit: int | None
     minimum: dict[str, float]
@@ -29,6 +33,7 @@ def load_baseline(path: Path) -> list[Check]:
     data = json.loads(path.read_text(encoding="utf-8"))
     return [
         Check(
+            kind=entry.get("kind", "tutor"),
             suite=entry["suite"],
             limit=entry.get("limit"),
             minimum=entry.get("min", {}),

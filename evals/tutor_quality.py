@@ -47,6 +47,7 @@ from tutor.settings import Settings
 from tutor.stack import services
 
 Events = list[dict[str, Any]]
+EVAL_SEED = 1234  # unless TUTOR_CHAT_SEED says otherwise: reruns sample the same way
 CHUNK_TEXTS = "SELECT id, text FROM chunks WHERE owner_id = %(owner_id)s AND id = ANY(%(ids)s)"
 
 
@@ -206,10 +207,7 @@ async def run_suite(settings: Settings, suite: Suite, prompts: dict[str, str]) -
             ingestion = await ingest_notes(deps, owner_id, suite, limits)
     finally:
         await redis.aclose()
-    key = settings.chat_api_key.get_secret_value() if settings.chat_api_key else None
-    model = build_chat_model(
-        settings.chat_base_url, key, settings.chat_model, settings.chat_timeout_s
-    )
+    model = build_chat_model(settings, seed=EVAL_SEED)
     pool = await open_pool(settings.database_url, ef_search=settings.hnsw_ef_search)
     engine = TutorEngine(
         pool, embedder, model, settings, PromptSet.load(prompts, settings.prompts_dir)

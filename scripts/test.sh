@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Set up and run every check: lint, format, types, and the test suite on the real stack.
+# Set up and run every check: lint, format, types, the test suite on the real stack, and the
+# eval gate (search and tutor metrics on fixed smoke cuts must stay above their thresholds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -16,4 +17,14 @@ if [ "$status" -eq 5 ]; then
     echo "pytest collected no tests: that is a failure here, not a pass" >&2
     exit 1
 fi
-exit "$status"
+[ "$status" -eq 0 ] || exit "$status"
+
+if [ ! -d ../shared/data ]; then
+    echo "eval gate skipped: ../shared/data (the evaluation datasets) is not here" >&2
+    exit 0
+fi
+gate_dir=$(mktemp -d /tmp/tutor-gate-XXXXXX)
+trap 'rm -rf "$gate_dir"' EXIT
+TUTOR_DATA_DIR="$gate_dir" TUTOR_LOCAL_CHAT_MODEL=smollm2-135m-instruct \
+    TUTOR_TUTOR_MAX_OUTPUT_TOKENS=96 \
+    .venv/bin/tutor eval check --baseline "${TUTOR_EVAL_BASELINE:-evals/baselines/smoke.json}"

@@ -47,7 +47,7 @@ def test_gate_breaches(tmp_path: Path):
     path.write_text('{"checks": [{"suite": "hints", "limit": 3, "min": {"f1": 0.5},'
                     ' "max": {"leak_rate": 0.1}}]}')  # fmt: skip
     [check] = load_baseline(path)
-    assert check == Check("hints", 3, {"f1": 0.5}, {"leak_rate": 0.1}, {})
+    assert check == Check("tutor", "hints", 3, {"f1": 0.5}, {"leak_rate": 0.1}, {})
     assert breaches(check, {"f1": 0.6, "leak_rate": 0.0}) == []
     assert len(breaches(check, {"f1": 0.4, "leak_rate": 0.2})) == 2
     assert breaches(check, {"leak_rate": 0.0}) == ["hints: f1 = None is below the threshold 0.5"]

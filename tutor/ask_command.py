@@ -73,10 +73,7 @@ async def ask(settings: Settings, email: str, ask: Ask, as_json: bool) -> int:
     assert settings.database_url
     await migrate(settings.database_url)
     embedder = await asyncio.to_thread(build_embedder, settings)
-    key = settings.chat_api_key.get_secret_value() if settings.chat_api_key else None
-    model = build_chat_model(
-        settings.chat_base_url, key, settings.chat_model, settings.chat_timeout_s
-    )
+    model = build_chat_model(settings)
     pool = await open_pool(settings.database_url, ef_search=settings.hnsw_ef_search)
     try:
         async with pool.connection() as conn:

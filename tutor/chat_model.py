@@ -14,6 +14,7 @@ from openai import APIConnectionError, APIError, AsyncOpenAI
 from openai.types.chat import ChatCompletionMessageParam
 
 from tutor.errors import ModelUnavailable
+from tutor.settings import Settings
 
 
 class ChatMessage(TypedDict):
@@ -59,13 +60,16 @@ class ChatModel(Protocol):
 class OpenAIChatModel:
     """`ChatModel` over an OpenAI-compatible endpoint, with the official async SDK."""
 
-    def __init__(self, base_url: str, api_key: str, model_id: str, timeout_s: float) -> None:
+    def __init__(
+        self, base_url: str, api_key: str, model_id: str, timeout_s: float, seed: int | None = None
+    ) -> None:
         # The SDK retries only before a stream is returned, never mid-stream; one retry covers
         # llama.cpp closing a kept-alive connection (seen: 4 of 150 requests without it).
         self.client = AsyncOpenAI(
             base_url=base_url, api_key=api_key, timeout=timeout_s, max_retries=1
         )
         self.model_id = model_id
+        self.seed = seed  # fixed sampling seed: evals rerun the same way
 
     async def stream(
         self,
@@ -90,6 +94,7 @@ class OpenAIChatModel:
                 temperature=temperature,
                 stream=True,
                 stream_options={"include_usage": True},
+                seed=self.seed,
                 extra_body=extra or None,
             )
             async with response:  # leaving early closes the HTTP stream: the server stops
@@ -146,14 +151,17 @@ class UnavailableChatModel:
         yield ChatChunk()  # pragma: no cover  (makes this an async generator)
 
 
-def build_chat_model(
-    base_url: str | None, api_key: str | None, model_id: str | None, timeout_s: float
-) -> ChatModel:
+def build_chat_model(settings: Settings, seed: int | None = None) -> ChatModel:
     """The configured endpoint's model, or a stand-in explaining what is missing."""
-    if not base_url or not model_id:
+    if not settings.chat_base_url or not settings.chat_model:
         return UnavailableChatModel(
             "No chat model is configured: set TUTOR_CHAT_BASE_URL and TUTOR_CHAT_MODEL, "
             "or run `tutor up`, which starts the local model."
         )
+    key = settings.chat_api_key.get_secret_value() if settings.chat_api_key else None
     # Local servers ignore the key, but the SDK insists on one.
-    return OpenAIChatModel(base_url, api_key or "not-needed", model_id, timeout_s)
+    chosen_seed = settings.chat_seed if settings.chat_seed is not None else seed
+    return OpenAIChatModel(
+        settings.chat_base_url, key or "not-needed", settings.chat_model,
+        settings.chat_timeout_s, seed=chosen_seed,
+    )  # fmt: skip

@@ -138,7 +138,12 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     """Evaluations: run a suite (recorded), list runs, compare two, or gate on a baseline."""
     from evals import commands
 
-    with services(settings, chat=args.action in ("tutor", "check")) as live:
+    from evals.gate import load_baseline
+
+    chat = args.action == "tutor" or (
+        args.action == "check" and any(c.kind == "tutor" for c in load_baseline(args.baseline))
+    )
+    with services(settings, chat=chat) as live:
         if args.action == "tutor":
             prompts = {ref.split("@")[0]: ref for ref in args.prompt}
             run = asyncio.run(commands.run_tutor_suite(live, args.suite, args.limit, prompts))
@@ -146,8 +151,9 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
                   f"run {run.id}: {json.dumps(run.metrics)}")  # fmt: skip
             return 0
         if args.action == "retrieval":
-            return asyncio.run(commands.run_retrieval(
+            asyncio.run(commands.run_retrieval(
                 live, args.dataset, args.split, args.mode, args.limit, args.json))  # fmt: skip
+            return 0
         if args.action == "list":
             return asyncio.run(commands.show_runs(live, args.suite, args.json))
         if args.action == "compare":

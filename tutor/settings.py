@@ -58,6 +58,8 @@ class Settings(BaseSettings):
 
     # Versioned prompt files; None = the `prompts/` folder of this checkout.
     prompts_dir: Path | None = None
+    # A fixed sampling seed for every chat request (reproducible runs); None = the server's.
+    chat_seed: int | None = None
     chat_timeout_s: float = Field(default=300.0, gt=0)
     # The chat model's context window; None = the local model's (local_chat_context_tokens).
     chat_context_tokens: int | None = Field(default=None, ge=512)
