@@ -137,7 +137,6 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     """Evaluations: run a suite (recorded), list runs, compare two, or gate on a baseline."""
     from evals import commands
-
     from evals.gate import load_baseline
 
     chat = args.action == "tutor" or (
