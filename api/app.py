@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse
 
 from api.body_limit import BodyLimit
 from api.errors import install_error_handlers
-from api.routes import auth, conversations, documents, events, health, search, tutor
+from api.routes import auth, conversations, documents, evals, events, health, search, tutor
 from api.state import AppState
 from ingestion.embedding import Embedder
 from ingestion.queue import connect_redis
@@ -68,7 +68,7 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
     v1 = APIRouter(prefix=API_PREFIX)
-    for module in (health, auth, documents, search, events, tutor, conversations):
+    for module in (health, auth, documents, search, events, tutor, conversations, evals):
         v1.include_router(module.router)
     app.include_router(v1)
 

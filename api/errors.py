@@ -32,6 +32,7 @@ STATUS: dict[type[errors.TutorError], int] = {
     errors.GenerationInterrupted: 409,
     errors.NotGenerating: 409,
     errors.Busy: 409,
+    errors.EvalRunNotFound: 404,
     ingestion_errors.FileTooLarge: 413,
     ingestion_errors.UnsupportedFileType: 415,
     ingestion_errors.EmptyFile: 400,

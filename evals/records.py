@@ -14,6 +14,8 @@ from psycopg import AsyncConnection
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
+from tutor.errors import EvalRunNotFound
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -100,10 +102,6 @@ ORDER BY created_at DESC LIMIT 2
 ITEMS_OF_RUN = "SELECT item_id, metrics, output FROM eval_items WHERE run_id = %(id)s"
 
 
-class RunNotFound(LookupError):
-    """No run, or more than one, matches the id (prefix) given."""
-
-
 async def list_runs(
     conn: AsyncConnection, suite: str | None = None, limit: int = 50, offset: int = 0
 ) -> list[EvalRun]:
@@ -120,7 +118,7 @@ async def get_run(conn: AsyncConnection, id_or_prefix: str) -> tuple[EvalRun, li
     found = await cur.fetchall()
     if len(found) != 1:
         problem = "no run" if not found else "more than one run"
-        raise RunNotFound(f"{problem} matches {id_or_prefix!r}")
+        raise EvalRunNotFound(f"{problem} matches {id_or_prefix!r}")
     items = conn.cursor(row_factory=class_row(EvalItem))
     await items.execute(ITEMS_OF_RUN, {"id": found[0].id})
     return found[0], await items.fetchall()

@@ -111,3 +111,27 @@ def test_suites_load_from_shared_data(suite):
     loaded = SUITES[suite](3)
     assert loaded.items and all(item.text for item in loaded.items)
     assert SUITES[suite](3).items == loaded.items  # a fixed sample, the same every time
+
+
+def test_runs_over_http_for_evaluators_only(client, settings):
+    recorded = run("http-test", {"f1": 0.5})
+
+    async def store() -> None:
+        pool = await open_pool(settings.database_url)
+        try:
+            async with pool.connection() as conn:
+                await save_run(conn, recorded, items({"f1": [0.5, 0.5]}))
+        finally:
+            await pool.close()
+
+    asyncio.run(store())
+    from tests.conftest import register
+
+    student, teacher = register(client), register(client, role="teacher")
+    assert client.get("/api/v1/evals/runs", headers=student).status_code == 403
+    page = client.get("/api/v1/evals/runs?suite=http-test", headers=teacher).json()
+    assert [r["id"] for r in page["items"]] == [str(recorded.id)]
+    detail = client.get(f"/api/v1/evals/runs/{recorded.id}", headers=teacher).json()
+    assert detail["metrics"] == {"f1": 0.5} and len(detail["items"]) == 2
+    missing = client.get(f"/api/v1/evals/runs/{uuid.uuid4()}", headers=teacher)
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "eval_run_not_found"

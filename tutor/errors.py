@@ -127,3 +127,9 @@ class Busy(TutorError):
     """This connection is already streaming an answer; cancel it or open another."""
 
     code = "busy"
+
+
+class EvalRunNotFound(TutorError):
+    """No evaluation run (or more than one) matches that id."""
+
+    code = "eval_run_not_found"
