@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import json
 import logging
-import os
 import statistics
 import sys
 import time
@@ -31,17 +30,16 @@ from psycopg_pool import AsyncConnectionPool
 from tqdm import tqdm
 
 from evals.answer_metrics import contains, exact_match, token_f1
+from evals.scifact_retrieval import eval_owner
 from evals.tutor_datasets import SUITES, Item, Suite
 from ingestion.pipeline import IngestionDeps, ingest
 from ingestion.queue import connect_redis
 from ingestion.uploads import UploadLimits, accept_upload
 from ingestion.worker import build_embedder, worker_deps
-from tutor import users
 from tutor.asks import Ask, Mode
 from tutor.chat_model import build_chat_model
 from tutor.database import open_pool
 from tutor.engine import PromptSet, TutorEngine
-from tutor.errors import EmailTaken
 from tutor.hint_guard import find_leak
 from tutor.settings import Settings
 from tutor.stack import services
@@ -53,13 +51,7 @@ CHUNK_TEXTS = "SELECT id, text FROM chunks WHERE owner_id = %(owner_id)s AND id 
 
 async def suite_owner(pool: AsyncConnectionPool, suite: str) -> UUID:
     """The suite's own account, so its notes are all its tutor can see."""
-    email = f"eval-{suite}@example.com"
-    async with pool.connection() as conn:
-        try:
-            await users.create_user(conn, email, os.urandom(16).hex(), "student")
-        except EmailTaken:
-            pass
-        return (await users.get_user_by_email(conn, email)).id
+    return await eval_owner(pool, f"eval-{suite}@example.com")
 
 
 async def ingest_notes(
