@@ -1,6 +1,8 @@
 """Search SQL: hybrid is exactly RRF of dense and fts; its term index follows the chunks."""
 
 import asyncio
+import math
+from functools import partial
 from uuid import UUID, uuid4
 
 import numpy as np
@@ -12,6 +14,7 @@ from ingestion.chunk_store import copy_chunks, drop_chunks_from
 from ingestion.chunking import Chunk
 from ingestion.documents import delete_document
 from retrieval.fusion import rrf_fuse
+from retrieval.search import SearchHit, SearchMode, SearchParams, search_chunks
 from tests.conftest import ingest, register
 from tutor import users
 
@@ -127,3 +130,30 @@ def test_postings_follow_resume_failure_and_delete(settings):
                     assert index_matches_chunks(check, user.id) == chunks
 
     asyncio.run(scenario())
+
+
+def test_common_terms_rescore_but_do_not_seed_candidates(settings):
+    """Past the seed budget a common term adds to rare-term chunks' scores but brings in none."""
+    texts = ["zymurgy yeast"] + ["zymurgy"] * 12 + ["yeast bread flour oven"] * 25
+    query = "zymurgy yeast bread flour oven"
+
+    def idf(df: int) -> float:
+        return math.log(1 + (len(texts) - df + 0.5) / (df + 0.5))
+
+    async def scenario() -> tuple[list[SearchHit], list[SearchHit]]:
+        async with await psycopg.AsyncConnection.connect(settings.database_url) as conn:
+            await register_vector_async(conn)
+            user = await users.create_user(conn, f"{uuid4().hex}@example.com", "pw", "student")
+            await _store(conn, user.id, "baking.txt", texts)
+            search = partial(search_chunks, conn, user.id, query, None, k=10, mode=SearchMode.FTS)
+            seeded = await search(params=SearchParams(candidates=10, seed_postings=5))
+            every_term = await search(params=SearchParams(candidates=10))
+            return seeded, every_term
+
+    seeded, every_term = asyncio.run(scenario())
+    # Every term seeding: the chunks with the three common terms outscore the rare-term chunks.
+    assert {hit.text for hit in every_term} == {"yeast bread flour oven"}
+    # Only "zymurgy" seeding: its chunks alone are candidates, "yeast" still counts for them.
+    assert [hit.text for hit in seeded] == ["zymurgy yeast"] + ["zymurgy"] * 9
+    assert seeded[0].score == pytest.approx(idf(13) + idf(26))
+    assert seeded[1].score == pytest.approx(idf(13))
