@@ -86,26 +86,21 @@ dense AS (
 # well be missing there.
 # The IDF arithmetic is float8 on purpose: numeric here cost more than reading the postings.
 FTS_CANDIDATES = """
-query_lexemes AS (
-    SELECT DISTINCT t.lexeme FROM unnest(to_tsvector('english', %(query)s)) t
-),
-owner_chunks AS (
-    SELECT coalesce(max(df), 0)::float8 AS n FROM term_stats
-    WHERE owner_id = %(owner_id)s AND lexeme = ''
-),
 kept AS MATERIALIZED (
-    SELECT ranked.lexeme,
-           ln(1 + (owner_chunks.n - ranked.df + 0.5) / (ranked.df + 0.5)) AS idf,
-           ranked.postings <= %(seed_postings)s OR ranked.postings - ranked.df < %(candidates)s
+    SELECT lexeme, idf,
+           postings <= %(seed_postings)s OR postings - df < %(candidates)s
            OR %(document_id)s::uuid IS NOT NULL AS seeds
     FROM (
-        SELECT s.lexeme, s.df::float8 AS df,
-               sum(s.df) OVER (ORDER BY s.df, s.lexeme) AS postings,
-               row_number() OVER (ORDER BY s.df, s.lexeme) AS rarity
-        FROM term_stats s JOIN query_lexemes l ON l.lexeme = s.lexeme
+        SELECT s.lexeme, s.df,
+               ln(1 + (n.df - s.df + 0.5::float8) / (s.df + 0.5::float8)) AS idf,
+               sum(s.df) OVER rarer AS postings, row_number() OVER rarer AS rarity
+        FROM term_stats s, term_stats n  -- n: the owner's chunk count, under the empty lexeme
         WHERE s.owner_id = %(owner_id)s AND s.df > 0
-    ) ranked, owner_chunks
-    WHERE ranked.rarity = 1 OR ranked.postings <= %(max_postings)s
+          AND s.lexeme = ANY (tsvector_to_array(to_tsvector('english', %(query)s)))
+          AND n.owner_id = %(owner_id)s AND n.lexeme = ''
+        WINDOW rarer AS (ORDER BY s.df, s.lexeme)
+    ) ranked
+    WHERE rarity = 1 OR postings <= %(max_postings)s
 ),
 seeded AS MATERIALIZED (
     SELECT p.chunk_id, sum(kept.idf * p.weight) AS score
