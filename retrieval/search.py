@@ -143,6 +143,7 @@ fused AS (
 )
 SELECT {HIT_COLUMNS}, fused.score::float8 AS score
 FROM fused JOIN chunks c ON c.id = fused.id JOIN documents d ON d.id = c.document_id
+WHERE c.owner_id = %(owner_id)s  -- postings carry the owner too; hits check the chunk's own
 ORDER BY fused.score DESC, c.id
 """
 
@@ -158,7 +159,7 @@ FTS_SEARCH = f"""
 WITH {FTS_CANDIDATES}
 SELECT {HIT_COLUMNS}, fts.score::float8 AS score
 FROM fts JOIN chunks c ON c.id = fts.id JOIN documents d ON d.id = c.document_id
-WHERE fts.rank <= %(k)s
+WHERE fts.rank <= %(k)s AND c.owner_id = %(owner_id)s  -- as in HYBRID_SEARCH
 ORDER BY fts.rank
 """
 
