@@ -38,6 +38,20 @@ SELECT owner_id, lexeme, n FROM (
 ORDER BY lexeme
 ON CONFLICT (owner_id, lexeme) DO UPDATE SET df = term_stats.df + excluded.df
 """
+# Postings of the chunks just written; the weight column follows from tf (see migration 003).
+ADD_POSTINGS = """
+INSERT INTO postings (owner_id, lexeme, chunk_id, tf)
+SELECT c.owner_id, t.lexeme, c.id, cardinality(t.positions)
+FROM chunks c, unnest(c.tsv) t
+WHERE c.document_id = %(id)s AND c.ordinal >= %(first)s AND c.ordinal < %(end)s
+"""
+# Found through the chunks' own lexemes, so each row is one primary-key probe.
+DROP_POSTINGS = """
+DELETE FROM postings p
+USING chunks c, unnest(c.tsv) t
+WHERE c.document_id = %(id)s AND c.ordinal >= %(n)s
+  AND p.owner_id = c.owner_id AND p.lexeme = t.lexeme AND p.chunk_id = c.id
+"""
 UNCOUNT_TERMS = """
 UPDATE term_stats s SET df = s.df - gone.n
 FROM (
@@ -62,8 +76,9 @@ async def stored_chunk_count(conn: AsyncConnection, document_id: UUID) -> int:
 
 
 async def drop_chunks_from(conn: AsyncConnection, document_id: UUID, ordinal: int) -> None:
-    """Delete chunks numbered `ordinal` and above, and their share of the term statistics."""
+    """Delete chunks numbered `ordinal` and above, their postings and their term counts."""
     await conn.execute(UNCOUNT_TERMS, {"id": document_id, "n": ordinal})
+    await conn.execute(DROP_POSTINGS, {"id": document_id, "n": ordinal})
     await conn.execute(DROP_BEYOND, {"id": document_id, "n": ordinal})
 
 
@@ -74,7 +89,7 @@ async def copy_chunks(
     chunks: Sequence[Chunk],
     embeddings: NDArray[np.float32],
 ) -> None:
-    """Append chunks with their embeddings in one COPY, and count their terms."""
+    """Append chunks with their embeddings in one COPY, then count and post their terms."""
     if not chunks:
         return
     cur = conn.cursor()
@@ -86,5 +101,6 @@ async def copy_chunks(
                 list(chunk.heading_path), chunk.heading, chunk.text.replace("\x00", ""),
                 chunk.token_count, vector,
             ))  # fmt: skip
-    end = chunks[-1].ordinal + 1
-    await conn.execute(COUNT_TERMS, {"id": document_id, "first": chunks[0].ordinal, "end": end})
+    written = {"id": document_id, "first": chunks[0].ordinal, "end": chunks[-1].ordinal + 1}
+    await conn.execute(COUNT_TERMS, written)
+    await conn.execute(ADD_POSTINGS, written)

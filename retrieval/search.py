@@ -49,9 +49,12 @@ class SearchParams:
     rrf_k: int = DEFAULT_RRF_K
     dense_weight: float = 1.0
     fts_weight: float = 1.0
-    # Rows full-text ranking may touch (sum of the kept terms' document frequencies).
+    # Postings full-text ranking may read (sum of the kept terms' document frequencies).
+    # BM25's k1 = 1.2 lives in the postings' weight column (migration 003).
     max_postings: int = 5000
-    bm25_k1: float = 1.2
+    # Of those, the rarest terms' postings up to this many (or `candidates`, if more) seed the
+    # candidate chunks; chosen on SciFact train, where 1000 matched seeding from every term.
+    seed_postings: int = 1000
 
 
 SCOPE = """c.owner_id = %(owner_id)s
@@ -69,45 +72,57 @@ dense AS (
     ) nearest
 )"""
 
-# BM25 over Postgres full-text lexemes, with OR semantics (any query term may match).
-# IDF comes from the owner's term_stats; length normalisation is left out (b = 0) because
-# chunks are all about one size. Postgres' own ts_rank has no IDF: on SciFact train it scored
-# nDCG@10 0.43 where this scores 0.67. Ranking cost grows with the rows matched, so the
-# commonest terms (lowest IDF) are dropped until the kept terms' postings fit the budget; the
-# rarest term is always kept.
-FTS_CANDIDATES = f"""
-query_lexemes AS (
-    SELECT DISTINCT t.lexeme FROM unnest(to_tsvector('english', %(query)s)) t
-),
-owner_chunks AS (
-    SELECT coalesce(max(df), 0) AS n FROM term_stats
-    WHERE owner_id = %(owner_id)s AND lexeme = ''
-),
-kept AS (
-    SELECT ranked.lexeme, ln(1 + (owner_chunks.n - ranked.df + 0.5) / (ranked.df + 0.5)) AS idf
+# BM25 over Postgres full-text lexemes, with OR semantics (any query term may match), read from
+# the owner's postings (migration 003), one index-only range scan per query term. IDF comes from
+# the owner's term_stats; length normalisation is left out (b = 0) because chunks are all about
+# one size, so each posting carries its own tf weight. Postgres' own ts_rank has no IDF: on
+# SciFact train it scored nDCG@10 0.43 where this scores 0.69.
+# Cost grows with the postings read, so (1) the commonest terms are dropped until the kept
+# terms' postings fit max_postings (the rarest term is always kept), and (2) only chunks holding
+# one of the rarest kept terms, the "seed" terms, become candidates: the other kept terms add
+# their share to those chunks' scores but bring in no chunks of their own. A chunk matching
+# only common terms rarely outranks one matching a rare term, and grouping every posting by
+# chunk was most of the cost. Within one document every kept term seeds: the rare ones may
+# well be missing there.
+# The IDF arithmetic is float8 on purpose: numeric here cost more than reading the postings.
+FTS_CANDIDATES = """
+kept AS MATERIALIZED (
+    SELECT lexeme, idf,
+           postings <= %(seed_postings)s OR postings - df < %(candidates)s
+           OR %(document_id)s::uuid IS NOT NULL AS seeds
     FROM (
         SELECT s.lexeme, s.df,
-               sum(s.df) OVER (ORDER BY s.df, s.lexeme) AS postings,
-               row_number() OVER (ORDER BY s.df, s.lexeme) AS rarity
-        FROM term_stats s JOIN query_lexemes l ON l.lexeme = s.lexeme
+               ln(1 + (n.df - s.df + 0.5::float8) / (s.df + 0.5::float8)) AS idf,
+               sum(s.df) OVER rarer AS postings, row_number() OVER rarer AS rarity
+        FROM term_stats s, term_stats n  -- n: the owner's chunk count, under the empty lexeme
         WHERE s.owner_id = %(owner_id)s AND s.df > 0
-    ) ranked, owner_chunks
-    WHERE ranked.rarity = 1 OR ranked.postings <= %(max_postings)s
+          AND s.lexeme = ANY (tsvector_to_array(to_tsvector('english', %(query)s)))
+          AND n.owner_id = %(owner_id)s AND n.lexeme = ''
+        WINDOW rarer AS (ORDER BY s.df, s.lexeme)
+    ) ranked
+    WHERE rarity = 1 OR postings <= %(max_postings)s
 ),
-terms AS (
-    SELECT coalesce(string_agg(quote_literal(lexeme), ' | '), '')::tsquery AS q FROM kept
+seeded AS MATERIALIZED (
+    SELECT p.chunk_id, sum(kept.idf * p.weight) AS score
+    FROM kept JOIN postings p ON p.owner_id = %(owner_id)s AND p.lexeme = kept.lexeme
+    WHERE kept.seeds AND (%(document_id)s::uuid IS NULL OR p.chunk_id IN (
+        SELECT c.id FROM chunks c
+        WHERE c.owner_id = %(owner_id)s AND c.document_id = %(document_id)s::uuid
+    ))
+    GROUP BY p.chunk_id
+),
+rescored AS (
+    SELECT p.chunk_id, sum(kept.idf * p.weight) AS score
+    FROM kept JOIN postings p ON p.owner_id = %(owner_id)s AND p.lexeme = kept.lexeme
+    WHERE NOT kept.seeds AND p.chunk_id IN (SELECT chunk_id FROM seeded)
+    GROUP BY p.chunk_id
 ),
 fts AS (
     SELECT id, score, row_number() OVER (ORDER BY score DESC, id) AS rank
     FROM (
-        SELECT c.id,
-               (SELECT sum(kept.idf * cardinality(u.positions) * (%(bm25_k1)s + 1)
-                           / (cardinality(u.positions) + %(bm25_k1)s))
-                FROM unnest(c.tsv) u JOIN kept ON kept.lexeme = u.lexeme) AS score
-        FROM chunks c, terms
-        WHERE {SCOPE}
-          AND c.tsv @@ terms.q
-        ORDER BY score DESC, c.id  -- BM25 with b = 0 ties often; keep the cut deterministic
+        SELECT s.chunk_id AS id, s.score + coalesce(r.score, 0) AS score
+        FROM seeded s LEFT JOIN rescored r ON r.chunk_id = s.chunk_id
+        ORDER BY score DESC, id  -- BM25 with b = 0 ties often; keep the cut deterministic
         LIMIT %(candidates)s
     ) matched
 )"""
@@ -123,27 +138,29 @@ fused AS (
            coalesce(%(dense_weight)s / (%(rrf_k)s + dense.rank), 0)
            + coalesce(%(fts_weight)s / (%(rrf_k)s + fts.rank), 0) AS score
     FROM dense FULL OUTER JOIN fts ON dense.id = fts.id
+    ORDER BY score DESC, id
+    LIMIT %(k)s
 )
 SELECT {HIT_COLUMNS}, fused.score::float8 AS score
 FROM fused JOIN chunks c ON c.id = fused.id JOIN documents d ON d.id = c.document_id
+WHERE c.owner_id = %(owner_id)s  -- postings carry the owner too; hits check the chunk's own
 ORDER BY fused.score DESC, c.id
-LIMIT %(k)s
 """
 
 DENSE_SEARCH = f"""
 WITH {DENSE_CANDIDATES}
 SELECT {HIT_COLUMNS}, (1 - (c.embedding <=> %(embedding)s))::float8 AS score
 FROM dense JOIN chunks c ON c.id = dense.id JOIN documents d ON d.id = c.document_id
+WHERE dense.rank <= %(k)s
 ORDER BY dense.rank
-LIMIT %(k)s
 """
 
 FTS_SEARCH = f"""
 WITH {FTS_CANDIDATES}
 SELECT {HIT_COLUMNS}, fts.score::float8 AS score
 FROM fts JOIN chunks c ON c.id = fts.id JOIN documents d ON d.id = c.document_id
+WHERE fts.rank <= %(k)s AND c.owner_id = %(owner_id)s  -- as in HYBRID_SEARCH
 ORDER BY fts.rank
-LIMIT %(k)s
 """
 
 STATEMENTS = {SearchMode.HYBRID: HYBRID_SEARCH, SearchMode.DENSE: DENSE_SEARCH,
@@ -175,7 +192,7 @@ async def search_chunks(
         "owner_id": owner_id, "document_id": document_id, "query": query,
         "embedding": embedding, "k": k, "candidates": max(k, p.candidates),
         "rrf_k": p.rrf_k, "dense_weight": p.dense_weight, "fts_weight": p.fts_weight,
-        "max_postings": p.max_postings, "bm25_k1": p.bm25_k1,
+        "max_postings": p.max_postings, "seed_postings": p.seed_postings,
     }  # fmt: skip
     cur = conn.cursor(row_factory=class_row(SearchHit))
     await cur.execute(STATEMENTS[mode], values)
