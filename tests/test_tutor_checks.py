@@ -8,7 +8,7 @@ import pytest
 
 from retrieval.search import SearchHit
 from tutor.citations import CitationFilter, strip_markers
-from tutor.grounding import Source, estimate_tokens, quote, select_sources
+from tutor.grounding import Source, attribute, estimate_tokens, quote, select_sources
 from tutor.hint_guard import final_answer, find_leak, normalise, numbers
 from tutor.practice import InvalidPracticeOutput, check_item, parse_output, supported
 from tutor.stream_filters import SentinelFilter
@@ -152,3 +152,11 @@ def test_practice_output_parsing():
 
 def test_strip_markers():
     assert strip_markers("Plants [1] grow [2, 3].") == "Plants grow."
+
+
+def test_uncited_answer_is_attributed_to_the_source_that_states_it():
+    chlorophyll = Source(1, hit("Chloroplasts hold chlorophyll, a green pigment.", 1), 0.9)
+    calvin = Source(2, hit("The Calvin cycle fixes carbon dioxide into glucose.", 2), 0.9)
+    found = attribute("The Calvin cycle turns carbon dioxide into glucose.", [chlorophyll, calvin])
+    assert [s.n for s in found] == [2]
+    assert attribute("Something else entirely happens here.", [chlorophyll, calvin]) == []

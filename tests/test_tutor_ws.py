@@ -95,6 +95,16 @@ def test_phantom_citation_is_removed_and_valid_one_kept(tutor_client, student, c
     assert assistant["citations"] == citations and assistant["phantom_citations"] == 2
 
 
+def test_answer_without_markers_gets_attributed_citations(tutor_client, student, chat):
+    chat.script("Chloroplasts in leaf cells hold chlorophyll, the green pigment.")
+    with socket(tutor_client, student["headers"]) as ws:
+        events = converse(ws, mode="answer", text="What do chloroplasts hold?")
+    [item] = only(events, "citations")["items"]
+    assert item["attributed"] is True and item["document_id"] == student["document_id"]
+    done = only(events, "done")
+    assert done["grounded"] is True and done["citations_attributed"] is True
+
+
 def test_marker_split_across_pieces_is_still_checked(tutor_client, student, chat):
     chat.script("Light reactions make ATP [12]. Done [1].")
     chat.piece_chars = 1

@@ -27,7 +27,14 @@ from tutor.asks import Ask, Mode
 from tutor.chat_model import ChatMessage, ChatModel
 from tutor.citations import CitationFilter
 from tutor.errors import TutorError
-from tutor.grounding import Source, citation, estimate_tokens, format_sources, select_sources
+from tutor.grounding import (
+    Source,
+    attribute,
+    citation,
+    estimate_tokens,
+    format_sources,
+    select_sources,
+)
 from tutor.prompts import DEFAULT_DIR, Prompt, load_prompt
 from tutor.reply import Emit, Reply
 from tutor.settings import Settings
@@ -227,6 +234,10 @@ class TutorEngine:
         reply.phantom_citations += cited.phantoms
         by_number = {s.n: s for s in sources}
         reply.citations = [citation(by_number[n], reply.content) for n in cited.cited]
+        if not reply.citations and not sentinel.found and reply.content.strip():
+            found = attribute(reply.content, sources)
+            reply.citations = [citation(s, reply.content) | {"attributed": True} for s in found]
+            reply.extra["citations_attributed"] = bool(found)
         reply.grounded = bool(reply.citations) and not sentinel.found
         reply.emit({"type": "citations", "items": reply.citations})  # final, even when empty
         return sentinel.found

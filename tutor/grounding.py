@@ -71,6 +71,22 @@ def quote(text: str, near: str = "") -> str:
     return best if len(best) <= QUOTE_CHARS else best[: QUOTE_CHARS - 1].rstrip() + "…"
 
 
+def attribute(answer: str, sources: list[Source], min_share: float = 0.5) -> list[Source]:
+    """Sources that state most of an uncited answer's content words (at most two, best first).
+
+    Small models often answer from the sources without writing `[n]`; this finds where the
+    answer came from after the fact, so the student still sees which passage backs it.
+    """
+    wanted = {w for w in WORD.findall(answer.lower()) if len(w) > 3}
+    if not wanted:
+        return []
+    share = {
+        s.n: len(wanted & set(WORD.findall(s.hit.text.lower()))) / len(wanted) for s in sources
+    }
+    ranked = sorted((s for s in sources if share[s.n] >= min_share), key=lambda s: -share[s.n])
+    return ranked[:2]
+
+
 def citation(source: Source, near: str = "") -> dict[str, Any]:
     """The protocol's citation item for a source."""
     hit = source.hit
