@@ -18,15 +18,20 @@ def text_table(a: EvalRun, b: EvalRun, rows: Sequence[MetricDelta]) -> str:
         f"A {str(a.id)[:8]}  {a.suite}  {_describe(a)}",
         f"B {str(b.id)[:8]}  {b.suite}  {_describe(b)}",
         "",
-        f"{'metric':<28}{'A':>9}{'B':>9}{'B-A':>9}   95% CI            n",
+        f"{'metric':<28}{'A':>10}{'B':>10}{'B-A':>10}   95% CI            n",
     ]
     for r in rows:
         mark = "*" if r.significant else " "
         lines.append(
-            f"{r.metric:<28}{r.a:>9.4f}{r.b:>9.4f}{r.delta:>+9.4f}{mark}  "
-            f"[{r.low:+.4f}, {r.high:+.4f}]  {r.items}"
+            f"{r.metric:<28}{_num(r.a):>10}{_num(r.b):>10}{_num(r.delta, '+'):>10}{mark}  "
+            f"[{_num(r.low, '+')}, {_num(r.high, '+')}]  {r.items}"
         )
     return "\n".join(lines)
+
+
+def _num(value: float, sign: str = "") -> str:
+    """Four decimals for rates, whole numbers for big quantities such as milliseconds."""
+    return f"{value:{sign}.0f}" if abs(value) >= 1000 else f"{value:{sign}.4f}"
 
 
 def _describe(run: EvalRun) -> str:
@@ -74,7 +79,9 @@ def _png(fig: object) -> str:
 
 def write_html(a: EvalRun, b: EvalRun, rows: Sequence[MetricDelta], folder: Path) -> Path:
     """The report file under `folder`; returns its path."""
-    metrics_png, deltas_png = _chart_png(a, b, rows)
+    # Charts show rates (0..1); latencies and counts would flatten them, so they stay in the table.
+    rates = [r for r in rows if max(abs(r.a), abs(r.b)) <= 1.0] or list(rows)
+    metrics_png, deltas_png = _chart_png(a, b, rates)
     cells = "".join(
         f"<tr><td>{html.escape(r.metric)}</td><td>{r.a:.4f}</td><td>{r.b:.4f}</td>"
         f"<td>{r.delta:+.4f}</td><td>[{r.low:+.4f}, {r.high:+.4f}]</td>"
