@@ -160,3 +160,10 @@ def test_uncited_answer_is_attributed_to_the_source_that_states_it():
     found = attribute("The Calvin cycle turns carbon dioxide into glucose.", [chlorophyll, calvin])
     assert [s.n for s in found] == [2]
     assert attribute("Something else entirely happens here.", [chlorophyll, calvin]) == []
+
+
+def test_practice_key_is_traced_to_the_source_that_states_it():
+    wrong = Source(1, hit("Roots take up water.", 1), 0.9)
+    right = Source(2, hit("Chlorophyll is the green pigment of leaves.", 2), 0.9)
+    item = check_item(MC, [wrong, right])
+    assert not isinstance(item, str) and item.chunk_id == 2

@@ -107,7 +107,11 @@ def check_item(raw: dict[str, Any], sources: list[Source]) -> PracticeItem | str
     elif options:
         return "options_on_short_answer"
     if not supported(answer, source.hit.text):
-        return "unsupported_key"
+        # Small models often cite a neighbouring source; the key is traced to whichever
+        # provided source states it, and dropped only when none does.
+        source = next((s for s in sources if supported(answer, s.hit.text)), None)
+        if source is None:
+            return "unsupported_key"
     hit = source.hit
     return PracticeItem(
         kind=raw["kind"], question=raw["question"].strip(), options=options, answer=answer,
