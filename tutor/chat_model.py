@@ -111,26 +111,6 @@ class OpenAIChatModel:
             raise ModelUnavailable(f"The chat model server failed: {exc.message}") from exc
 
 
-async def complete(
-    model: ChatModel,
-    messages: list[ChatMessage],
-    *,
-    max_tokens: int,
-    temperature: float,
-    json_schema: dict[str, Any] | None = None,
-) -> tuple[str, Usage]:
-    """The whole completion as one string, for steps the student never sees streamed."""
-    parts: list[str] = []
-    usage = Usage()
-    stream = model.stream(
-        messages, max_tokens=max_tokens, temperature=temperature, json_schema=json_schema
-    )
-    async for chunk in stream:
-        parts.append(chunk.text)
-        usage = chunk.usage or usage
-    return "".join(parts), usage
-
-
 class UnavailableChatModel:
     """Stands in when no chat model is configured or could be started; says why on use."""
 

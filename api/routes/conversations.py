@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from api.deps import ConnDep, UserDep
+from api.pagination import page_of
 from tutor import conversations, practice
 
 router = APIRouter(tags=["tutor"])
@@ -94,8 +95,9 @@ async def list_conversations(
 ) -> ConversationPage:
     """The caller's conversations, most recently active first."""
     rows = await conversations.list_conversations(conn, user.user_id, limit + 1, offset)
-    items = [ConversationPublic.model_validate(r, from_attributes=True) for r in rows[:limit]]
-    return ConversationPage(items=items, next_offset=offset + limit if len(rows) > limit else None)
+    shown, next_offset = page_of(rows, limit, offset)
+    items = [ConversationPublic.model_validate(r, from_attributes=True) for r in shown]
+    return ConversationPage(items=items, next_offset=next_offset)
 
 
 @router.get("/conversations/{conversation_id}")
@@ -118,8 +120,9 @@ async def list_practice_sets(
 ) -> PracticeSetPage:
     """The caller's practice sets, newest first."""
     rows = await practice.list_sets(conn, user.user_id, limit + 1, offset)
-    items = [PracticeSetPublic.model_validate(r, from_attributes=True) for r in rows[:limit]]
-    return PracticeSetPage(items=items, next_offset=offset + limit if len(rows) > limit else None)
+    shown, next_offset = page_of(rows, limit, offset)
+    items = [PracticeSetPublic.model_validate(r, from_attributes=True) for r in shown]
+    return PracticeSetPage(items=items, next_offset=next_offset)
 
 
 @router.get("/practice-sets/{set_id}")

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from api.deps import ConnDep, UserDep
+from api.pagination import page_of
 from evals import records
 from tutor.auth import TokenClaims
 from tutor.errors import Forbidden
@@ -65,8 +66,9 @@ async def list_runs(
     """Recorded runs, newest first, optionally of one suite."""
     _evaluator(user)
     rows = await records.list_runs(conn, suite, limit + 1, offset)
-    page = [EvalRunPublic.model_validate(r, from_attributes=True) for r in rows[:limit]]
-    return EvalRunPage(items=page, next_offset=offset + limit if len(rows) > limit else None)
+    shown, next_offset = page_of(rows, limit, offset)
+    page = [EvalRunPublic.model_validate(r, from_attributes=True) for r in shown]
+    return EvalRunPage(items=page, next_offset=next_offset)
 
 
 @router.get("/runs/{run_id}")
