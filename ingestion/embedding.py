@@ -271,10 +271,13 @@ def _save_atomically(model: Any, target: Path) -> None:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".export-", dir=target.parent))
-        ov.save_model(model, staging / "model.xml", compress_to_fp16=False)
-        try:
-            staging.rename(target)
-        except OSError:  # another process cached the same export first
-            shutil.rmtree(staging, ignore_errors=True)
     except OSError as exc:  # a read-only data dir costs an export per start, nothing more
         log.warning("could not cache the OpenVINO export in %s: %s", target.parent, exc)
+        return
+    try:
+        ov.save_model(model, staging / "model.xml", compress_to_fp16=False)
+        staging.rename(target)  # fails when another process cached the same export first
+    except (OSError, RuntimeError) as exc:  # OpenVINO reports a failed write as RuntimeError
+        log.info("OpenVINO export not cached: %s", exc)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
