@@ -7,6 +7,7 @@ import importlib.metadata
 import logging
 import os
 import shutil
+import sys
 import tempfile
 import threading
 import warnings
@@ -45,6 +46,19 @@ class Embedder(Protocol):
 
 class BackendUnavailable(RuntimeError):
     """The OpenVINO backend cannot reproduce the torch model here."""
+
+
+def import_openvino() -> Any:
+    """`openvino`, without its usage telemetry.
+
+    The wheel reports to Google Analytics on import and on every model conversion unless the
+    user opted out, and a self-hosted service must not phone home. Its converter falls back
+    to a no-op stub when `openvino_telemetry` cannot be imported, so it is made unimportable.
+    """
+    sys.modules.setdefault("openvino_telemetry", None)  # type: ignore[arg-type]
+    import openvino
+
+    return openvino
 
 
 def bundled_model_path() -> str:
@@ -122,7 +136,7 @@ class OpenVinoEmbedder:
     backend = "openvino"
 
     def __init__(self, torch_model: SentenceTransformerEmbedder, cache_dir: Path | None) -> None:
-        import openvino as ov
+        ov = import_openvino()
 
         self.source = torch_model
         self.dim = torch_model.dim
@@ -209,7 +223,7 @@ def _openvino_model(
     torch_model: SentenceTransformerEmbedder, input_names: list[str], cache_dir: Path | None
 ) -> Any:
     """The exported model: read from the cache, or exported now (and cached if possible)."""
-    import openvino as ov
+    ov = import_openvino()
 
     if cache_dir is None:
         return _export(torch_model, input_names)
@@ -223,7 +237,7 @@ def _openvino_model(
 
 def _export(torch_model: SentenceTransformerEmbedder, input_names: list[str]) -> Any:
     """Trace the torch transformer, mean pooling and normalising into an OpenVINO model."""
-    import openvino as ov
+    ov = import_openvino()
     import torch
     from torch.jit._trace import TracerWarning
 
@@ -266,7 +280,7 @@ def _export_key(torch_model: SentenceTransformerEmbedder) -> str:
 
 def _save_atomically(model: Any, target: Path) -> None:
     """Write beside the target, then rename: a concurrent start sees all of it or none."""
-    import openvino as ov
+    ov = import_openvino()
 
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,7 @@
 
 import copy
 import logging
+import sys
 
 import numpy as np
 import pytest
@@ -79,3 +80,11 @@ def test_backend_setting(monkeypatch):
     monkeypatch.setenv("TUTOR_EMBEDDING_BACKEND", "onnx-int8")
     with pytest.raises(ValidationError):
         Settings()
+
+
+def test_openvino_sends_no_telemetry(openvino_embedder):
+    from openvino.tools.ovc import convert_impl
+
+    assert openvino_embedder.backend == "openvino"
+    assert sys.modules["openvino_telemetry"] is None
+    assert convert_impl.tm.__name__.endswith("telemetry_stub")
