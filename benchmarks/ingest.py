@@ -367,18 +367,22 @@ async def run(args: argparse.Namespace) -> None:
     """Every measurement, in one process against one embedded Postgres."""
     paths = [args.data_dir / name for name in args.files]
     settings = Settings(data_dir=args.bench_dir)
+    if args.backend:
+        settings = settings.model_copy(update={"embedding_backend": args.backend})
     with services(settings) as live:
         assert live.database_url and live.redis_url
         redis = connect_redis(live.redis_url)
         async with worker_deps(live, live.database_url, redis) as base:
             chunker = RecordingChunker(
-                base.embedder.tokenizer,  # type: ignore[attr-defined]
+                base.chunker.tokenizer,  # its own copy: parsing overlaps encoding
                 live.chunk_tokens,
                 live.chunk_overlap_tokens,
             )
             deps = dataclasses.replace(base, chunker=chunker, embedder=TimedEmbedder(base.embedder))
             print(
-                f"embedder: {bundled_model_path()} (dim {deps.embedder.dim}), "
+                f"embedder: {bundled_model_path()} (dim {deps.embedder.dim}) on "
+                f"{getattr(base.embedder, 'backend', '?')} "
+                f"(TUTOR_EMBEDDING_BACKEND={live.embedding_backend}), "
                 f"chunks of {live.chunk_tokens} tokens / {live.chunk_overlap_tokens} overlap"
             )
             print(f"source: {source_state()}")
@@ -431,6 +435,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="TUTOR_DATA_DIR for the embedded Postgres and Redis",
     )
     parser.add_argument("--skip-langchain", action="store_true")
+    parser.add_argument(
+        "--backend", choices=["openvino", "torch"], help="our embedding backend (default: settings)"
+    )
     return parser.parse_args(argv)
 
 

@@ -47,7 +47,7 @@ from tqdm import tqdm
 
 from evals.beir import BeirDataset, CorpusDoc, load_beir
 from evals.metrics import mrr_at_k, ndcg_at_k, recall_at_k
-from ingestion.embedding import SentenceTransformerEmbedder
+from ingestion.embedding import LocalEmbedder
 from ingestion.pipeline import IngestionDeps, ingest
 from ingestion.queue import connect_redis
 from ingestion.uploads import UploadLimits, accept_upload
@@ -113,7 +113,7 @@ class ChunkerTokenizerEmbedder:
     ("expected sequence of length 202 at dim 1 (got 89)"). The copy keeps them apart.
     """
 
-    def __init__(self, embedder: SentenceTransformerEmbedder) -> None:
+    def __init__(self, embedder: LocalEmbedder) -> None:
         self.embedder = embedder
         self.dim = embedder.dim
         self.tokenizer = copy.deepcopy(embedder.tokenizer)
@@ -370,7 +370,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 async def prepare(
-    settings: Settings, args: argparse.Namespace, embedder: SentenceTransformerEmbedder
+    settings: Settings, args: argparse.Namespace, embedder: LocalEmbedder
 ) -> dict[str, Any]:
     """Load the dataset, make sure the whole corpus is ingested; returns what happened."""
     assert settings.database_url and settings.redis_url

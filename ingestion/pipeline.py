@@ -8,6 +8,8 @@ import time
 from dataclasses import dataclass, field
 from uuid import UUID
 
+import numpy as np
+from numpy.typing import NDArray
 from psycopg import AsyncConnection
 from psycopg.rows import class_row
 from psycopg_pool import AsyncConnectionPool
@@ -190,19 +192,34 @@ class _Run:
             self.loop.call_soon_threadsafe(put, error)
 
     async def _consume(self, start: int) -> int:
-        """Embed and store chunks as they arrive; returns the document's chunk count."""
+        """Embed and store chunks as they arrive; returns the document's chunk count.
+
+        A batch is stored while the next one is embedded, so the encoder does not wait for
+        COPY and index upkeep; stores still run one at a time, in order.
+        """
         pending: list[Chunk] = []
         done = False
         stored = start
-        while not done or pending:
-            if not done:
-                done = await self._take(pending)
-            if pending and (done or len(pending) >= MIN_EMBED_BATCH):
-                batch = pending[: self.deps.embed_batch]
-                del pending[: len(batch)]
-                await self._embed_and_store(batch, total=stored + len(batch) + len(pending)
-                                            if done else None)  # fmt: skip
-                stored += len(batch)
+        storing: asyncio.Task[None] | None = None
+        try:
+            while not done or pending:
+                if not done:
+                    done = await self._take(pending)
+                if pending and (done or len(pending) >= MIN_EMBED_BATCH):
+                    batch = pending[: self.deps.embed_batch]
+                    del pending[: len(batch)]
+                    total = stored + len(batch) + len(pending) if done else None
+                    vectors = await self._embed(batch)
+                    if storing is not None:
+                        await storing
+                    storing = asyncio.create_task(self._store(batch, vectors, total))
+                    stored += len(batch)
+            if storing is not None:
+                await storing
+        finally:
+            if storing is not None and not storing.done():
+                storing.cancel()
+                await asyncio.gather(storing, return_exceptions=True)
         self.chunks = (stored, stored)
         await self._report(force=True)
         return stored
@@ -220,10 +237,14 @@ class _Run:
                 return False
             item = self.queue.get_nowait()
 
-    async def _embed_and_store(self, batch: list[Chunk], total: int | None) -> None:
+    async def _embed(self, batch: list[Chunk]) -> NDArray[np.float32]:
         texts = [chunk.embedding_text() for chunk in batch]
         async with self.deps.embed_lock:
-            vectors = await asyncio.to_thread(self.deps.embedder.embed, texts)
+            return await asyncio.to_thread(self.deps.embedder.embed, texts)
+
+    async def _store(
+        self, batch: list[Chunk], vectors: NDArray[np.float32], total: int | None
+    ) -> None:
         async with self.deps.pool.connection() as conn:
             await chunk_store.copy_chunks(
                 conn, self.document.id, self.document.owner_id, batch, vectors

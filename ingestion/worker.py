@@ -18,7 +18,7 @@ from arq.worker import Worker, func
 from redis.exceptions import RedisError
 
 from ingestion.chunking import Chunker
-from ingestion.embedding import Embedder, SentenceTransformerEmbedder
+from ingestion.embedding import Embedder, LocalEmbedder, load_embedder
 from ingestion.pipeline import IngestionDeps, ingest
 from ingestion.queue import LEASE_PREFIX, QUEUE_NAME, TASK_NAME, connect_redis, reconcile
 from tutor.database import migrate, open_pool
@@ -40,9 +40,14 @@ def new_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def build_embedder(settings: Settings) -> SentenceTransformerEmbedder:
+def build_embedder(settings: Settings) -> LocalEmbedder:
     """The embedding model named by the settings (the bundled MiniLM by default)."""
-    return SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size)
+    return load_embedder(
+        settings.embedding_backend,
+        settings.embedding_model,
+        settings.embedding_batch_size,
+        settings.model_cache_path,
+    )
 
 
 @contextlib.asynccontextmanager

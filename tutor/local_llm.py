@@ -249,7 +249,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 0) -> int:
         log.error("a local chat server already runs for this data dir (pid %d)", running.pid)
         return 1
     spec = get_spec(settings.local_chat_model)
-    path = prepare_model(spec, settings.data_path / "models")
+    path = prepare_model(spec, settings.model_cache_path)
     stopping = threading.Event()
 
     def on_signal(_signum: int, _frame: FrameType | None) -> None:

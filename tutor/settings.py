@@ -34,7 +34,11 @@ class Settings(BaseSettings):
     max_docx_uncompressed_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
 
     embedding_model: str | None = None  # a local path; None = the bundled MiniLM
-    embedding_batch_size: int = Field(default=64, ge=1)
+    # openvino: the same model in float32, checked against torch at start, about twice as fast
+    # on CPUs; torch is the fallback whenever OpenVINO cannot reproduce the torch vectors.
+    embedding_backend: Literal["openvino", "torch"] = "openvino"
+    # Texts sorted by length, then encoded 32 at a time: less padding than 64, as fast per text.
+    embedding_batch_size: int = Field(default=32, ge=1)
     chunk_tokens: int = Field(default=200, ge=16)
     chunk_overlap_tokens: int = Field(default=30, ge=0)
     # Chunks embedded and committed together: the unit of progress and of crash recovery.
@@ -109,6 +113,11 @@ class Settings(BaseSettings):
     def context_tokens(self) -> int:
         """The chat model's context window in tokens."""
         return self.chat_context_tokens or self.local_chat_context_tokens
+
+    @property
+    def model_cache_path(self) -> Path:
+        """Where prepared models live: assembled chat GGUFs and the exported embedding model."""
+        return self.data_path / "models"
 
     def jwt_key(self) -> str:
         """The signing key; in dev one is generated once and kept in the data dir."""
