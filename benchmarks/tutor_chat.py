@@ -1,6 +1,6 @@
 """Tutor engine speed: overhead before the model's first token, and 200 concurrent sessions.
 
-`python benchmarks/tutor.py [--sessions 200] [--tokens-per-s 20]`
+`python benchmarks/tutor_chat.py [--sessions 200] [--tokens-per-s 20]`
 
 Real stack (embedded PostgreSQL + Redis, the worker, the API under uvicorn, real MiniLM);
 the chat model is `benchmarks/fake_openai.py`, a server streaming at a fixed token rate,
