@@ -369,6 +369,8 @@ async def run(args: argparse.Namespace) -> None:
     settings = Settings(data_dir=args.bench_dir)
     if args.backend:
         settings = settings.model_copy(update={"embedding_backend": args.backend})
+    if args.precision:
+        settings = settings.model_copy(update={"embedding_precision": args.precision})
     with services(settings) as live:
         assert live.database_url and live.redis_url
         redis = connect_redis(live.redis_url)
@@ -382,6 +384,7 @@ async def run(args: argparse.Namespace) -> None:
             print(
                 f"embedder: {bundled_model_path()} (dim {deps.embedder.dim}) on "
                 f"{getattr(base.embedder, 'backend', '?')} "
+                f"in {getattr(base.embedder, 'precision', 'f32')} "
                 f"(TUTOR_EMBEDDING_BACKEND={live.embedding_backend}), "
                 f"chunks of {live.chunk_tokens} tokens / {live.chunk_overlap_tokens} overlap"
             )
@@ -437,6 +440,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--skip-langchain", action="store_true")
     parser.add_argument(
         "--backend", choices=["openvino", "torch"], help="our embedding backend (default: settings)"
+    )
+    parser.add_argument(
+        "--precision", choices=["auto", "f32"], help="OpenVINO precision (default: settings)"
     )
     return parser.parse_args(argv)
 

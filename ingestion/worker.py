@@ -47,6 +47,7 @@ def build_embedder(settings: Settings) -> LocalEmbedder:
         settings.embedding_model,
         settings.embedding_batch_size,
         settings.model_cache_path,
+        settings.embedding_precision,
     )
 
 

@@ -39,7 +39,8 @@ def test_openvino_reproduces_torch_on_real_chunks(embedder, openvino_embedder):
     assert ours.shape == theirs.shape == (len(texts), 384)
     assert ours.dtype == np.float32
     assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
-    assert float(np.min(np.sum(ours * theirs, axis=1))) >= embedding.MIN_COSINE_TO_TORCH
+    required = embedding.MIN_COSINE_TO_TORCH[openvino_embedder.precision]
+    assert float(np.min(np.sum(ours * theirs, axis=1))) >= required
 
 
 def test_openvino_handles_any_batch_size(embedder, openvino_embedder):
@@ -66,7 +67,7 @@ def test_the_export_is_cached_and_reused(embedder, tmp_path, monkeypatch):
 
 def test_a_backend_that_misses_torch_falls_back(tmp_path, monkeypatch, caplog):
     # Cosine can never exceed 1, so the start-up check must refuse OpenVINO.
-    monkeypatch.setattr(embedding, "MIN_COSINE_TO_TORCH", 1.01)
+    monkeypatch.setattr(embedding, "MIN_COSINE_TO_TORCH", {"f32": 1.01, "bf16": 1.01})
     with caplog.at_level(logging.WARNING, logger="ingestion.embedding"):
         model = load_embedder("openvino", cache_dir=tmp_path)
     assert isinstance(model, SentenceTransformerEmbedder)

@@ -34,9 +34,12 @@ class Settings(BaseSettings):
     max_docx_uncompressed_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
 
     embedding_model: str | None = None  # a local path; None = the bundled MiniLM
-    # openvino: the same model in float32, checked against torch at start, about twice as fast
-    # on CPUs; torch is the fallback whenever OpenVINO cannot reproduce the torch vectors.
+    # openvino: the same model, checked against torch at start, faster on CPUs; torch is the
+    # fallback whenever OpenVINO cannot reproduce the torch vectors.
     embedding_backend: Literal["openvino", "torch"] = "openvino"
+    # auto: OpenVINO computes in bfloat16 where the CPU does natively (cosine to torch >= 0.9995,
+    # 2.7x faster than float32 on AMX), float32 elsewhere; f32: always float32.
+    embedding_precision: Literal["auto", "f32"] = "auto"
     # Texts sorted by length, then encoded 32 at a time: less padding than 64, as fast per text.
     embedding_batch_size: int = Field(default=32, ge=1)
     chunk_tokens: int = Field(default=200, ge=16)
