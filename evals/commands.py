@@ -8,18 +8,23 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from evals import tutor_quality
+from evals import question_review, tutor_quality
 from evals.beir_subset import write_subset
 from evals.comparison import compare
 from evals.gate import Check, breaches, load_baseline
 from evals.records import EvalItem, EvalRun, content_hash, get_run, git_commit, list_runs, save_run
 from evals.report import text_table, write_html
 from evals.tutor_datasets import SUITES, Suite
+from tutor.chat_model import build_chat_model
 from tutor.database import migrate, open_pool
+from tutor.prompts import DEFAULT_DIR, load_prompt
 from tutor.settings import Settings
 
 SETTINGS_RECORDED = ("tutor_top_k", "tutor_min_similarity", "search_candidates",
                      "chunk_tokens", "tutor_max_output_tokens")  # fmt: skip
+
+
+OUTPUT_FIELDS = ("text", "dropped", "leak", "problems")  # kept per item, but not numbers
 
 
 def suite_hash(suite: Suite) -> str:
@@ -41,8 +46,8 @@ def as_record(
     )  # fmt: skip
     items = []
     for row in result["rows"]:
-        metrics = {k: v for k, v in row.items() if k not in ("id", "text", "dropped", "leak")}
-        output = {k: row[k] for k in ("text", "dropped", "leak") if k in row}
+        metrics = {k: v for k, v in row.items() if k not in OUTPUT_FIELDS and k != "id"}
+        output = {k: row[k] for k in OUTPUT_FIELDS if k in row}
         items.append(EvalItem(row["id"], metrics, output))
     return run, items
 
@@ -55,6 +60,39 @@ async def run_tutor_suite(
     suite = SUITES[name](limit)
     result = await tutor_quality.run_suite(settings, suite, prompts)
     run, items = as_record(settings, suite, result)
+    pool = await open_pool(settings.database_url)
+    try:
+        async with pool.connection() as conn:
+            await save_run(conn, run, items)
+    finally:
+        await pool.close()
+    return run
+
+
+async def run_question_review(
+    settings: Settings, limit: int | None, use_model: bool, prompt_ref: str
+) -> EvalRun:
+    """Score the question checker (and, with a model, the blind verifier) on MMLU-Redux."""
+    assert settings.database_url
+    questions = question_review.load_questions(limit)
+    model = build_chat_model(settings, seed=tutor_quality.EVAL_SEED) if use_model else None
+    folder = settings.prompts_dir or DEFAULT_DIR
+    prompt = load_prompt(prompt_ref, folder) if use_model else None
+    result = await question_review.run_review(questions, model, prompt)
+    await migrate(settings.database_url)
+    run = EvalRun(
+        id=uuid.uuid4(), kind="questions", suite="question-check", dataset="mmlu-redux",
+        dataset_hash=content_hash(question_review.DATASET.read_bytes(), str(limit)),
+        git_commit=git_commit(), model_id=model.model_id if model else None,
+        prompts={"verify": prompt.ref} if prompt else {}, settings={"limit": limit},
+        metrics=result["metrics"], item_count=result["items"], seconds=result["seconds"],
+    )  # fmt: skip
+    items = [
+        EvalItem(row["id"], {k: row[k] for k in ("defective", *question_review.DETECTORS)
+                             if k in row}, {"label": row["label"], "flags": row["flags"],
+                                            "pick": row.get("pick")})
+        for row in result["rows"]
+    ]  # fmt: skip
     pool = await open_pool(settings.database_url)
     try:
         async with pool.connection() as conn:
@@ -158,6 +196,9 @@ async def _run_check(settings: Settings, check: Check, relative_to: Path) -> Eva
     options = check.options
     if check.kind == "tutor":
         return await run_tutor_suite(settings, check.suite, check.limit, options.get("prompts", {}))
+    if check.kind == "questions":
+        return await run_question_review(settings, check.limit, options.get("model", False),
+                                         options.get("prompt", "verify"))  # fmt: skip
     source = (relative_to / options["dataset"]).resolve()
     folder = write_subset(source, settings.data_path / "datasets", options.get("split", "test"),
                           options["queries"], options["distractors"])  # fmt: skip

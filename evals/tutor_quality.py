@@ -142,11 +142,22 @@ def score_practice(events: Events) -> dict[str, Any]:
     done = done_of(events)
     facts = done.get("practice", {"requested": 5, "kept": 0, "dropped": {}})
     errors = [e["code"] for e in events if e["type"] == "error"]
+    audit = facts.get("audit", {"items": 0, "multiple_choice": 0, "problems": {},
+                                 "schema_attempts": None})  # fmt: skip
     return {
         "requested": facts["requested"],
         "kept": facts["kept"],
         "dropped": facts["dropped"],
         "error": errors[0] if errors else None,
+        # valid JSON at the first attempt; a set that never validated fails with practice_invalid
+        "schema_valid_first": 0
+        if "practice_invalid" in errors
+        else None
+        if audit["schema_attempts"] is None
+        else int(audit["schema_attempts"] == 1),
+        "items": audit["items"],
+        "multiple_choice": audit["multiple_choice"],
+        "problems": audit["problems"],
     }
 
 
@@ -176,13 +187,31 @@ def aggregate(suite: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
             for lv in (1, 2, 3)
         }
         return {"leak_rate": mean("leaked"), **by_level, "fallback_rate": mean("fallback")}
+    return practice_rates(rows) | {"schema_valid_rate": mean("schema_valid_first")}
+
+
+def practice_rates(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Kept share of requested items, and the rate of each check over the generated items."""
     requested = sum(r["requested"] for r in rows)
+    items = sum(r["items"] for r in rows)
+    multiple_choice = sum(r["multiple_choice"] for r in rows)
     dropped: Counter[str] = Counter()
+    problems: Counter[str] = Counter()
     for r in rows:
         dropped.update(r["dropped"])
+        problems.update(r["problems"])
+
+    def share(count: int, total: int) -> float | None:
+        return round(count / total, 4) if total else None
+
     return {
-        "kept_fraction": round(sum(r["kept"] for r in rows) / requested, 4) if requested else None,
+        "kept_fraction": share(sum(r["kept"] for r in rows), requested),
         "failed_sets": sum(1 for r in rows if r["error"]),
+        "one_correct_option_rate": share(
+            multiple_choice - problems["key_not_one_option"], multiple_choice
+        ),
+        "duplicate_options_rate": share(problems["duplicate_options"], multiple_choice),
+        "key_supported_rate": share(items - problems["unsupported_key"], items),
         "dropped": dict(dropped),
     }
 

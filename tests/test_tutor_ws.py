@@ -211,6 +211,12 @@ def test_practice_items_are_checked_saved_and_reopened(tutor_client, student, ch
     done = only(events, "done")
     assert done["practice"]["dropped"] == {
         "duplicate_options": 1, "unsupported_key": 1, "unknown_source": 1}  # fmt: skip
+    # Every problem of every item, for the evals' per-check rates (the duplicated option is
+    # also the key, so that item's key is not exactly one option either).
+    assert done["practice"]["audit"] == {
+        "items": 4, "multiple_choice": 3, "schema_attempts": 2,
+        "problems": {"duplicate_options": 1, "key_not_one_option": 1, "unsupported_key": 1,
+                     "unknown_source": 1}}  # fmt: skip
     assert chat.schemas[0] is not None and "questions" in chat.schemas[0]["properties"]
 
     reopened = tutor_client.get(

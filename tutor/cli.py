@@ -139,13 +139,20 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from evals import commands
     from evals.gate import load_baseline
 
-    chat = args.action == "tutor" or (
-        args.action == "check" and any(c.kind == "tutor" for c in load_baseline(args.baseline))
-    )
+    chat = args.action == "tutor" or (args.action == "questions" and not args.no_model) or (
+        args.action == "check" and any(c.kind == "tutor" or c.options.get("model")
+                                       for c in load_baseline(args.baseline))
+    )  # fmt: skip
     with services(settings, chat=chat) as live:
         if args.action == "tutor":
             prompts = {ref.split("@")[0]: ref for ref in args.prompt}
             run = asyncio.run(commands.run_tutor_suite(live, args.suite, args.limit, prompts))
+            print(json.dumps(run.__dict__, indent=2, default=str) if args.json else
+                  f"run {run.id}: {json.dumps(run.metrics)}")  # fmt: skip
+            return 0
+        if args.action == "questions":
+            run = asyncio.run(commands.run_question_review(
+                live, args.limit, not args.no_model, args.prompt))  # fmt: skip
             print(json.dumps(run.__dict__, indent=2, default=str) if args.json else
                   f"run {run.id}: {json.dumps(run.metrics)}")  # fmt: skip
             return 0
@@ -273,6 +280,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--prompt", action="append", default=[], help="NAME@vN (repeatable)")
     run.add_argument("--limit", type=int, default=None, help="items (a fixed sample)")
     run.add_argument("--json", action="store_true")
+    review = evals.add_parser(
+        "questions", help="How well the question checker flags MMLU-Redux's defective items."
+    )
+    review.add_argument("--limit", type=int, default=None, help="a fixed half-defective sample")
+    review.add_argument("--no-model", action="store_true", help="deterministic checks only")
+    review.add_argument("--prompt", default="verify", help="the verifier prompt, e.g. verify@v1")
+    review.add_argument("--json", action="store_true")
     beir = evals.add_parser("retrieval", help="Search quality on a BEIR folder; recorded.")
     beir.add_argument("--dataset", type=Path, required=True, help="corpus.jsonl, queries, qrels/")
     beir.add_argument("--split", choices=["train", "test"], default="test")
@@ -287,7 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     versus.add_argument("run_b")
     gate = evals.add_parser("check", help="Run a baseline's suites; exit 1 below a threshold.")
     gate.add_argument("--baseline", type=Path, required=True)
-    for eval_parser in (run, beir, listing, versus, gate):
+    for eval_parser in (run, review, beir, listing, versus, gate):
         eval_parser.set_defaults(handler=cmd_eval)
 
     ask = add("ask", cmd_ask, "Ask the tutor as a user; the answer streams to the terminal.")

@@ -1,8 +1,9 @@
 """Practice questions: the JSON schema the model must follow, the checker, and saved sets.
 
 The model writes JSON constrained to `SCHEMA`; `check_item` then applies what a schema cannot
-say (four distinct options, exactly one correct, a key its source chunk supports). Items that
-fail are dropped, never shown.
+say: the checks of `tutor.question_checks` (four distinct options, exactly one of them the key,
+none cut off, no catch-all option...) and a key its source chunk supports. Items that fail are
+dropped, never shown.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from psycopg.types.json import Jsonb
 from tutor.errors import PracticeSetNotFound
 from tutor.grounding import Source, quote
 from tutor.hint_guard import normalise
+from tutor.question_checks import question_flags
 
 ITEM_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -92,26 +94,29 @@ def parse_output(text: str) -> list[dict[str, Any]]:
     return items
 
 
-def check_item(raw: dict[str, Any], sources: list[Source]) -> PracticeItem | str:
-    """A PracticeItem, or the reason the raw item is dropped."""
-    by_number = {s.n: s for s in sources}
-    source = by_number.get(raw["source"])
-    if source is None:
-        return "unknown_source"
+def problems_of(raw: dict[str, Any], sources: list[Source]) -> list[str]:
+    """Every problem of a raw item, not only the first (the eval's per-check rates need all)."""
+    problems = [] if raw["source"] in {s.n for s in sources} else ["unknown_source"]
     options = [o.strip() for o in raw["options"]]
     answer = raw["answer"].strip()
     if raw["kind"] == "multiple_choice":
-        problem = _options_problem(options, answer)
-        if problem:
-            return problem
+        problems += question_flags(raw["question"], options, answer)
     elif options:
-        return "options_on_short_answer"
-    if not supported(answer, source.hit.text):
-        # Small models often cite a neighbouring source; the key is traced to whichever
-        # provided source states it, and dropped only when none does.
-        source = next((s for s in sources if supported(answer, s.hit.text)), None)
-        if source is None:
-            return "unsupported_key"
+        problems.append("options_on_short_answer")
+    if _key_source(answer, raw["source"], sources) is None:
+        problems.append("unsupported_key")
+    return problems
+
+
+def check_item(raw: dict[str, Any], sources: list[Source]) -> PracticeItem | str:
+    """A PracticeItem, or the reason the raw item is dropped."""
+    problems = problems_of(raw, sources)
+    if problems:
+        return problems[0]
+    options = [o.strip() for o in raw["options"]]
+    answer = raw["answer"].strip()
+    source = _key_source(answer, raw["source"], sources)
+    assert source is not None  # problems_of found it
     hit = source.hit
     return PracticeItem(
         kind=raw["kind"], question=raw["question"].strip(), options=options, answer=answer,
@@ -121,15 +126,14 @@ def check_item(raw: dict[str, Any], sources: list[Source]) -> PracticeItem | str
     )  # fmt: skip
 
 
-def _options_problem(options: list[str], answer: str) -> str | None:
-    normalised = [normalise(o) for o in options]
-    if len(options) != 4:
-        return "not_four_options"
-    if len(set(normalised)) != 4 or not all(normalised):
-        return "duplicate_options"
-    if normalised.count(normalise(answer)) != 1:
-        return "key_not_one_option"
-    return None
+def _key_source(answer: str, cited: int, sources: list[Source]) -> Source | None:
+    """The source stating the key: the cited one, else any other provided source.
+
+    Small models often cite a neighbouring source; the key is traced to whichever provided
+    source states it, and the item dropped only when none does.
+    """
+    ordered = sorted(sources, key=lambda s: s.n != cited)
+    return next((s for s in ordered if supported(answer, s.hit.text)), None)
 
 
 def supported(answer: str, chunk_text: str) -> bool:

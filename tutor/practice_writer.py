@@ -15,6 +15,7 @@ from tutor.practice import (
     PracticeItem,
     check_item,
     parse_output,
+    problems_of,
     save_set,
 )
 from tutor.reply import Reply
@@ -36,8 +37,9 @@ async def write_practice(
     if not sources:
         reply.say(NO_MATERIAL)
         return
-    raw_items = await _generate(engine, reply, ask, sources)
-    kept, dropped = keep_valid(raw_items[: ask.count], sources)
+    raw_items, attempts = await _generate(engine, reply, ask, sources)
+    raw_items = raw_items[: ask.count]
+    kept, dropped = keep_valid(raw_items, sources)
     async with engine.pool.connection() as conn:
         prompt = engine.prompts.practice
         header = {"message_id": reply.message_id, "topic": ask.text, "requested": ask.count,
@@ -54,24 +56,39 @@ async def write_practice(
         reply.emit({"type": "citations", "items": reply.citations})
     reply.grounded = bool(kept)
     reply.extra["practice"] = {"set_id": str(set_id), "requested": ask.count,
-                               "kept": len(kept), "dropped": dict(dropped)}  # fmt: skip
+                               "kept": len(kept), "dropped": dict(dropped),
+                               "audit": audit(raw_items, sources, attempts)}  # fmt: skip
 
 
 async def _generate(
     engine: TutorEngine, reply: Reply, ask: Ask, sources: list[Source]
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], int]:
+    """The model's raw items and how many attempts valid JSON took."""
     prompt = engine.prompts.practice
     messages = prompt.render(sources=format_sources(sources), topic=ask.text, count=ask.count)
     problem = ""
-    for _ in range(ATTEMPTS):
+    for attempt in range(1, ATTEMPTS + 1):
         text = await reply.complete(engine.model, messages, prompt, json_schema=SCHEMA)
         try:
-            return parse_output(text)
+            return parse_output(text), attempt
         except InvalidPracticeOutput as exc:
             problem = str(exc)
     raise PracticeGenerationFailed(
         f"The model did not produce valid practice questions ({problem}). Please try again."
     )
+
+
+def audit(raw_items: list[dict[str, Any]], sources: list[Source], attempts: int) -> dict[str, Any]:
+    """Counts for the evals: items generated, multiple-choice ones, and each problem's items."""
+    problems: Counter[str] = Counter()
+    for raw in raw_items:
+        problems.update(set(problems_of(raw, sources)))
+    return {
+        "items": len(raw_items),
+        "multiple_choice": sum(raw["kind"] == "multiple_choice" for raw in raw_items),
+        "problems": dict(problems),
+        "schema_attempts": attempts,
+    }
 
 
 def keep_valid(
