@@ -41,7 +41,8 @@ def as_record(
     run = EvalRun(
         id=uuid.uuid4(), kind="tutor", suite=suite.name, dataset=suite.name,
         dataset_hash=suite_hash(suite), git_commit=git_commit(), model_id=result["model"],
-        prompts=result["prompts"], settings={k: getattr(settings, k) for k in SETTINGS_RECORDED},
+        prompts=result["prompts"],
+        settings={k: getattr(settings, k) for k in SETTINGS_RECORDED} | {"judge": result["judge"]},
         metrics=result["metrics"], item_count=result["items"], seconds=result["seconds"],
     )  # fmt: skip
     items = []

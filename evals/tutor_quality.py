@@ -7,7 +7,8 @@ precision, phantom citations), no-answer (SQuAD 2.0 sample: declines on unanswer
 answers answerable), hints (GSM8K: leak rate of the gold answer per hint level), practice
 (R-intro.pdf: share of requested items kept, drop reasons). Notes are ingested once per suite
 into a dedicated account (cached by content hash), then every item goes through the same
-`TutorEngine` the websocket uses. Deterministic metrics only; nothing here is LLM-judged.
+`TutorEngine` the websocket uses. Metrics are deterministic, except `judged_helpfulness` of
+hints, which an LLM judge gives when one is configured (`evals/judge.py`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from psycopg_pool import AsyncConnectionPool
 from tqdm import tqdm
 
 from evals.answer_metrics import contains, exact_match, token_f1
+from evals.judge import build_judge, judge_hint
 from evals.scifact_retrieval import eval_owner
 from evals.tutor_datasets import SUITES, Item, Suite
 from ingestion.pipeline import IngestionDeps, ingest
@@ -41,6 +43,7 @@ from tutor.chat_model import build_chat_model
 from tutor.database import open_pool
 from tutor.engine import PromptSet, TutorEngine
 from tutor.hint_guard import find_leak
+from tutor.prompts import DEFAULT_DIR, load_prompt
 from tutor.settings import Settings
 from tutor.stack import services
 
@@ -149,16 +152,18 @@ def score_practice(events: Events) -> dict[str, Any]:
         "kept": facts["kept"],
         "dropped": facts["dropped"],
         "error": errors[0] if errors else None,
-        # valid JSON at the first attempt; a set that never validated fails with practice_invalid
-        "schema_valid_first": 0
-        if "practice_invalid" in errors
-        else None
-        if audit["schema_attempts"] is None
-        else int(audit["schema_attempts"] == 1),
+        "schema_valid_first": _schema_valid_first(errors, audit["schema_attempts"]),
         "items": audit["items"],
         "multiple_choice": audit["multiple_choice"],
         "problems": audit["problems"],
     }
+
+
+def _schema_valid_first(errors: list[str], attempts: int | None) -> int | None:
+    """1 when the model's first JSON validated; a set that never did fails practice_invalid."""
+    if "practice_invalid" in errors:
+        return 0
+    return None if attempts is None else int(attempts == 1)
 
 
 def aggregate(suite: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -186,7 +191,10 @@ def aggregate(suite: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
             f"leak_rate_level_{lv}": mean("leaked", [r for r in rows if r["level"] == lv])
             for lv in (1, 2, 3)
         }
-        return {"leak_rate": mean("leaked"), **by_level, "fallback_rate": mean("fallback")}
+        judged = {"judged_helpfulness": mean("judged_helpfulness")}  # only with a judge
+        return {"leak_rate": mean("leaked"), **by_level, "fallback_rate": mean("fallback")} | (
+            judged if judged["judged_helpfulness"] is not None else {}
+        )
     return practice_rates(rows) | {"schema_valid_rate": mean("schema_valid_first")}
 
 
@@ -233,6 +241,8 @@ async def run_suite(settings: Settings, suite: Suite, prompts: dict[str, str]) -
     engine = TutorEngine(
         pool, embedder, model, settings, PromptSet.load(prompts, settings.prompts_dir)
     )
+    judge = build_judge(settings)
+    judge_prompt = load_prompt("judge_hint", settings.prompts_dir or DEFAULT_DIR)
     rows = []
     started = time.monotonic()
     try:
@@ -241,6 +251,10 @@ async def run_suite(settings: Settings, suite: Suite, prompts: dict[str, str]) -
         ):
             events = await ask_one(engine, owner_id, suite, item, index)
             row = await score_item(pool, owner_id, suite, item, events, index)
+            if judge is not None and suite.name == "hints":
+                row["judged_helpfulness"] = await judge_hint(
+                    judge, judge_prompt, item.text, text_of(events), row["level"]
+                )
             done = done_of(events)
             rows.append(
                 {
@@ -259,7 +273,9 @@ async def run_suite(settings: Settings, suite: Suite, prompts: dict[str, str]) -
         "ingestion": dict(ingestion),
         "prompts": {
             name: getattr(engine.prompts, name).ref for name in PromptSet.__dataclass_fields__
-        },
+        }
+        | ({"judge_hint": judge_prompt.ref} if judge is not None and suite.name == "hints" else {}),
+        "judge": judge.model_id if judge is not None else None,
         "seconds": round(time.monotonic() - started, 1),
         "metrics": aggregate(suite.name, rows),
         "rows": rows,

@@ -85,10 +85,17 @@ def test_records_round_trip_and_html_report(settings, tmp_path: Path):
 
 def test_tiny_eval_run_on_the_real_stack(local_chat):
     shared_file("gsm8k/test.jsonl")
-    recorded = asyncio.run(run_tutor_suite(local_chat, "hints", 2, {}))
+    # The local model judges its own hints here: only the plumbing is under test.
+    judged = local_chat.model_copy(
+        update={"judge_base_url": local_chat.chat_base_url, "judge_model": local_chat.chat_model}
+    )
+    recorded = asyncio.run(run_tutor_suite(judged, "hints", 2, {}))
     assert recorded.model_id == FAST_CHAT_MODEL and recorded.item_count == 2
     assert set(recorded.metrics) >= {"leak_rate", "fallback_rate"}
     assert recorded.prompts["hint"] == "hint@v1" and recorded.git_commit
+    assert recorded.prompts["judge_hint"] == "judge_hint@v1"
+    assert recorded.settings["judge"] == FAST_CHAT_MODEL
+    assert 1 <= recorded.metrics["judged_helpfulness"] <= 5
 
     async def stored() -> int:
         pool = await open_pool(local_chat.database_url)
@@ -101,6 +108,19 @@ def test_tiny_eval_run_on_the_real_stack(local_chat):
         return len(saved)
 
     assert asyncio.run(stored()) == 2
+
+
+def test_judged_metrics_are_apart_and_absent_without_a_judge():
+    from evals.judge import parse_score
+    from evals.tutor_quality import aggregate
+
+    rows = [{"leaked": False, "level": 1, "fallback": False},
+            {"leaked": True, "level": 2, "fallback": True}]  # fmt: skip
+    assert "judged_helpfulness" not in aggregate("hints", rows)
+    judged = [row | {"judged_helpfulness": score} for row, score in zip(rows, (4, 1), strict=True)]
+    assert aggregate("hints", judged)["judged_helpfulness"] == 2.5
+    assert parse_score('{"helpfulness": 4, "reason": "clear"}') == 4
+    assert parse_score('{"helpfulness": 9}') is None and parse_score("great hint") is None
 
 
 @pytest.mark.parametrize("suite", ["grounded-qa", "no-answer", "hints", "practice"])

@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     chat_base_url: str | None = None
     chat_api_key: SecretStr | None = None
     chat_model: str | None = None  # the endpoint's model id; None = the local model's name
+    # An LLM judge for the evals' model-judged metrics (hint helpfulness); unset = not judged.
+    judge_base_url: str | None = None
+    judge_api_key: SecretStr | None = None
+    judge_model: str | None = None
     # Which GGUF model the local server runs (see tutor/local_llm.py for the catalogue).
     local_chat_model: str = "qwen2.5-coder-1.5b-instruct"
     local_chat_context_tokens: int = Field(default=4096, ge=512)

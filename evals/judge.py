@@ -1,0 +1,59 @@
+"""The optional LLM judge: metrics no string comparison can decide, reported apart.
+
+Configured with `TUTOR_JUDGE_BASE_URL` / `TUTOR_JUDGE_MODEL` (/ `TUTOR_JUDGE_API_KEY`), any
+OpenAI-compatible endpoint. Unset, nothing is judged and no judged metric appears. Every judged
+metric is named `judged_*`, so a report never mixes it up with a deterministic one.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tutor.chat_model import ChatModel, OpenAIChatModel
+from tutor.prompts import Prompt
+from tutor.settings import Settings
+
+HELPFULNESS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "helpfulness": {"type": "integer", "minimum": 1, "maximum": 5},
+        "reason": {"type": "string"},
+    },
+    "required": ["helpfulness", "reason"],
+    "additionalProperties": False,
+}
+JUDGE_SEED = 1234  # judged reruns sample the same way
+
+
+def build_judge(settings: Settings) -> ChatModel | None:
+    """The configured judge, or None when evaluators have not set one up."""
+    if not settings.judge_base_url or not settings.judge_model:
+        return None
+    key = settings.judge_api_key.get_secret_value() if settings.judge_api_key else None
+    return OpenAIChatModel(settings.judge_base_url, key or "not-needed", settings.judge_model,
+                           settings.chat_timeout_s, seed=JUDGE_SEED)  # fmt: skip
+
+
+async def judge_hint(
+    judge: ChatModel, prompt: Prompt, problem: str, hint: str, level: int
+) -> int | None:
+    """Helpfulness 1-5 of one hint; None when the judge's reply is not a valid score."""
+    messages = prompt.render(problem=problem, hint=hint, level=level)
+    parts = [
+        chunk.text
+        async for chunk in judge.stream(
+            messages, max_tokens=prompt.max_tokens, temperature=prompt.temperature,
+            json_schema=HELPFULNESS_SCHEMA,
+        )
+    ]  # fmt: skip
+    return parse_score("".join(parts))
+
+
+def parse_score(text: str) -> int | None:
+    """The 1-5 score from the judge's JSON."""
+    try:
+        score = json.loads(text).get("helpfulness")
+    except (json.JSONDecodeError, AttributeError):
+        return None
+    return score if isinstance(score, int) and 1 <= score <= 5 else None
