@@ -8,8 +8,9 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from api.deps import ConnDep, StateDep, UserDep
-from retrieval.search import SearchMode, SearchParams, embed_query, search_chunks
+from api.deps import StateDep, UserDep
+from retrieval.search import SearchMode, SearchParams, embed_query
+from retrieval.search import search as search_notes
 
 router = APIRouter(tags=["search"])
 
@@ -39,7 +40,6 @@ class SearchResults(BaseModel):
 async def search(
     user: UserDep,
     state: StateDep,
-    conn: ConnDep,
     q: Annotated[str, Query(min_length=1, max_length=2000)],
     k: Annotated[int, Query(ge=1, le=100)] = 10,
     mode: SearchMode = SearchMode.HYBRID,
@@ -48,7 +48,8 @@ async def search(
     """Chunks of the caller's documents that best match `q`."""
     embedding = None if mode is SearchMode.FTS else await embed_query(state.embedder, q)
     params = SearchParams(candidates=state.settings.search_candidates)
-    hits = await search_chunks(
-        conn, user.user_id, q, embedding, k=k, mode=mode, document_id=document_id, params=params
+    scope = [document_id] if document_id else None
+    hits = await search_notes(
+        state.pool, user.user_id, q, embedding, k=k, mode=mode, document_ids=scope, params=params
     )
     return SearchResults(query=q, mode=mode, items=[SearchHitPublic(**vars(h)) for h in hits])
