@@ -291,7 +291,12 @@ async def tune(bench: Bench, default: SearchParams) -> tuple[list[Run], Run, Run
 
 
 def published(data: Path) -> list[dict[str, Any]]:
-    """Published SciFact TEST-split figures, from the copies in the dataset's published/."""
+    """Published SciFact TEST-split figures, from the copies in the dataset's published/.
+
+    Only for the full SciFact folder: any other BEIR folder (or a cut of SciFact) has none.
+    """
+    if data.resolve().name.lower() != "scifact":
+        return []
     refs: list[dict[str, Any]] = [
         {"system": "BM25 (BEIR paper)", "split": "test", "ndcg_at_10": BEIR_PAPER_BM25_NDCG10}
     ]
@@ -428,7 +433,7 @@ def report_text(results: dict[str, Any], args: argparse.Namespace) -> str:
     """The human-readable report."""
     dataset, runs, prepared = results["dataset"], results["runs"], results["prepared"]
     parts = [
-        f"SciFact {args.split}: {len(dataset.queries)} judged queries, "
+        f"{args.data.resolve().name} {args.split}: {len(dataset.queries)} judged queries, "
         f"{len(dataset.corpus)} documents (ingestion {prepared['ingestion']} in {prepared['s']}s)",
         table(
             f"\n{args.split} split; hybrid with {describe(runs[0].params)}",
@@ -447,7 +452,10 @@ def report_text(results: dict[str, Any], args: argparse.Namespace) -> str:
                 run_row(default, "default " + describe(default.params))]  # fmt: skip
         parts += [table("\nHybrid, best against default:", rows), *comparisons(best, runs[1:])]
     refs = [(r["system"], r) for r in published(args.data)]
-    parts.append(table("\nPublished references, SciFact TEST split (300 queries):", refs))
+    if refs:
+        parts.append(table("\nPublished references, SciFact TEST split (300 queries):", refs))
+    else:
+        parts.append("\nNo published references are known for this dataset.")
     return "\n".join(parts)
 
 

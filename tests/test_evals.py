@@ -155,3 +155,12 @@ def test_runs_over_http_for_evaluators_only(client, settings):
     assert detail["metrics"] == {"f1": 0.5} and len(detail["items"]) == 2
     missing = client.get(f"/api/v1/evals/runs/{uuid.uuid4()}", headers=teacher)
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "eval_run_not_found"
+
+
+def test_published_references_only_for_scifact(tmp_path: Path):
+    from evals.scifact_retrieval import published
+
+    scifact = shared_file("scifact/corpus.jsonl").parent
+    systems = [ref["system"] for ref in published(scifact)]
+    assert systems[0] == "BM25 (BEIR paper)" and len(systems) >= 2
+    assert published(tmp_path / "nfcorpus") == []  # another BEIR folder: none known
