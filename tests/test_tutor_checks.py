@@ -123,12 +123,19 @@ MC = {"kind": "multiple_choice", "question": "Which pigment is green?",
         ({"options": ["Chlorophyll", "chlorophyll!", "Keratin", "Carotene"]}, "duplicate_options"),
         ({"answer": "Starch"}, "key_not_one_option"),
         ({"source": 2}, "unknown_source"),
-        ({"kind": "short_answer"}, "options_on_short_answer"),
         ({"kind": "short_answer", "options": [], "answer": "xylem vessels"}, "unsupported_key"),
     ],
 )
 def test_practice_checker_drops_defective_items(change, reason):
     assert check_item({**MC, **change}, [source("Chlorophyll is the green pigment.")]) == reason
+
+
+def test_a_short_answer_with_options_settles_its_kind():
+    sources = [source("Chlorophyll is the green pigment.")]
+    mislabelled = check_item({**MC, "kind": "short_answer"}, sources)
+    assert not isinstance(mislabelled, str) and mislabelled.kind == "multiple_choice"
+    stray = check_item({**MC, "kind": "short_answer", "options": ["a", "b", "c", "d"]}, sources)
+    assert not isinstance(stray, str) and stray.kind == "short_answer" and stray.options == []
 
 
 def test_practice_checker_keeps_a_sound_item():

@@ -23,7 +23,7 @@ from psycopg.types.json import Jsonb
 from tutor.errors import PracticeSetNotFound
 from tutor.grounding import Source, quote
 from tutor.hint_guard import normalise
-from tutor.question_checks import question_flags
+from tutor.question_checks import option_text, question_flags
 
 ITEM_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -94,15 +94,25 @@ def parse_output(text: str) -> list[dict[str, Any]]:
     return items
 
 
+def settle_kind(raw: dict[str, Any]) -> dict[str, Any]:
+    """A "short answer" that came with options: multiple choice when its key is one of them,
+    else a short answer without them. Small models mislabel the kind often (3 of 10 items from
+    the default model); the question itself is no worse for it."""
+    if raw["kind"] != "short_answer" or not raw["options"]:
+        return raw
+    if option_text(raw["answer"]) in {option_text(o) for o in raw["options"]}:
+        return {**raw, "kind": "multiple_choice"}
+    return {**raw, "options": []}
+
+
 def problems_of(raw: dict[str, Any], sources: list[Source]) -> list[str]:
     """Every problem of a raw item, not only the first (the eval's per-check rates need all)."""
+    raw = settle_kind(raw)
     problems = [] if raw["source"] in {s.n for s in sources} else ["unknown_source"]
     options = [o.strip() for o in raw["options"]]
     answer = raw["answer"].strip()
     if raw["kind"] == "multiple_choice":
         problems += question_flags(raw["question"], options, answer)
-    elif options:
-        problems.append("options_on_short_answer")
     if _key_source(answer, raw["source"], sources) is None:
         problems.append("unsupported_key")
     return problems
@@ -113,6 +123,7 @@ def check_item(raw: dict[str, Any], sources: list[Source]) -> PracticeItem | str
     problems = problems_of(raw, sources)
     if problems:
         return problems[0]
+    raw = settle_kind(raw)
     options = [o.strip() for o in raw["options"]]
     answer = raw["answer"].strip()
     source = _key_source(answer, raw["source"], sources)

@@ -17,6 +17,7 @@ from tutor.practice import (
     parse_output,
     problems_of,
     save_set,
+    settle_kind,
 )
 from tutor.reply import Reply
 
@@ -85,7 +86,7 @@ def audit(raw_items: list[dict[str, Any]], sources: list[Source], attempts: int)
         problems.update(set(problems_of(raw, sources)))
     return {
         "items": len(raw_items),
-        "multiple_choice": sum(raw["kind"] == "multiple_choice" for raw in raw_items),
+        "multiple_choice": sum(settle_kind(raw)["kind"] == "multiple_choice" for raw in raw_items),
         "problems": dict(problems),
         "schema_attempts": attempts,
     }
