@@ -32,14 +32,13 @@ import torch
 from numpy.typing import NDArray
 from pgvector.psycopg import register_vector_async
 from psycopg import AsyncConnection, sql
-from psycopg_pool import AsyncConnectionPool
 from run_info import print_load, source_state
 
 from ingestion.chunk_store import copy_chunks
 from ingestion.chunking import Chunk
 from ingestion.embedding import SentenceTransformerEmbedder
 from ingestion.worker import build_embedder
-from retrieval.search import SearchMode, SearchParams, search, search_chunks
+from retrieval.search import SearchMode, SearchParams, search_chunks
 from tutor import users
 from tutor.database import migrate, open_pool
 from tutor.settings import Settings
@@ -287,16 +286,6 @@ def search_mode(owner_id: UUID, mode: SearchMode, params: SearchParams) -> Timed
     return call
 
 
-def search_parallel(pool: AsyncConnectionPool, owner_id: UUID, params: SearchParams) -> Timed:
-    """Our `search` (hybrid halves side by side on two connections), returning chunk ids."""
-
-    async def call(_conn: AsyncConnection, query: str, embedding: NDArray[Any]) -> list[int]:
-        hits = await search(pool, owner_id, query, embedding, k=K, params=params)
-        return [hit.chunk_id for hit in hits]
-
-    return call
-
-
 async def bare_hnsw(conn: AsyncConnection, _query: str, embedding: NDArray[Any]) -> list[int]:
     """The plainest pgvector top-k query."""
     cur = await conn.execute(BARE_TOP_K, {"embedding": embedding, "k": K})
@@ -372,7 +361,7 @@ def print_latencies(samples: dict[str, list[float]]) -> None:
             f"{percentile(values, 95) * 1000:9.2f}{statistics.fmean(values) * 1000:9.2f}"
         )
     bare = percentile(samples["bare HNSW top-10"], 50)
-    for name in ("hybrid (search_chunks)", "hybrid (search)"):
+    for name in ("hybrid (search_chunks)",):
         hybrid = percentile(samples[name], 50)
         print(f"{name} p50 / bare p50 = {hybrid * 1000:.2f} / {bare * 1000:.2f} = "
               f"{hybrid / bare:.2f}  (target <= 1.5)")  # fmt: skip
@@ -419,15 +408,12 @@ async def measure(settings: Settings, data: Corpus, rounds: int) -> None:
     """Latencies, recall and the settings they ran under."""
     assert settings.database_url
     pool = await open_pool(settings.database_url, ef_search=settings.hnsw_ef_search, max_size=1)
-    # `search` takes its own connections: two for the halves at once.
-    halves = await open_pool(settings.database_url, ef_search=settings.hnsw_ef_search, max_size=2)
     params = SearchParams(candidates=settings.search_candidates)
     owner = data.owner
     calls: dict[str, Timed] = {
         "bare HNSW top-10": bare_hnsw,
         "dense (search_chunks)": search_mode(owner, SearchMode.DENSE, params),
         "hybrid (search_chunks)": search_mode(owner, SearchMode.HYBRID, params),
-        "hybrid (search)": search_parallel(halves, owner, params),
         "fts (search_chunks)": search_mode(owner, SearchMode.FTS, params),
     }
     try:
@@ -454,11 +440,7 @@ async def measure(settings: Settings, data: Corpus, rounds: int) -> None:
             positions = await chunk_positions(conn, owner, data.sources)
     finally:
         await pool.close()
-        await halves.close()
-    same = sum(a == b for a, b in zip(results["hybrid (search_chunks)"], results["hybrid (search)"],
-                                      strict=True))  # fmt: skip
-    print(f"hybrid (search) ranked exactly as hybrid (search_chunks) for {same} of "
-          f"{len(data.queries)} queries")  # fmt: skip
+
     print_latencies(samples)
     exact = exact_top_k(data.vectors, data.query_vectors, K)
     print(f"\nrecall@{K} against exact search (numpy, all {len(data.vectors):,} vectors):")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -16,10 +16,9 @@ from uuid import UUID
 import numpy as np
 from psycopg import AsyncConnection
 from psycopg.rows import class_row
-from psycopg_pool import AsyncConnectionPool
 
 from ingestion.embedding import Embedder
-from retrieval.fusion import DEFAULT_RRF_K, rrf_fuse
+from retrieval.fusion import DEFAULT_RRF_K
 
 
 class SearchMode(StrEnum):
@@ -166,15 +165,6 @@ WHERE fts.rank <= %(k)s AND c.owner_id = %(owner_id)s  -- as in HYBRID_SEARCH
 ORDER BY fts.rank
 """
 
-# The halves of HYBRID_SEARCH on their own, for `search`, which runs them side by side.
-DENSE_RANKING = f"WITH {DENSE_CANDIDATES} SELECT id FROM dense ORDER BY rank"
-FTS_RANKING = f"WITH {FTS_CANDIDATES} SELECT id FROM fts ORDER BY rank"
-HITS_BY_ID = f"""
-SELECT {HIT_COLUMNS}, 0::float8 AS score
-FROM chunks c JOIN documents d ON d.id = c.document_id
-WHERE c.owner_id = %(owner_id)s AND c.id = ANY(%(ids)s)
-"""
-
 STATEMENTS = {SearchMode.HYBRID: HYBRID_SEARCH, SearchMode.DENSE: DENSE_SEARCH,
               SearchMode.FTS: FTS_SEARCH}  # fmt: skip
 
@@ -222,42 +212,3 @@ async def search_chunks(
     cur = conn.cursor(row_factory=class_row(SearchHit))
     await cur.execute(STATEMENTS[mode], values)
     return await cur.fetchall()
-
-
-async def search(
-    pool: AsyncConnectionPool,
-    owner_id: UUID,
-    query: str,
-    embedding: np.ndarray | None,
-    *,
-    k: int = 10,
-    mode: SearchMode = SearchMode.HYBRID,
-    document_ids: Sequence[UUID] | None = None,
-    params: SearchParams | None = None,
-) -> list[SearchHit]:
-    """The same ranking as `search_chunks`, sooner: hybrid runs its halves side by side.
-
-    One statement runs the dense and the full-text candidates one after the other on one
-    backend. Here each half runs on its own connection at the same time, so a query waits for
-    the slower half rather than for both; RRF (`retrieval.fusion`, which the SQL mirrors) then
-    fuses the two rankings, and a last statement reads the winners, owner-checked again.
-    """
-    if mode is not SearchMode.HYBRID:
-        async with pool.connection() as conn:
-            return await search_chunks(conn, owner_id, query, embedding, k=k, mode=mode,
-                                       document_ids=document_ids, params=params)  # fmt: skip
-    values = _values(owner_id, query, embedding, k, mode, document_ids, params)
-
-    async def ranking(statement: str) -> list[int]:
-        async with pool.connection() as conn:
-            cur = await conn.execute(statement, values)
-            return [row[0] for row in await cur.fetchall()]
-
-    dense, fts = await asyncio.gather(ranking(DENSE_RANKING), ranking(FTS_RANKING))
-    fused = rrf_fuse([dense, fts], [values["dense_weight"], values["fts_weight"]],
-                     values["rrf_k"])[:k]  # fmt: skip
-    async with pool.connection() as conn:
-        cur = conn.cursor(row_factory=class_row(SearchHit))
-        await cur.execute(HITS_BY_ID, {"owner_id": owner_id, "ids": [i for i, _ in fused]})
-        found = {hit.chunk_id: hit for hit in await cur.fetchall()}
-    return [replace(found[i], score=score) for i, score in fused if i in found]

@@ -14,10 +14,9 @@ from ingestion.chunk_store import copy_chunks, drop_chunks_from
 from ingestion.chunking import Chunk
 from ingestion.documents import delete_document
 from retrieval.fusion import rrf_fuse
-from retrieval.search import SearchHit, SearchMode, SearchParams, search, search_chunks
+from retrieval.search import SearchHit, SearchMode, SearchParams, search_chunks
 from tests.conftest import ingest, register
 from tutor import users
-from tutor.database import open_pool
 
 NOTES = [
     b"Mitochondria produce ATP through cellular respiration.",
@@ -47,33 +46,27 @@ def test_hybrid_equals_rrf_of_dense_and_fts(client):
     assert [h["score"] for h in hybrid] == pytest.approx([score for _, score in expected])
 
 
-def test_side_by_side_halves_rank_as_the_one_statement(client, settings, embedder):
+def test_search_scopes_to_a_list_of_documents(client, settings, embedder):
     headers = register(client)
     documents = [ingest(client, headers, f"n{i}.txt", note)["id"] for i, note in enumerate(NOTES)]
     user_id = UUID(client.get("/api/v1/me", headers=headers).json()["id"])
     query = "mitochondria ATP energy"
     embedding = embedder.embed([query])[0]
-    scopes = [None, [UUID(documents[0])], [UUID(d) for d in documents[2:5]]]
 
-    async def both(scope: list[UUID] | None) -> tuple[list[SearchHit], list[SearchHit]]:
-        pool = await open_pool(settings.database_url, max_size=2)
-        try:
-            parallel = await search(pool, user_id, query, embedding, k=4, document_ids=scope)
-            async with pool.connection() as conn:
-                one = await search_chunks(conn, user_id, query, embedding, k=4,
-                                          document_ids=scope)  # fmt: skip
-        finally:
-            await pool.close()
-        return parallel, one
+    async def scoped(scope: list[UUID] | None, mode: SearchMode) -> list[SearchHit]:
+        async with await psycopg.AsyncConnection.connect(settings.database_url) as conn:
+            await register_vector_async(conn)
+            return await search_chunks(conn, user_id, query, embedding, k=4, mode=mode,
+                                       document_ids=scope)  # fmt: skip
 
-    for scope in scopes:
-        parallel, one = asyncio.run(both(scope))
-        assert [h.chunk_id for h in parallel] == [h.chunk_id for h in one]
-        assert [h.score for h in parallel] == pytest.approx([h.score for h in one])
-        assert [h.text for h in parallel] == [h.text for h in one]
-        if scope is not None:
-            assert {str(h.document_id) for h in parallel} <= {str(d) for d in scope}
-            assert len(parallel) == min(4, len(scope))
+    everything = asyncio.run(scoped(None, SearchMode.HYBRID))
+    assert len(everything) == 4
+    for scope in ([UUID(documents[0])], [UUID(d) for d in documents[2:5]]):
+        for mode in SearchMode:
+            hits = asyncio.run(scoped(scope, mode))
+            assert {h.document_id for h in hits} <= set(scope), mode
+            if mode is not SearchMode.FTS:  # dense ranks every chunk in scope
+                assert len(hits) == min(4, len(scope))
 
 
 TERM_STATS = "SELECT lexeme, df FROM term_stats WHERE owner_id = %s AND df > 0"

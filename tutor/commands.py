@@ -16,7 +16,7 @@ from ingestion import documents
 from ingestion.queue import LEASE_PREFIX, connect_redis
 from ingestion.uploads import UploadLimits, accept_upload
 from ingestion.worker import build_embedder, serve
-from retrieval.search import SearchMode, SearchParams, embed_query, search
+from retrieval.search import SearchMode, SearchParams, embed_query, search_chunks
 from tutor import users
 from tutor.database import migrate, open_pool
 from tutor.errors import TutorError
@@ -130,14 +130,15 @@ async def search_notes(
     assert settings.database_url
     search_mode = SearchMode(mode)
     embedder = None if search_mode is SearchMode.FTS else build_embedder(settings)
-    # Two connections: hybrid search runs its halves side by side.
-    pool = await open_pool(settings.database_url, ef_search=settings.hnsw_ef_search, max_size=2)
+    pool = await open_pool(settings.database_url, ef_search=settings.hnsw_ef_search, max_size=1)
     try:
         async with pool.connection() as conn:
             owner = await users.get_user_by_email(conn, email)
-        embedding = None if embedder is None else await embed_query(embedder, query)
-        params = SearchParams(candidates=settings.search_candidates)
-        hits = await search(pool, owner.id, query, embedding, k=k, mode=search_mode, params=params)
+            embedding = None if embedder is None else await embed_query(embedder, query)
+            params = SearchParams(candidates=settings.search_candidates)
+            hits = await search_chunks(
+                conn, owner.id, query, embedding, k=k, mode=search_mode, params=params
+            )
     finally:
         await pool.close()
     return [asdict(hit) for hit in hits]

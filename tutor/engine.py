@@ -21,7 +21,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from ingestion.embedding import Embedder
 from retrieval.relevance import similarities
-from retrieval.search import SearchParams, embed_query, search
+from retrieval.search import SearchParams, embed_query, search_chunks
 from tutor import conversations, hinting, practice_writer
 from tutor.asks import Ask, Mode
 from tutor.chat_model import ChatMessage, ChatModel
@@ -164,9 +164,11 @@ class TutorEngine:
             embedding = await embed_query(self.embedder, ask.text)
         k = self.settings.tutor_top_k * k_factor
         params = SearchParams(candidates=self.settings.search_candidates)
-        hits = await search(self.pool, reply.owner_id, ask.text, embedding, k=k,
-                            document_ids=ask.document_ids or None, params=params)  # fmt: skip
         async with self.pool.connection() as conn:
+            scope = ask.document_ids or None
+            hits = await search_chunks(
+                conn, reply.owner_id, ask.text, embedding, k=k, document_ids=scope, params=params
+            )
             similarity = await similarities(
                 conn, reply.owner_id, [h.chunk_id for h in hits], embedding
             )

@@ -8,9 +8,8 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from api.deps import StateDep, UserDep
-from retrieval.search import SearchMode, SearchParams, embed_query
-from retrieval.search import search as search_notes
+from api.deps import ConnDep, StateDep, UserDep
+from retrieval.search import SearchMode, SearchParams, embed_query, search_chunks
 
 router = APIRouter(tags=["search"])
 
@@ -40,6 +39,7 @@ class SearchResults(BaseModel):
 async def search(
     user: UserDep,
     state: StateDep,
+    conn: ConnDep,
     q: Annotated[str, Query(min_length=1, max_length=2000)],
     k: Annotated[int, Query(ge=1, le=100)] = 10,
     mode: SearchMode = SearchMode.HYBRID,
@@ -49,7 +49,7 @@ async def search(
     embedding = None if mode is SearchMode.FTS else await embed_query(state.embedder, q)
     params = SearchParams(candidates=state.settings.search_candidates)
     scope = [document_id] if document_id else None
-    hits = await search_notes(
-        state.pool, user.user_id, q, embedding, k=k, mode=mode, document_ids=scope, params=params
+    hits = await search_chunks(
+        conn, user.user_id, q, embedding, k=k, mode=mode, document_ids=scope, params=params
     )
     return SearchResults(query=q, mode=mode, items=[SearchHitPublic(**vars(h)) for h in hits])
