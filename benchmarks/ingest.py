@@ -25,7 +25,8 @@ from run_info import print_load, source_state
 
 from ingestion.chunking import Chunk, Chunker
 from ingestion.embedding import bundled_model_path
-from ingestion.extraction import Section
+from ingestion.extraction import ExtractionReport, Section
+from ingestion.parser_process import ParseJob, ParserProcess
 from ingestion.pipeline import IngestionDeps, ingest
 from ingestion.queue import connect_redis
 from ingestion.uploads import UploadLimits, accept_upload
@@ -80,13 +81,30 @@ class RecordingChunker(Chunker):
         self.finished = time.perf_counter()
 
 
+class RecordingParser:
+    """The pipeline's parser process, timing the stream of chunks it sends back."""
+
+    def __init__(self, inner: ParserProcess) -> None:
+        self.inner = inner
+        self.started = self.first = self.finished = 0.0
+
+    def parse(self, job: ParseJob, report: ExtractionReport, on_page: Any) -> Iterator[Chunk]:
+        """Parse as usual; keep the times."""
+        self.started, self.first = time.perf_counter(), 0.0
+        for chunk in self.inner.parse(job, report, on_page):
+            self.first = self.first or time.perf_counter()
+            yield chunk
+        self.finished = time.perf_counter()
+
+
 class TimedEmbedder:
-    """The pipeline's embedder, adding up the seconds spent inside `embed`."""
+    """The pipeline's embedder, adding up the seconds spent inside `embed`, and the texts."""
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
         self.dim: int = inner.dim
         self.seconds = 0.0
+        self.texts: list[str] = []
 
     @property
     def tokenizer(self) -> Any:
@@ -98,6 +116,7 @@ class TimedEmbedder:
         started = time.perf_counter()
         vectors = self.inner.embed(texts)
         self.seconds += time.perf_counter() - started
+        self.texts += texts
         return vectors
 
 
@@ -161,7 +180,9 @@ async def ingest_file(
 ) -> FileRun:
     """Upload and ingest one file; the wall time covers both."""
     embedder = cast(TimedEmbedder, deps.embedder)
-    embedder.seconds = 0.0
+    embedder.seconds, embedder.texts = 0.0, []
+    # Parsing runs in the parser process, or (TUTOR_PARSE_IN_PROCESS=false) in the chunker.
+    timer = cast(RecordingParser | RecordingChunker, deps.parser or chunker)
     started = time.perf_counter()
     result = await upload(deps, owner_id, path, limits)
     uploaded = time.perf_counter()
@@ -178,10 +199,10 @@ async def ingest_file(
         chunks=int(row[0]) if row else 0,
         wall_s=wall,
         upload_s=uploaded - started,
-        first_chunk_s=chunker.first - uploaded,
-        parse_s=chunker.finished - chunker.started,
+        first_chunk_s=timer.first - uploaded,
+        parse_s=timer.finished - timer.started,
         embed_s=embedder.seconds,
-        texts=[c.embedding_text() for c in chunker.chunks],
+        texts=list(embedder.texts),  # the very texts the pipeline embedded
     )
 
 
@@ -380,13 +401,17 @@ async def run(args: argparse.Namespace) -> None:
                 live.chunk_tokens,
                 live.chunk_overlap_tokens,
             )
-            deps = dataclasses.replace(base, chunker=chunker, embedder=TimedEmbedder(base.embedder))
+            parser = RecordingParser(base.parser) if base.parser else None
+            deps = dataclasses.replace(
+                base, chunker=chunker, embedder=TimedEmbedder(base.embedder), parser=parser
+            )
             print(
                 f"embedder: {bundled_model_path()} (dim {deps.embedder.dim}) on "
                 f"{getattr(base.embedder, 'backend', '?')} "
                 f"in {getattr(base.embedder, 'precision', 'f32')} "
                 f"(TUTOR_EMBEDDING_BACKEND={live.embedding_backend}), "
-                f"chunks of {live.chunk_tokens} tokens / {live.chunk_overlap_tokens} overlap"
+                f"chunks of {live.chunk_tokens} tokens / {live.chunk_overlap_tokens} overlap, "
+                f"parsing {'in a child process' if parser else 'in a thread'}"
             )
             print(f"source: {source_state()}")
             print_load("at start")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -22,6 +23,7 @@ from ingestion.documents import DOCUMENT_COLUMNS, Document
 from ingestion.embedding import Embedder
 from ingestion.errors import CorruptDocument, IngestionError, NoText, WorkerCrashed
 from ingestion.extraction import ExtractionReport, ExtractOptions, iter_sections
+from ingestion.parser_process import ParseJob, ParserProcess
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,8 @@ class IngestionDeps:
     # One encode at a time: concurrent jobs overlap their parsing with another job's
     # embedding instead of fighting over the same cores.
     embed_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Parses and chunks off the GIL (ingestion.parser_process); None parses in a thread here.
+    parser: ParserProcess | None = None
 
 
 async def ingest(deps: IngestionDeps, document_id: UUID) -> str:
@@ -176,10 +180,7 @@ class _Run:
         """Thread: parse and chunk, handing chunks past the resume point to the event loop."""
         put = self.queue.put_nowait
         try:
-            file_type = detect_type(data, self.document.filename)
-            options = ExtractOptions(password, self.deps.max_docx_bytes)
-            sections = iter_sections(data, file_type, options, self.report, self._on_page)
-            for chunk in self.deps.chunker.stream(sections):
+            for chunk in self._chunks(data, password):
                 self.seen = chunk.ordinal + 1
                 if chunk.ordinal >= skip:
                     self.loop.call_soon_threadsafe(put, chunk)
@@ -190,6 +191,16 @@ class _Run:
             log.exception("parsing %s crashed", self.document.id)
             error = CorruptDocument(f"The file could not be read ({type(exc).__name__}).")
             self.loop.call_soon_threadsafe(put, error)
+
+    def _chunks(self, data: bytes, password: str | None) -> Iterator[Chunk]:
+        """The document's chunks: from the parser process when there is one, else parsed here."""
+        options = ExtractOptions(password, self.deps.max_docx_bytes)
+        if self.deps.parser is not None:
+            job = ParseJob(data, self.document.filename, options)
+            return self.deps.parser.parse(job, self.report, self._on_page)
+        file_type = detect_type(data, self.document.filename)
+        sections = iter_sections(data, file_type, options, self.report, self._on_page)
+        return self.deps.chunker.stream(sections)
 
     async def _consume(self, start: int) -> int:
         """Embed and store chunks as they arrive; returns the document's chunk count.

@@ -19,6 +19,7 @@ from redis.exceptions import RedisError
 
 from ingestion.chunking import Chunker
 from ingestion.embedding import Embedder, LocalEmbedder, load_embedder
+from ingestion.parser_process import ParserProcess
 from ingestion.pipeline import IngestionDeps, ingest
 from ingestion.queue import LEASE_PREFIX, QUEUE_NAME, TASK_NAME, connect_redis, reconcile
 from tutor.database import migrate, open_pool
@@ -64,6 +65,11 @@ async def worker_deps(
     if tokenizer is None:
         raise TypeError("the embedder must expose its tokenizer for token-sized chunking")
     pool = await open_pool(database_url, max_size=settings.worker_max_jobs + 2)
+    parser = (
+        ParserProcess(tokenizer, settings.chunk_tokens, settings.chunk_overlap_tokens)
+        if settings.parse_in_process
+        else None
+    )
     try:
         yield IngestionDeps(
             pool=pool,
@@ -78,8 +84,11 @@ async def worker_deps(
             max_attempts=settings.max_job_attempts,
             max_docx_bytes=settings.max_docx_uncompressed_bytes,
             embed_batch=settings.ingest_batch_chunks,
+            parser=parser,
         )
     finally:
+        if parser is not None:
+            await asyncio.to_thread(parser.close)
         await pool.close()
 
 

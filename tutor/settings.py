@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     ingest_batch_chunks: int = Field(default=256, ge=1)
 
     worker_max_jobs: int = Field(default=4, ge=1)
+    # Parse and chunk in a child process (off the worker's GIL); false parses in a thread.
+    parse_in_process: bool = True
     job_timeout_s: int = Field(default=3600, ge=10)
     max_job_attempts: int = Field(default=3, ge=1)
     # A worker whose lease is older than this is presumed dead; its job is reclaimed.

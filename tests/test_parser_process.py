@@ -1,0 +1,74 @@
+"""The parser child process: same chunks as parsing in place, errors per file, survives a crash."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+
+import pytest
+
+from ingestion.chunking import Chunker
+from ingestion.detection import detect_type
+from ingestion.errors import CorruptDocument, EncryptedDocument
+from ingestion.extraction import ExtractionReport, ExtractOptions, iter_sections
+from ingestion.parser_process import ParseJob, ParserProcess
+from tests.conftest import shared_file
+
+
+@pytest.fixture(scope="module")
+def parser(embedder) -> Iterator[ParserProcess]:
+    process = ParserProcess(copy.deepcopy(embedder.tokenizer), 200, 30)
+    yield process
+    process.close()
+
+
+def parse(parser: ParserProcess, name: str, data: bytes, password: str | None = None):
+    report, pages = ExtractionReport(), []
+    job = ParseJob(data, name, ExtractOptions(password))
+    chunks = list(parser.parse(job, report, lambda done, total: pages.append((done, total))))
+    return chunks, report, pages
+
+
+def test_same_chunks_as_parsing_in_place(parser, embedder):
+    path = shared_file("documents/educational/R-intro.pdf")
+    data = path.read_bytes()
+    chunks, report, pages = parse(parser, path.name, data)
+    here = ExtractionReport()
+    chunker = Chunker(copy.deepcopy(embedder.tokenizer), 200, 30)
+    expected = list(chunker.stream(
+        iter_sections(data, detect_type(data, path.name), ExtractOptions(), here)))  # fmt: skip
+    assert chunks == expected and len(chunks) > 100
+    assert report.pages_total == here.pages_total == pages[-1][1] == len(pages)
+    assert report.needs_ocr is False
+
+
+def test_a_bad_file_fails_alone_and_the_next_one_parses(parser):
+    locked = shared_file("documents/tricky/encrypted/password.pdf").read_bytes()
+    with pytest.raises(EncryptedDocument):
+        parse(parser, "locked.pdf", locked)
+    chunks, _, _ = parse(parser, "locked.pdf", locked, password="password")
+    assert chunks
+    note = b"# Photosynthesis\n\nChlorophyll absorbs red and blue light."
+    chunks, _, _ = parse(parser, "note.md", note)
+    assert chunks[0].heading_path == ("Photosynthesis",) and "Chlorophyll" in chunks[0].text
+
+
+def test_a_reader_that_stops_early_leaves_no_stale_messages(parser):
+    data = shared_file("documents/educational/R-intro.pdf").read_bytes()
+    job = ParseJob(data, "R-intro.pdf", ExtractOptions())
+    stream = parser.parse(job, ExtractionReport(), lambda *_: None)
+    next(stream)
+    stream.close()  # the child still sends the rest of that document's messages
+    note = b"Mitochondria produce ATP."
+    chunks, _, _ = parse(parser, "note.txt", note)
+    assert [c.text for c in chunks] == ["Mitochondria produce ATP."]
+
+
+def test_a_dead_child_fails_that_file_and_is_restarted(parser):
+    assert parser._process is not None
+    parser._process.kill()
+    parser._process.join()
+    with pytest.raises(CorruptDocument):
+        parse(parser, "note.txt", b"Ribosomes make proteins.")
+    chunks, _, _ = parse(parser, "note.txt", b"Ribosomes make proteins.")
+    assert [c.text for c in chunks] == ["Ribosomes make proteins."]
