@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 
 CHUNKS_PER_MESSAGE = 16
 POLL_S = 0.5  # how often a waiting reader checks that the child is still alive
+# A document that sends nothing (no page, no chunk) for this long has hung the parser: pypdf
+# has had infinite loops on crafted files. The child is killed and restarted.
+STALL_S = 120.0
 PR_SET_PDEATHSIG = 1
 
 
@@ -46,8 +49,11 @@ class ParseJob:
 class ParserProcess:
     """A child process that parses and chunks documents, one at a time, streaming results."""
 
-    def __init__(self, tokenizer: Any, chunk_tokens: int, overlap_tokens: int) -> None:
+    def __init__(
+        self, tokenizer: Any, chunk_tokens: int, overlap_tokens: int, stall_s: float = STALL_S
+    ) -> None:
         self._setup = (tokenizer, chunk_tokens, overlap_tokens)
+        self._stall_s = stall_s
         self._context = multiprocessing.get_context("spawn")  # never fork a threaded parent
         self._lock = threading.Lock()
         self._process: BaseProcess | None = None
@@ -91,18 +97,29 @@ class ParserProcess:
 
     def _next(self, job_id: int) -> tuple[str, Any]:
         """The job's next message; a reader that stopped early leaves others to skip."""
+        waited = 0.0
         while True:
             try:
                 sender, kind, payload = self._results.get(timeout=POLL_S)
                 if sender == job_id:
                     return kind, payload
             except queue.Empty:
-                if self._process is not None and not self._process.is_alive():
+                waited += POLL_S
+                assert self._process is not None
+                if not self._process.is_alive():
                     code = self._process.exitcode
                     log.error("the parser process died (exit code %s); restarting it", code)
                     self._start()
                     return "error", CorruptDocument(
                         "Reading the file stopped the parser; the file may be damaged."
+                    )
+                if waited >= self._stall_s:
+                    log.error("the parser made no progress for %.0f s; restarting it", waited)
+                    self._process.kill()
+                    self._process.join()
+                    self._start()
+                    return "error", CorruptDocument(
+                        f"Reading the file made no progress for {waited:.0f} s; it may be damaged."
                     )
 
     def close(self) -> None:

@@ -72,3 +72,27 @@ def test_a_dead_child_fails_that_file_and_is_restarted(parser):
         parse(parser, "note.txt", b"Ribosomes make proteins.")
     chunks, _, _ = parse(parser, "note.txt", b"Ribosomes make proteins.")
     assert [c.text for c in chunks] == ["Ribosomes make proteins."]
+
+
+def test_a_hung_parse_is_killed_and_fails_that_file(embedder, monkeypatch):
+    import ingestion.parser_process as module
+
+    slow = ParserProcess(copy.deepcopy(embedder.tokenizer), 200, 30, stall_s=1.0)
+    try:
+        # A child that takes a job and never answers stands in for pypdf stuck on a page.
+        assert slow._process is not None
+        slow._process.kill()
+        slow._process.join()
+        monkeypatch.setattr(module, "_serve", _never_answers)
+        slow._start()
+        with pytest.raises(CorruptDocument, match="no progress"):
+            parse(slow, "note.txt", b"Ribosomes make proteins.")
+    finally:
+        slow.close()
+
+
+def _never_answers(tasks, *_unused) -> None:
+    import time
+
+    tasks.get()
+    time.sleep(60)
