@@ -17,6 +17,7 @@ import multiprocessing
 import queue
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
@@ -34,6 +35,7 @@ POLL_S = 0.5  # how often a waiting reader checks that the child is still alive
 # A document that sends nothing (no page, no chunk) for this long has hung the parser: pypdf
 # has had infinite loops on crafted files. The child is killed and restarted.
 STALL_S = 120.0
+READY_S = 60.0  # the child imports the parsers and loads the tokenizer first
 PR_SET_PDEATHSIG = 1
 
 
@@ -61,14 +63,33 @@ class ParserProcess:
         self._start()
 
     def _start(self) -> None:
+        if self._process is not None:  # a dead child's queues: never wait on them at exit
+            self._tasks.cancel_join_thread()
+            self._results.cancel_join_thread()
         self._tasks: Any = self._context.Queue()
         self._results: Any = self._context.Queue()
+        # Only the queues go with the start: spawn writes a start's arguments to the child while
+        # holding the pipe's read end itself, so a child that dies before reading a large
+        # argument (the tokenizer) would block start() for ever. The queue's feeder thread
+        # sends the setup instead.
         process = self._context.Process(
-            target=_serve, args=(self._tasks, self._results, *self._setup),
-            name="tutor-parser", daemon=True,
-        )  # fmt: skip
+            target=_serve, args=(self._tasks, self._results), name="tutor-parser", daemon=True
+        )
         process.start()
+        self._tasks.put(self._setup)
         self._process = process
+
+    def wait_ready(self, timeout_s: float | None = None) -> bool:
+        """Whether the child came up and can take documents (False as soon as it dies)."""
+        deadline = time.monotonic() + (READY_S if timeout_s is None else timeout_s)
+        while time.monotonic() < deadline:
+            try:
+                sender, kind, _ = self._results.get(timeout=POLL_S)
+                return (sender, kind) == (0, "ready")
+            except queue.Empty:
+                if self._process is None or not self._process.is_alive():
+                    return False
+        return False
 
     def parse(
         self, job: ParseJob, report: ExtractionReport, on_page: Callable[[int, int], None]
@@ -132,13 +153,36 @@ class ParserProcess:
         if self._process.is_alive():
             self._process.kill()
             self._process.join()
+        self._tasks.cancel_join_thread()
+        self._results.cancel_join_thread()
         self._process = None
 
 
-def _serve(tasks: Any, results: Any, tokenizer: Any, chunk_tokens: int, overlap: int) -> None:
+def start_parser(tokenizer: Any, chunk_tokens: int, overlap_tokens: int) -> ParserProcess | None:
+    """A ready parser process, or None (parse in a thread) when one cannot start here."""
+    try:
+        parser = ParserProcess(tokenizer, chunk_tokens, overlap_tokens)
+    except (OSError, RuntimeError) as exc:
+        log.warning("no parser process (%s); parsing in a thread", exc)
+        return None
+    if parser.wait_ready():
+        return parser
+    log.warning("the parser process did not start; parsing in a thread")
+    parser.close()
+    return None
+
+
+def _serve(tasks: Any, results: Any) -> None:
     """The child's loop: parse each job, stream its messages, until told to stop."""
     _die_with_parent()
+    tokenizer, chunk_tokens, overlap = tasks.get()
+    from transformers.utils import logging as transformers_logging
+
+    # As in the worker: chunking measures whole sections, so "longer than the model's maximum"
+    # is expected here and is not a problem.
+    transformers_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
     chunker = Chunker(tokenizer, chunk_tokens, overlap)
+    results.put((0, "ready", None))
     while (task := tasks.get()) is not None:
         job_id, job = task
 

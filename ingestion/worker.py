@@ -19,7 +19,7 @@ from redis.exceptions import RedisError
 
 from ingestion.chunking import Chunker
 from ingestion.embedding import Embedder, LocalEmbedder, load_embedder
-from ingestion.parser_process import ParserProcess
+from ingestion.parser_process import start_parser
 from ingestion.pipeline import IngestionDeps, ingest
 from ingestion.queue import LEASE_PREFIX, QUEUE_NAME, TASK_NAME, connect_redis, reconcile
 from tutor.database import migrate, open_pool
@@ -66,7 +66,9 @@ async def worker_deps(
         raise TypeError("the embedder must expose its tokenizer for token-sized chunking")
     pool = await open_pool(database_url, max_size=settings.worker_max_jobs + 2)
     parser = (
-        ParserProcess(tokenizer, settings.chunk_tokens, settings.chunk_overlap_tokens)
+        await asyncio.to_thread(
+            start_parser, tokenizer, settings.chunk_tokens, settings.chunk_overlap_tokens
+        )
         if settings.parse_in_process
         else None
     )

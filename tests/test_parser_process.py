@@ -18,6 +18,7 @@ from tests.conftest import shared_file
 @pytest.fixture(scope="module")
 def parser(embedder) -> Iterator[ParserProcess]:
     process = ParserProcess(copy.deepcopy(embedder.tokenizer), 200, 30)
+    assert process.wait_ready()
     yield process
     process.close()
 
@@ -85,10 +86,23 @@ def test_a_hung_parse_is_killed_and_fails_that_file(embedder, monkeypatch):
         slow._process.join()
         monkeypatch.setattr(module, "_serve", _never_answers)
         slow._start()
+        assert not slow.wait_ready(timeout_s=1.0)
         with pytest.raises(CorruptDocument, match="no progress"):
             parse(slow, "note.txt", b"Ribosomes make proteins.")
     finally:
         slow.close()
+
+
+def test_no_parser_process_where_none_can_start(embedder, monkeypatch):
+    import ingestion.parser_process as module
+
+    monkeypatch.setattr(module, "READY_S", 2.0)
+    monkeypatch.setattr(module, "_serve", _dies_at_once)
+    assert module.start_parser(copy.deepcopy(embedder.tokenizer), 200, 30) is None
+
+
+def _dies_at_once(*_unused) -> None:
+    raise SystemExit(3)
 
 
 def _never_answers(tasks, *_unused) -> None:
