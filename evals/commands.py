@@ -61,13 +61,18 @@ async def run_tutor_suite(
     suite = SUITES[name](limit)
     result = await tutor_quality.run_suite(settings, suite, prompts)
     run, items = as_record(settings, suite, result)
-    pool = await open_pool(settings.database_url)
+    await store(settings.database_url, run, items)
+    return run
+
+
+async def store(database_url: str, run: EvalRun, items: list[EvalItem]) -> None:
+    """Save a finished run and its items."""
+    pool = await open_pool(database_url)
     try:
         async with pool.connection() as conn:
             await save_run(conn, run, items)
     finally:
         await pool.close()
-    return run
 
 
 async def run_question_review(
@@ -88,18 +93,13 @@ async def run_question_review(
         prompts={"verify": prompt.ref} if prompt else {}, settings={"limit": limit},
         metrics=result["metrics"], item_count=result["items"], seconds=result["seconds"],
     )  # fmt: skip
+    numbers = ("defective", *question_review.DETECTORS)
     items = [
-        EvalItem(row["id"], {k: row[k] for k in ("defective", *question_review.DETECTORS)
-                             if k in row}, {"label": row["label"], "flags": row["flags"],
-                                            "pick": row.get("pick")})
+        EvalItem(row["id"], {k: row[k] for k in numbers if k in row},
+                 {"label": row["label"], "flags": row["flags"], "pick": row.get("pick")})
         for row in result["rows"]
     ]  # fmt: skip
-    pool = await open_pool(settings.database_url)
-    try:
-        async with pool.connection() as conn:
-            await save_run(conn, run, items)
-    finally:
-        await pool.close()
+    await store(settings.database_url, run, items)
     return run
 
 
