@@ -128,20 +128,19 @@ class ParserProcess:
                 waited += POLL_S
                 assert self._process is not None
                 if not self._process.is_alive():
-                    code = self._process.exitcode
-                    log.error("the parser process died (exit code %s); restarting it", code)
-                    self._start()
-                    return "error", CorruptDocument(
-                        "Reading the file stopped the parser; the file may be damaged."
-                    )
+                    log.error("the parser died (exit code %s)", self._process.exitcode)
+                    return self._restart("Reading the file stopped the parser")
                 if waited >= self._stall_s:
-                    log.error("the parser made no progress for %.0f s; restarting it", waited)
-                    self._process.kill()
-                    self._process.join()
-                    self._start()
-                    return "error", CorruptDocument(
-                        f"Reading the file made no progress for {waited:.0f} s; it may be damaged."
-                    )
+                    log.error("the parser made no progress for %.0f s", waited)
+                    return self._restart(f"Reading the file made no progress for {waited:.0f} s")
+
+    def _restart(self, what_happened: str) -> tuple[str, Any]:
+        """Replace the child; the document it was on fails with `corrupt`."""
+        assert self._process is not None
+        self._process.kill()  # a no-op on a dead child
+        self._process.join()
+        self._start()
+        return "error", CorruptDocument(f"{what_happened}; the file may be damaged.")
 
     def close(self) -> None:
         """Stop the child."""
@@ -198,16 +197,27 @@ def _serve(tasks: Any, results: Any) -> None:
             send("error", CorruptDocument(f"The file could not be read ({type(exc).__name__})."))
 
 
+def document_chunks(
+    data: bytes,
+    filename: str,
+    options: ExtractOptions,
+    chunker: Chunker,
+    report: ExtractionReport,
+    on_page: Callable[[int, int], None],
+) -> Iterator[Chunk]:
+    """Detect, extract and chunk one document, as the child does (and the thread fallback)."""
+    sections = iter_sections(data, detect_type(data, filename), options, report, on_page)
+    return chunker.stream(sections)
+
+
 def _parse(job: ParseJob, chunker: Chunker, send: Callable[[str, Any], None]) -> None:
     report = ExtractionReport()
-    file_type = detect_type(job.data, job.filename)
 
     def on_page(done: int, total: int) -> None:
         send("page", (done, total))
 
-    sections = iter_sections(job.data, file_type, job.options, report, on_page)
     batch: list[Chunk] = []
-    for chunk in chunker.stream(sections):
+    for chunk in document_chunks(job.data, job.filename, job.options, chunker, report, on_page):
         batch.append(chunk)
         if len(batch) == CHUNKS_PER_MESSAGE:
             send("chunks", batch)

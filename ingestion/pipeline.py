@@ -18,12 +18,11 @@ from redis.asyncio import Redis
 
 from ingestion import chunk_store, events
 from ingestion.chunking import Chunk, Chunker
-from ingestion.detection import detect_type
 from ingestion.documents import DOCUMENT_COLUMNS, Document
 from ingestion.embedding import Embedder
 from ingestion.errors import CorruptDocument, IngestionError, NoText, WorkerCrashed
-from ingestion.extraction import ExtractionReport, ExtractOptions, iter_sections
-from ingestion.parser_process import ParseJob, ParserProcess
+from ingestion.extraction import ExtractionReport, ExtractOptions
+from ingestion.parser_process import ParseJob, ParserProcess, document_chunks
 
 log = logging.getLogger(__name__)
 
@@ -198,9 +197,8 @@ class _Run:
         if self.deps.parser is not None:
             job = ParseJob(data, self.document.filename, options)
             return self.deps.parser.parse(job, self.report, self._on_page)
-        file_type = detect_type(data, self.document.filename)
-        sections = iter_sections(data, file_type, options, self.report, self._on_page)
-        return self.deps.chunker.stream(sections)
+        return document_chunks(data, self.document.filename, options, self.deps.chunker,
+                               self.report, self._on_page)  # fmt: skip
 
     async def _consume(self, start: int) -> int:
         """Embed and store chunks as they arrive; returns the document's chunk count.
