@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tutor.chat_model import ChatModel, OpenAIChatModel
+from tutor.chat_model import ChatModel, OpenAIChatModel, complete
 from tutor.prompts import Prompt
 from tutor.settings import Settings
 
@@ -40,14 +40,14 @@ async def judge_hint(
 ) -> int | None:
     """Helpfulness 1-5 of one hint; None when the judge's reply is not a valid score."""
     messages = prompt.render(problem=problem, hint=hint, level=level)
-    parts = [
-        chunk.text
-        async for chunk in judge.stream(
-            messages, max_tokens=prompt.max_tokens, temperature=prompt.temperature,
-            json_schema=HELPFULNESS_SCHEMA,
-        )
-    ]  # fmt: skip
-    return parse_score("".join(parts))
+    text = await complete(
+        judge,
+        messages,
+        max_tokens=prompt.max_tokens,
+        temperature=prompt.temperature,
+        json_schema=HELPFULNESS_SCHEMA,
+    )
+    return parse_score(text)
 
 
 def parse_score(text: str) -> int | None:

@@ -57,6 +57,21 @@ class ChatModel(Protocol):
         ...
 
 
+async def complete(
+    model: ChatModel,
+    messages: list[ChatMessage],
+    *,
+    max_tokens: int,
+    temperature: float,
+    json_schema: dict[str, Any] | None = None,
+) -> str:
+    """A whole completion, for callers that read it at once (checks, judges)."""
+    stream = model.stream(
+        messages, max_tokens=max_tokens, temperature=temperature, json_schema=json_schema
+    )
+    return "".join([chunk.text async for chunk in stream])
+
+
 class OpenAIChatModel:
     """`ChatModel` over an OpenAI-compatible endpoint, with the official async SDK."""
 

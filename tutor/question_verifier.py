@@ -11,7 +11,7 @@ import json
 import string
 from typing import Any
 
-from tutor.chat_model import ChatModel
+from tutor.chat_model import ChatModel, complete
 from tutor.prompts import Prompt
 
 LETTERS = string.ascii_uppercase
@@ -37,14 +37,14 @@ async def blind_pick(
 ) -> int | None:
     """The index of the option the model picks, or None when its reply names none."""
     messages = prompt.render(question=question, options=lettered(options), context=context)
-    parts = [
-        chunk.text
-        async for chunk in model.stream(
-            messages, max_tokens=prompt.max_tokens, temperature=prompt.temperature,
-            json_schema=answer_schema(len(options)),
-        )
-    ]  # fmt: skip
-    return parse_pick("".join(parts), len(options))
+    text = await complete(
+        model,
+        messages,
+        max_tokens=prompt.max_tokens,
+        temperature=prompt.temperature,
+        json_schema=answer_schema(len(options)),
+    )
+    return parse_pick(text, len(options))
 
 
 def parse_pick(text: str, option_count: int) -> int | None:
