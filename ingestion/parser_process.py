@@ -1,9 +1,10 @@
-"""Parsing and chunking in a child process, so they never hold the worker's GIL.
+"""Parsing and chunking in a child process: isolated from the worker, and off its GIL.
 
-pypdf is pure Python. Run in a thread of the worker, it holds the GIL between switches, and the
-encoder's own Python steps (tokenising, handing batches to OpenVINO) wait for it: on a 2-core
-machine a parse of 3-4 CPU-seconds made a concurrent encode 3.4-3.6 s slower, where the same
-parse in a child process made it 1.0-1.3 s slower (measured, bfloat16 encoder). The child is
+A parser library that crashes (PDFium is C++) or hangs on a hostile file takes down only the
+child, which is restarted; the document fails with `corrupt` and the worker carries on. The
+child also keeps chunking's Python work (python-docx, the splitter) off the worker's GIL: with
+pypdf, the PDF parser before PDFium, a parse of 3-4 CPU-seconds in a thread made a concurrent
+encode 3.4-3.6 s slower, in a child process 1.0-1.3 s (measured, bfloat16 encoder). The child is
 started once per worker, serves one document at a time, and streams back pages, chunks and
 the extraction report as it goes, so encoding still starts before the last page is read.
 """
@@ -32,8 +33,8 @@ log = logging.getLogger(__name__)
 
 CHUNKS_PER_MESSAGE = 16
 POLL_S = 0.5  # how often a waiting reader checks that the child is still alive
-# A document that sends nothing (no page, no chunk) for this long has hung the parser: pypdf
-# has had infinite loops on crafted files. The child is killed and restarted.
+# A document that sends nothing (no page, no chunk) for this long has hung the parser: PDF
+# libraries have had infinite loops on crafted files. The child is killed and restarted.
 STALL_S = 120.0
 READY_S = 60.0  # the child imports the parsers and loads the tokenizer first
 PR_SET_PDEATHSIG = 1
