@@ -1,6 +1,6 @@
 import pytest
 
-from ingestion.chunking import Chunker
+from ingestion.chunking import Chunker, RunTokens
 from ingestion.extraction import Section
 
 
@@ -39,3 +39,30 @@ def test_a_new_heading_starts_a_new_chunk(chunker):
 def test_chunking_is_deterministic(chunker):
     sections = [Section(_sentences(50, "determinism"), ("X",), 1, 1)]
     assert chunker.chunk(sections) == chunker.chunk(sections)
+
+
+def test_every_chunk_lies_on_the_pages_it_names(embedder):
+    # Overlapping chunks across page breaks: the pages a chunk cites must hold its text.
+    chunker = Chunker(embedder.tokenizer, chunk_tokens=64, overlap_tokens=30)
+    pages = [Section(_sentences(12, f"topic {n}"), ("Ch",), n, n) for n in range(1, 7)]
+    by_page = {section.page_start: section.text for section in pages}
+    chunks = chunker.chunk(pages)
+    assert len(chunks) > 6
+    for chunk in chunks:
+        assert chunk.page_start is not None and chunk.page_end is not None
+        span = "\n".join(by_page[p] for p in range(chunk.page_start, chunk.page_end + 1))
+        assert chunk.text in span, (chunk.ordinal, chunk.page_start, chunk.page_end)
+
+
+def test_token_counts_match_tokenising_each_piece(embedder):
+    text = "Naïve café owners\u00a0tokenize 3.14-sized pieces; déjà vu!\nNext line\x1fglued here."
+    tokens = RunTokens(embedder.tokenizer, text)
+
+    def direct(piece: str) -> int:
+        return len(embedder.tokenizer(piece, add_special_tokens=False)["input_ids"])
+
+    # Whole words, a word cut in two (counted on its own), and text around the control char.
+    pieces = ["Naïve café ", "owners\u00a0tokenize ", "3.14-sized pieces; ", "tokenize 3.1",
+              "okenize", "Next line\x1fglued", "line\x1fglu", "déjà vu!\n"]  # fmt: skip
+    for piece in pieces:
+        assert tokens.count(piece) == direct(piece), piece
