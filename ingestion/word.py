@@ -8,6 +8,8 @@ from collections.abc import Iterator
 
 import docx
 from docx.document import Document
+from docx.oxml.ns import qn
+from docx.oxml.text.paragraph import CT_P
 from docx.styles.style import ParagraphStyle
 from docx.table import Table
 from docx.text.paragraph import Paragraph
@@ -70,7 +72,13 @@ def _style_level(style: ParagraphStyle | None) -> int | None:
 
 
 def _blocks(document: Document) -> Iterator[Paragraph | Table]:
-    return document.iter_inner_content()
+    """Body paragraphs and tables in order, as Document.iter_inner_content() gives them, but
+    walking the body's children: its XPath union ("./w:p | ./w:tbl") merges the two node sets
+    in quadratic time, 0.44 s before the first paragraph of an 8,000-paragraph handbook."""
+    for element in document.element.body.iterchildren(qn("w:p"), qn("w:tbl")):
+        yield (
+            Paragraph(element, document) if isinstance(element, CT_P) else Table(element, document)
+        )
 
 
 def _table_text(table: Table) -> str:
