@@ -16,6 +16,7 @@ import dataclasses
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -24,7 +25,7 @@ from uuid import UUID
 from run_info import print_load, source_state
 
 from ingestion.chunking import Chunk, Chunker
-from ingestion.embedding import bundled_model_path
+from ingestion.embedding import bundled_model_path, submit_embedding
 from ingestion.extraction import ExtractionReport, Section
 from ingestion.parser_process import ParseJob, ParserProcess
 from ingestion.pipeline import IngestionDeps, ingest
@@ -98,12 +99,16 @@ class RecordingParser:
 
 
 class TimedEmbedder:
-    """The pipeline's embedder, adding up the seconds spent inside `embed`, and the texts."""
+    """The pipeline's embedder, timing how long the encoder worked for it, and the texts.
+
+    The pipeline queues a batch before the last one is done, so calls overlap: the time is
+    the union of the intervals from each call's start to its vectors' arrival.
+    """
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
         self.dim: int = inner.dim
-        self.seconds = 0.0
+        self.intervals: list[tuple[float, float]] = []
         self.texts: list[str] = []
 
     @property
@@ -111,13 +116,34 @@ class TimedEmbedder:
         """The wrapped model's tokenizer."""
         return self.inner.tokenizer
 
+    @property
+    def seconds(self) -> float:
+        """Seconds during which at least one call was being embedded."""
+        total, reach = 0.0, float("-inf")
+        for start, end in sorted(self.intervals):
+            total += max(0.0, end - max(start, reach))
+            reach = max(reach, end)
+        return total
+
+    def reset(self) -> None:
+        """Forget the calls so far (a new file starts)."""
+        self.intervals, self.texts = [], []
+
     def embed(self, texts: list[str]) -> Any:
         """Embed through the wrapped model, timing it."""
+        return self.submit(texts).result()
+
+    def submit(self, texts: list[str]) -> Future[Any]:
+        """Queue through the wrapped model (or embed now, where it cannot queue), timing it."""
         started = time.perf_counter()
-        vectors = self.inner.embed(texts)
-        self.seconds += time.perf_counter() - started
         self.texts += texts
-        return vectors
+        future = submit_embedding(self.inner, texts)
+
+        def finished(_: Future[Any]) -> None:
+            self.intervals.append((started, time.perf_counter()))
+
+        future.add_done_callback(finished)
+        return future
 
 
 @dataclass
@@ -180,7 +206,7 @@ async def ingest_file(
 ) -> FileRun:
     """Upload and ingest one file; the wall time covers both."""
     embedder = cast(TimedEmbedder, deps.embedder)
-    embedder.seconds, embedder.texts = 0.0, []
+    embedder.reset()
     # Parsing runs in the parser process, or (TUTOR_PARSE_IN_PROCESS=false) in the chunker.
     timer = cast(RecordingParser | RecordingChunker, deps.parser or chunker)
     started = time.perf_counter()

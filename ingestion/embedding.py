@@ -11,8 +11,10 @@ import sys
 import tempfile
 import threading
 import warnings
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol, cast
+from typing import Any, Literal, Protocol, cast, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -45,6 +47,27 @@ class Embedder(Protocol):
     def embed(self, texts: list[str]) -> NDArray[np.float32]:
         """One normalised row per text."""
         ...
+
+
+@runtime_checkable
+class QueueingEmbedder(Embedder, Protocol):
+    """An embedder that can take the next texts before it has finished the last ones."""
+
+    def submit(self, texts: list[str]) -> Future[NDArray[np.float32]]:
+        """Queue `texts`; returns once they are queued, with their vectors to come."""
+        ...
+
+
+def submit_embedding(embedder: Embedder, texts: list[str]) -> Future[NDArray[np.float32]]:
+    """The texts' vectors as a future: queued where the embedder can queue, else computed now."""
+    if isinstance(embedder, QueueingEmbedder):
+        return embedder.submit(texts)
+    future: Future[NDArray[np.float32]] = Future()
+    try:
+        future.set_result(embedder.embed(texts))
+    except Exception as exc:  # the caller sees it when it takes the result, as with submit
+        future.set_exception(exc)
+    return future
 
 
 class BackendUnavailable(RuntimeError):
@@ -128,6 +151,16 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
 
+@dataclass
+class _EmbeddingJob:
+    """One submit(): its output rows, filled by batches as they complete."""
+
+    out: NDArray[np.float32]
+    future: Future[NDArray[np.float32]] = field(default_factory=Future)
+    remaining: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
 class OpenVinoEmbedder:
     """The same model, pooling included, compiled by OpenVINO for the CPU.
 
@@ -167,7 +200,8 @@ class OpenVinoEmbedder:
         }
         self.compiled = core.compile_model(model, "CPU", config)
         self.requests = ov.AsyncInferQueue(self.compiled)
-        self.lock = threading.Lock()  # one queue of requests: one caller at a time
+        self.requests.set_callback(self._finished)
+        self.lock = threading.Lock()
         self._check_against(torch_model)
 
     @property
@@ -177,22 +211,43 @@ class OpenVinoEmbedder:
 
     def embed(self, texts: list[str]) -> NDArray[np.float32]:
         """Normalised embeddings, batched by token count so that little goes on padding."""
-        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        return self.submit(texts).result()
+
+    def submit(self, texts: list[str]) -> Future[NDArray[np.float32]]:
+        """Queue the texts' batches behind any still running; returns once all are queued.
+
+        Calls that each waited for all of their own batches left a stream idle while the other
+        finished the last batch: embedding a document 256 chunks at a time took 5-12% longer
+        than in one call. Queued behind each other, consecutive calls keep every stream busy.
+        """
+        job = _EmbeddingJob(np.empty((len(texts), self.dim), dtype=np.float32))
+        if not texts:
+            job.future.set_result(job.out)
+            return job.future
         order = self._longest_first(texts)
-
-        def store(request: Any, rows: NDArray[np.intp]) -> None:
-            out[rows] = request.get_output_tensor(0).data
-
         # Enough batches for every stream: a short call must not leave cores idle.
         streams = len(self.requests)
         size = max(1, min(self.batch_size, -(-len(texts) // streams)))
-        with self.lock:
-            self.requests.set_callback(store)
-            for first in range(0, len(texts), size):
-                rows = order[first : first + size]
-                self.requests.start_async(self._features([texts[i] for i in rows]), rows)
-            self.requests.wait_all()
-        return out
+        batches = [order[first : first + size] for first in range(0, len(texts), size)]
+        job.remaining = len(batches)
+        with self.lock:  # one caller queues at a time; start_async waits for a free request
+            for rows in batches:
+                self.requests.start_async(self._features([texts[i] for i in rows]), (job, rows))
+        return job.future
+
+    @staticmethod
+    def _finished(request: Any, userdata: tuple[_EmbeddingJob, NDArray[np.intp]]) -> None:
+        """OpenVINO's callback, on its own thread, as each batch completes."""
+        job, rows = userdata
+        try:
+            job.out[rows] = request.get_output_tensor(0).data
+        except Exception as exc:  # never leave the caller waiting on a future that cannot end
+            job.future.set_exception(exc)
+            return
+        with job.lock:
+            job.remaining -= 1
+            if job.remaining == 0:
+                job.future.set_result(job.out)
 
     def _longest_first(self, texts: list[str]) -> NDArray[np.intp]:
         """Indices by descending token count: sorting by characters, as sentence-transformers

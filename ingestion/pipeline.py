@@ -19,7 +19,7 @@ from redis.asyncio import Redis
 from ingestion import chunk_store, events
 from ingestion.chunking import Chunk, Chunker
 from ingestion.documents import DOCUMENT_COLUMNS, Document
-from ingestion.embedding import Embedder
+from ingestion.embedding import Embedder, submit_embedding
 from ingestion.errors import CorruptDocument, IngestionError, NoText, WorkerCrashed
 from ingestion.extraction import ExtractionReport, ExtractOptions
 from ingestion.parser_process import ParseJob, ParserProcess, document_chunks
@@ -203,26 +203,34 @@ class _Run:
     async def _consume(self, start: int) -> int:
         """Embed and store chunks as they arrive; returns the document's chunk count.
 
-        A batch is stored while the next one is embedded, so the encoder does not wait for
-        COPY and index upkeep; stores still run one at a time, in order.
+        The next batch is queued on the encoder before the last one's vectors are taken, so the
+        encoder never idles between batches, and a batch is stored while the next is embedded;
+        stores still run one at a time, in order.
         """
         pending: list[Chunk] = []
         done = False
         stored = start
+        embedding: tuple[list[Chunk], asyncio.Future[NDArray[np.float32]]] | None = None
         storing: asyncio.Task[None] | None = None
         try:
-            while not done or pending:
+            while not done or pending or embedding is not None:
                 if not done:
                     done = await self._take(pending)
+                queued = None
                 if pending and (done or len(pending) >= MIN_EMBED_BATCH):
                     batch = pending[: self.deps.embed_batch]
                     del pending[: len(batch)]
-                    total = stored + len(batch) + len(pending) if done else None
-                    vectors = await self._embed(batch)
+                    queued = (batch, await self._submit(batch))
+                if embedding is not None and (queued is not None or done or embedding[1].done()):
+                    batch, vectors = embedding[0], await embedding[1]
+                    total = stored + len(batch) + self._queued(queued, pending) if done else None
                     if storing is not None:
                         await storing
                     storing = asyncio.create_task(self._store(batch, vectors, total))
                     stored += len(batch)
+                    embedding = None
+                if queued is not None:
+                    embedding = queued
             if storing is not None:
                 await storing
         finally:
@@ -232,6 +240,10 @@ class _Run:
         self.chunks = (stored, stored)
         await self._report(force=True)
         return stored
+
+    @staticmethod
+    def _queued(queued: tuple[list[Chunk], object] | None, pending: list[Chunk]) -> int:
+        return (len(queued[0]) if queued is not None else 0) + len(pending)
 
     async def _take(self, pending: list[Chunk]) -> bool:
         """Wait for the next item, then drain what is ready; True once the producer is done."""
@@ -246,10 +258,12 @@ class _Run:
                 return False
             item = self.queue.get_nowait()
 
-    async def _embed(self, batch: list[Chunk]) -> NDArray[np.float32]:
+    async def _submit(self, batch: list[Chunk]) -> asyncio.Future[NDArray[np.float32]]:
+        """Queue the batch on the encoder; its vectors come through the returned future."""
         texts = [chunk.embedding_text() for chunk in batch]
         async with self.deps.embed_lock:
-            return await asyncio.to_thread(self.deps.embedder.embed, texts)
+            queued = await asyncio.to_thread(submit_embedding, self.deps.embedder, texts)
+        return asyncio.wrap_future(queued)
 
     async def _store(
         self, batch: list[Chunk], vectors: NDArray[np.float32], total: int | None

@@ -3,6 +3,7 @@
 import copy
 import logging
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -50,6 +51,25 @@ def test_openvino_handles_any_batch_size(embedder, openvino_embedder):
     assert float(np.min(np.sum(ours * embedder.embed(texts), axis=1))) >= 0.9999
     # Rows stay in the caller's order although batches run longest first.
     assert np.allclose(openvino_embedder.embed(texts[5:6])[0], ours[5], atol=1e-5)
+
+
+def test_queued_calls_overlap_and_each_gets_its_own_rows(embedder, openvino_embedder):
+    # The pipeline queues the next batch before taking the last one's vectors, and other
+    # threads (queries) may queue at the same time: every call must get exactly its rows.
+    calls = [[f"call {c} text {i} {'about plants ' * (i % 7)}" for i in range(40 + c)]
+             for c in range(6)]  # fmt: skip
+    with ThreadPoolExecutor(3) as pool:
+        futures = list(pool.map(openvino_embedder.submit, calls))
+    for texts, future in zip(calls, futures, strict=True):
+        vectors = future.result(timeout=120)
+        assert vectors.shape == (len(texts), 384)
+        assert float(np.min(np.sum(vectors * embedder.embed(texts), axis=1))) >= 0.9995
+    assert openvino_embedder.submit([]).result().shape == (0, 384)
+
+
+def test_an_embedder_that_cannot_queue_still_gives_a_future(embedder):
+    future = embedding.submit_embedding(embedder, ["one text", "two texts"])
+    assert future.done() and future.result().shape == (2, 384)
 
 
 def test_the_export_is_cached_and_reused(embedder, tmp_path, monkeypatch):
