@@ -28,10 +28,11 @@ MIN_CHARS_PER_PAGE = 10
 # PDFium is not thread-safe, not even across documents: every call holds this lock. (The worker
 # parses in a child process, one document at a time; the lock matters for the thread fallback.)
 PDFIUM_LOCK = threading.Lock()
-# PDFium reports a hyphen it found at a line's end as U+0002.
-PDFIUM_HYPHEN = "\x02"
+# PDFium marks a hyphen it took for a soft (line-break) hyphen as U+FFFE in page text (U+0002
+# in bounded text); it is a real hyphen in the file ("Schwarz-Weiß").
+PDFIUM_HYPHENS = re.compile("[\x02\ufffe]")
 # Other C0 controls are glyphs without a Unicode mapping (TeX's big brackets and the like).
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\uffff]")
 
 
 def iter_pdf(
@@ -105,7 +106,7 @@ def _page_text(document: pdfium.PdfDocument, number: int, warnings: list[str]) -
 
 def clean_page_text(raw: str) -> str:
     """PDFium's page text as plain text: \\n line ends, real hyphens, no control characters."""
-    text = raw.replace("\r\n", "\n").replace(PDFIUM_HYPHEN, "-")
+    text = PDFIUM_HYPHENS.sub("-", raw.replace("\r\n", "\n").replace("\r", "\n"))
     return CONTROL_CHARACTERS.sub("", text)
 
 
