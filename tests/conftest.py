@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from ingestion.embedding import SentenceTransformerEmbedder
+from tutor.database import migrate
 from tutor.local_postgres import start_postgres
 from tutor.local_redis import LocalRedis
 from tutor.settings import Settings
@@ -58,6 +60,8 @@ def redis_server(data_dir: Path) -> Iterator[LocalRedis]:
 @pytest.fixture(scope="session")
 def settings(data_dir: Path, redis_server: LocalRedis) -> Settings:
     database_url = start_postgres(data_dir)
+    # Tests that talk to the database directly must not depend on an API test having run first.
+    asyncio.run(migrate(database_url))
     return Settings(
         data_dir=data_dir,
         database_url=database_url,

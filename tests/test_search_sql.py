@@ -129,7 +129,8 @@ async def _store(conn, owner_id: UUID, name: str, texts: list[str]) -> UUID:
 
 
 def test_postings_follow_resume_failure_and_delete(settings):
-    """The cleanup paths: resume after a crash, a failed document, and a user's delete."""
+    """The cleanup paths: resume after a crash, a failed document, a document's delete and a
+    user's."""
     texts = ["Ribosomes translate RNA.", "Ribosomes read codons.", "Codons pair with anticodons."]
 
     async def scenario() -> None:
@@ -151,6 +152,11 @@ def test_postings_follow_resume_failure_and_delete(settings):
                 await conn.commit()
                 with psycopg.connect(settings.database_url) as check:
                     assert index_matches_chunks(check, user.id) == chunks
+            # A deleted user takes their postings along (a trigger, not a foreign key).
+            await conn.execute("DELETE FROM users WHERE id = %s", (user.id,))
+            await conn.commit()
+            left = await conn.execute(POSTINGS, (user.id,))
+            assert await left.fetchall() == []
 
     asyncio.run(scenario())
 
