@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 PROGRESS_EVERY_S = 0.5
 # Fewer chunks than this are not worth an encode call while more are still coming.
 MIN_EMBED_BATCH = 64
+# Once parsing is done, the document's last batch is kept about this small: nothing is left to
+# embed while it is stored, so its store is pure waiting.
+LAST_BATCH = 32
 
 CLAIM = f"""
 UPDATE documents SET status = 'processing', updated_at = now()
@@ -218,7 +221,7 @@ class _Run:
                     done = await self._take(pending)
                 queued = None
                 if pending and (done or len(pending) >= MIN_EMBED_BATCH):
-                    batch = pending[: self.deps.embed_batch]
+                    batch = pending[: self._batch_size(len(pending), done)]
                     del pending[: len(batch)]
                     queued = (batch, await self._submit(batch))
                 if embedding is not None and (queued is not None or done or embedding[1].done()):
@@ -240,6 +243,11 @@ class _Run:
         self.chunks = (stored, stored)
         await self._report(force=True)
         return stored
+
+    def _batch_size(self, pending: int, done: bool) -> int:
+        if done and pending > 2 * LAST_BATCH:
+            return min(self.deps.embed_batch, pending - LAST_BATCH)
+        return self.deps.embed_batch
 
     @staticmethod
     def _queued(queued: tuple[list[Chunk], object] | None, pending: list[Chunk]) -> int:
