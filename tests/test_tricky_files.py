@@ -42,6 +42,7 @@ def test_file_over_the_size_limit_is_refused(client, settings):
 @pytest.mark.parametrize(
     ("name", "password"),
     [("encrypted/password.pdf", "password"), ("encrypted/r2-user-password.pdf", "asdfzxcv"),
+     ("encrypted/r6-user-password.pdf", "asdfzxcv"),  # AES-256
      ("encrypted/2206.01062_pg3_password-1234.pdf", "1234"),
      ("encrypted/libreoffice-writer-password.pdf", "openpassword")],
 )  # fmt: skip
@@ -54,6 +55,13 @@ def test_encrypted_pdf_fails_without_password_and_opens_with_it(client, name, pa
     opened = ingest(client, headers, name.split("/")[-1], _read(name), password=password)
     assert opened["id"] == locked["id"]
     assert opened["status"] == "ready", opened
+
+
+def test_copy_protected_pdf_opens_without_a_password(client):
+    # Owner-password-only: the permissions restrict copying, not reading.
+    document = ingest(client, register(client), "cp.pdf", _read("encrypted/copy-protected.pdf"))
+    assert document["status"] == "ready", document
+    assert document["chunks_total"] > 0
 
 
 def test_wrong_password_says_so(client):
