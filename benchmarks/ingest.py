@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import os
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any, cast
 from uuid import UUID
 
-from run_info import print_load, source_state
+from run_info import postgres_cpu_s, print_load, process_cpu_s, source_state
 
 from ingestion.chunking import Chunk, Chunker
 from ingestion.embedding import bundled_model_path, submit_embedding
@@ -147,6 +148,29 @@ class TimedEmbedder:
 
 
 @dataclass
+class CpuUse:
+    """CPU seconds over one file's ingestion and over its pure encode."""
+
+    ingest_self: float = 0.0
+    ingest_parser: float = 0.0
+    ingest_postgres: float = 0.0
+    encode_self: float = 0.0
+
+
+class CpuMeter:
+    """Reads the CPU seconds of this process, the parser process and the Postgres server."""
+
+    def __init__(self, parser: RecordingParser | None, pgdata: Path) -> None:
+        self.parser, self.pgdata = parser, pgdata
+
+    def read(self) -> tuple[float, float, float]:
+        """(this process, parser process, Postgres) CPU seconds so far."""
+        pid = self.parser.inner.pid if self.parser is not None else None
+        parser = process_cpu_s(pid) if pid is not None else 0.0
+        return time.process_time(), parser, postgres_cpu_s(self.pgdata)
+
+
+@dataclass
 class FileRun:
     """One file's first ingestion through our pipeline."""
 
@@ -162,6 +186,7 @@ class FileRun:
     texts: list[str]
     encode_s: float = 0.0
     reupload_s: float = 0.0
+    cpu: CpuUse | None = None
 
     @property
     def other_s(self) -> float:
@@ -287,6 +312,29 @@ def print_ours(runs: Sequence[FileRun]) -> None:
     print(LEGEND)
     print(f"total_ingest_wall / pure_encode = {wall:.2f} / {encode:.2f} = {wall / encode:.3f}")
     print("  target <= 1.15")
+
+
+def print_cpu(runs: Sequence[FileRun]) -> None:
+    """Where the CPU went: what ingestion spends beyond the encoder's own work."""
+    cores = os.cpu_count() or 1
+    print(f"\n== CPU seconds ({cores} cores): ingestion against the pure encode ==")
+    print(
+        f"{'file':<24}{'wall s':>8}{'this proc':>10}{'parser':>8}{'postgres':>9}"
+        f"{'encode s':>10}{'this proc':>10}{'extra cpu':>10}"
+    )
+    rows = [(r.name, r.wall_s, r.encode_s, r.cpu) for r in runs if r.cpu is not None]
+    summed = CpuUse(*(sum(getattr(r[3], f) for r in rows) for f in CpuUse.__dataclass_fields__))
+    totals = ("TOTAL", sum(r[1] for r in rows), sum(r[2] for r in rows), summed)
+    for name, wall, encode, cpu in [*rows, totals]:
+        extra = cpu.ingest_self + cpu.ingest_parser + cpu.ingest_postgres - cpu.encode_self
+        print(
+            f"{name[:23]:<24}{wall:8.2f}{cpu.ingest_self:10.2f}{cpu.ingest_parser:8.2f}"
+            f"{cpu.ingest_postgres:9.2f}{encode:10.2f}{cpu.encode_self:10.2f}{extra:10.2f}"
+        )
+    print(
+        "this proc = the benchmark process (the encoder's threads, the pipeline); extra cpu = "
+        "all of ingestion's CPU\nminus the pure encode's. Postgres counts its live processes."
+    )
 
 
 def print_dedup(runs: Sequence[FileRun]) -> None:
@@ -458,17 +506,24 @@ async def measure_ours(
     timed = cast(TimedEmbedder, deps.embedder)
     timed.inner.embed(["warm up the model before anything is timed"])
     owner = await fresh_user(deps)
+    meter = CpuMeter(cast(RecordingParser | None, deps.parser), Path(settings.data_dir) / "pgdata")
     runs: list[FileRun] = []
     try:
         for path in paths:
             print(f"ingesting {path.name} ...", flush=True)
+            before = meter.read()
             file_run = await ingest_file(deps, chunker, owner, path, limits)
+            after = meter.read()
             # Right after its ingestion, so both see the same machine load.
             file_run.encode_s = await asyncio.to_thread(time_encode, timed.inner, file_run.texts)
+            self_s, parser_s, postgres_s = (b - a for a, b in zip(before, after, strict=True))
+            encode_s = time.process_time() - after[0]
+            file_run.cpu = CpuUse(self_s, parser_s, postgres_s, encode_s)
             runs.append(file_run)
         for r, path in zip(runs, paths, strict=True):
             r.reupload_s = await time_reupload(deps, owner, path, limits)
         print_ours(runs)
+        print_cpu(runs)
         print_dedup(runs)
     finally:
         await delete_user(deps, owner)

@@ -19,3 +19,33 @@ def print_load(when: str) -> None:
     """The load average, so a run disturbed by other work can be recognised."""
     one, five, fifteen = os.getloadavg()
     print(f"load average {when}: {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} CPUs)")
+
+
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds a live process has used, all its threads (Linux /proc); 0 once
+    it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_s(pgdata: Path) -> float:
+    """CPU seconds of a server's live processes: postmaster, backends, background workers.
+    A backend that exits takes its seconds with it; pooled connections stay open."""
+    try:
+        postmaster = int((pgdata / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    total = process_cpu_s(postmaster)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent == postmaster:
+            total += process_cpu_s(int(entry.name))
+    return total

@@ -80,6 +80,11 @@ class ParserProcess:
         self._tasks.put(self._setup)
         self._process = process
 
+    @property
+    def pid(self) -> int | None:
+        """The child's process id, while it runs."""
+        return self._process.pid if self._process is not None else None
+
     def wait_ready(self, timeout_s: float | None = None) -> bool:
         """Whether the child came up and can take documents (False as soon as it dies)."""
         deadline = time.monotonic() + (READY_S if timeout_s is None else timeout_s)
