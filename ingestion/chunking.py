@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
@@ -30,6 +30,9 @@ class Chunk:
     page_start: int | None
     page_end: int | None
     token_count: int
+    # The tokenizer's ids of embedding_text(), no special tokens: taken from chunking's own
+    # tokenisation, so the encoder need not tokenise the text again. None: not known.
+    embedding_ids: tuple[int, ...] | None = field(default=None, compare=False, repr=False)
 
     @property
     def heading(self) -> str:
@@ -59,6 +62,7 @@ class Chunker:
         for path, members in _runs(sections):
             text, offsets = _join(members)
             tokens = RunTokens(self.tokenizer, text)
+            heading = self._ids(HEADING_SEPARATOR.join(path)) if path else []
             start = -1
             for piece in self._splitter(tokens.count).split_text(text):
                 # Chunks come in reading order and overlap, so each starts after the last one's
@@ -67,9 +71,15 @@ class Chunker:
                 start = text.find(piece, start + 1)
                 first = members[_section_at(offsets, start)]
                 last = members[_section_at(offsets, start + max(0, len(piece) - 1))]
-                count = tokens.count_at(start, piece)
-                yield Chunk(ordinal, piece, path, first.page_start, last.page_end, count)
+                ids = tokens.ids_at(start, piece)
+                # The heading and the text meet at a line break, which no token crosses.
+                embedding_ids = (*heading, *ids)
+                yield Chunk(ordinal, piece, path, first.page_start, last.page_end, len(ids),
+                            embedding_ids)  # fmt: skip
                 ordinal += 1
+
+    def _ids(self, text: str) -> list[int]:
+        return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
     def _splitter(self, length: Callable[[str], int]) -> RecursiveCharacterTextSplitter:
         # One per run: the length function knows only that run's text.
@@ -98,6 +108,7 @@ class RunTokens:
         self.tokenizer = tokenizer
         self.text = text
         encoded = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        self.ids: list[int] = encoded["input_ids"]
         self.starts = [start for start, _ in encoded["offset_mapping"]]
         self._cursor = 0
         self._counts: dict[str, int] = {}
@@ -123,6 +134,16 @@ class RunTokens:
         if position < 0 or not (self._breaks_at(position) and self._breaks_at(end)):
             return len(self.tokenizer(piece, add_special_tokens=False)["input_ids"])
         return bisect.bisect_left(self.starts, end) - bisect.bisect_left(self.starts, position)
+
+    def ids_at(self, position: int, piece: str) -> list[int]:
+        """The token ids of `piece`, found at `position` of the text (-1: not found there)."""
+        end = position + len(piece)
+        if not piece:
+            return []
+        if position < 0 or not (self._breaks_at(position) and self._breaks_at(end)):
+            return list(self.tokenizer(piece, add_special_tokens=False)["input_ids"])
+        first = bisect.bisect_left(self.starts, position)
+        return self.ids[first : bisect.bisect_left(self.starts, end)]
 
     def _breaks_at(self, position: int) -> bool:
         """Whether no token can run across this position: an end of the text, or whitespace."""

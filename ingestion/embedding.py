@@ -11,6 +11,7 @@ import sys
 import tempfile
 import threading
 import warnings
+from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,15 +54,22 @@ class Embedder(Protocol):
 class QueueingEmbedder(Embedder, Protocol):
     """An embedder that can take the next texts before it has finished the last ones."""
 
-    def submit(self, texts: list[str]) -> Future[NDArray[np.float32]]:
-        """Queue `texts`; returns once they are queued, with their vectors to come."""
+    def submit(
+        self, texts: list[str], token_ids: Sequence[Sequence[int]] | None = None
+    ) -> Future[NDArray[np.float32]]:
+        """Queue `texts` (with their token ids, no special tokens, when known); returns once
+        they are queued, with their vectors to come."""
         ...
 
 
-def submit_embedding(embedder: Embedder, texts: list[str]) -> Future[NDArray[np.float32]]:
-    """The texts' vectors as a future: queued where the embedder can queue, else computed now."""
+def submit_embedding(
+    embedder: Embedder, texts: list[str], token_ids: Sequence[Sequence[int]] | None = None
+) -> Future[NDArray[np.float32]]:
+    """The texts' vectors as a future: queued where the embedder can queue, else computed now.
+    `token_ids` (the tokenizer's ids of each text, no special tokens) spare a queueing
+    embedder tokenising the texts again."""
     if isinstance(embedder, QueueingEmbedder):
-        return embedder.submit(texts)
+        return embedder.submit(texts, token_ids)
     future: Future[NDArray[np.float32]] = Future()
     try:
         future.set_result(embedder.embed(texts))
@@ -202,6 +210,8 @@ class OpenVinoEmbedder:
         self.requests = ov.AsyncInferQueue(self.compiled)
         self.requests.set_callback(self._finished)
         self.lock = threading.Lock()
+        self._special_tokens: tuple[list[int], list[int]] = ([], [])
+        self.takes_token_ids = self._ids_reproduce_features()
         self._check_against(torch_model)
 
     @property
@@ -213,18 +223,25 @@ class OpenVinoEmbedder:
         """Normalised embeddings, batched by token count so that little goes on padding."""
         return self.submit(texts).result()
 
-    def submit(self, texts: list[str]) -> Future[NDArray[np.float32]]:
+    def submit(
+        self, texts: list[str], token_ids: Sequence[Sequence[int]] | None = None
+    ) -> Future[NDArray[np.float32]]:
         """Queue the texts' batches behind any still running; returns once all are queued.
 
         Calls that each waited for all of their own batches left a stream idle while the other
         finished the last batch: embedding a document 256 chunks at a time took 5-12% longer
         than in one call. Queued behind each other, consecutive calls keep every stream busy.
+        With `token_ids` (no special tokens) the texts are not tokenised again: ingestion's
+        chunker has their ids already, and tokenising twice here (to sort, then to encode) was
+        about 1.4 of the 21 CPU-seconds of embedding the ingestion benchmark's chunks.
         """
         job = _EmbeddingJob(np.empty((len(texts), self.dim), dtype=np.float32))
         if not texts:
             job.future.set_result(job.out)
             return job.future
-        order = self._longest_first(texts)
+        ids = token_ids if token_ids is not None and self.takes_token_ids else None
+        lengths = [len(i) for i in ids] if ids is not None else self._token_counts(texts)
+        order = np.argsort([-n for n in lengths], kind="stable")
         # Enough batches for every stream: a short call must not leave cores idle.
         streams = len(self.requests)
         size = max(1, min(self.batch_size, -(-len(texts) // streams)))
@@ -232,7 +249,11 @@ class OpenVinoEmbedder:
         job.remaining = len(batches)
         with self.lock:  # one caller queues at a time; start_async waits for a free request
             for rows in batches:
-                self.requests.start_async(self._features([texts[i] for i in rows]), (job, rows))
+                if ids is not None:
+                    features = self._features_from_ids([ids[i] for i in rows])
+                else:
+                    features = self._features([texts[i] for i in rows])
+                self.requests.start_async(features, (job, rows))
         return job.future
 
     @staticmethod
@@ -249,18 +270,55 @@ class OpenVinoEmbedder:
             if job.remaining == 0:
                 job.future.set_result(job.out)
 
-    def _longest_first(self, texts: list[str]) -> NDArray[np.intp]:
-        """Indices by descending token count: sorting by characters, as sentence-transformers
-        does, left 15-25% of a batch's tokens as padding on real chunks; this leaves 5-7%."""
-        if not texts:
-            return np.arange(0)
+    def _token_counts(self, texts: list[str]) -> list[int]:
+        """Batches go longest first by token count: sorting by characters, as
+        sentence-transformers does, left 15-25% of a batch's tokens as padding on real chunks;
+        this leaves 5-7%."""
         ids = self.source.tokenizer(texts, add_special_tokens=False)["input_ids"]
-        return np.argsort([-len(tokens) for tokens in ids], kind="stable")
+        return [len(tokens) for tokens in ids]
 
     def _features(self, texts: list[str]) -> list[NDArray[np.int64]]:
         """The torch model's own preprocessing, so both backends see the very same tokens."""
         features = self.source.model.preprocess(texts)
         return [features[name].numpy() for name in self.input_names]
+
+    def _features_from_ids(self, batch: list[Sequence[int]]) -> list[NDArray[np.int64]]:
+        """What _features() builds for these texts, from their token ids: truncated to the
+        model's length, special tokens around them, padded to the longest."""
+        prefix, suffix = self._special_tokens
+        keep = int(self.source.model.max_seq_length or 512) - len(prefix) - len(suffix)
+        rows = [[*prefix, *ids[:keep], *suffix] for ids in batch]
+        pad = self.source.tokenizer.pad_token_id
+        input_ids = np.full((len(rows), max(map(len, rows))), pad, dtype=np.int64)
+        mask = np.zeros_like(input_ids)
+        for i, row in enumerate(rows):
+            input_ids[i, : len(row)] = row
+            mask[i, : len(row)] = 1
+        features = {"input_ids": input_ids, "attention_mask": mask,
+                    "token_type_ids": np.zeros_like(input_ids)}  # fmt: skip
+        return [features[name] for name in self.input_names]
+
+    def _find_special_tokens(self) -> tuple[list[int], list[int]]:
+        """The ids the tokenizer puts before and after a single text ([CLS] and [SEP])."""
+        tokenizer = self.source.tokenizer
+        bare = tokenizer("a", add_special_tokens=False)["input_ids"]
+        full = tokenizer("a", add_special_tokens=True)["input_ids"]
+        start = next(i for i in range(len(full)) if full[i : i + len(bare)] == bare)
+        return full[:start], full[start + len(bare) :]
+
+    def _ids_reproduce_features(self) -> bool:
+        """Whether _features_from_ids() gives exactly what the model's own preprocessing does,
+        on the probes (a long one truncated included); if not, token ids are never used."""
+        texts = list(PROBE_TEXTS)
+        try:
+            self._special_tokens = self._find_special_tokens()
+            ids = self.source.tokenizer(texts, add_special_tokens=False)["input_ids"]
+            ours = self._features_from_ids(ids)
+        except Exception as exc:  # a tokenizer without these methods: tokenise texts instead
+            log.info("token ids cannot be reused for this model: %s", exc)
+            return False
+        theirs = self._features(texts)
+        return all(np.array_equal(a, b) for a, b in zip(ours, theirs, strict=True))
 
     def _check_against(self, torch_model: SentenceTransformerEmbedder) -> None:
         ours = self.embed(list(PROBE_TEXTS))

@@ -269,8 +269,10 @@ class _Run:
     async def _submit(self, batch: list[Chunk]) -> asyncio.Future[NDArray[np.float32]]:
         """Queue the batch on the encoder; its vectors come through the returned future."""
         texts = [chunk.embedding_text() for chunk in batch]
+        known = [chunk.embedding_ids for chunk in batch if chunk.embedding_ids is not None]
+        ids = known if len(known) == len(batch) else None  # the chunker's, spares re-tokenising
         async with self.deps.embed_lock:
-            queued = await asyncio.to_thread(submit_embedding, self.deps.embedder, texts)
+            queued = await asyncio.to_thread(submit_embedding, self.deps.embedder, texts, ids)
         return asyncio.wrap_future(queued)
 
     async def _store(

@@ -1,7 +1,9 @@
 import pytest
 
 from ingestion.chunking import Chunker, RunTokens
-from ingestion.extraction import Section
+from ingestion.detection import FileType
+from ingestion.extraction import ExtractionReport, ExtractOptions, Section, iter_sections
+from tests.conftest import shared_file
 
 
 @pytest.fixture(scope="module")
@@ -66,3 +68,16 @@ def test_token_counts_match_tokenising_each_piece(embedder):
               "okenize", "Next line\x1fglued", "line\x1fglu", "déjà vu!\n"]  # fmt: skip
     for piece in pieces:
         assert tokens.count(piece) == direct(piece), piece
+
+
+def test_chunks_carry_the_token_ids_of_their_embedding_text(embedder):
+    # The encoder takes these instead of tokenising the text again, so they must be exact:
+    # a real document, headings and page breaks included.
+    data = shared_file("documents/educational/R-intro.pdf").read_bytes()
+    sections = iter_sections(data, FileType.PDF, ExtractOptions(), ExtractionReport())
+    chunks = Chunker(embedder.tokenizer, 200, 30).chunk(sections)
+    assert len(chunks) > 400 and any(c.heading_path for c in chunks)
+    texts = [c.embedding_text() for c in chunks]
+    expected = embedder.tokenizer(texts, add_special_tokens=False)["input_ids"]
+    assert [c.embedding_ids for c in chunks] == [tuple(ids) for ids in expected]
+    assert all(c.token_count <= 200 for c in chunks)

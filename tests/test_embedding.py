@@ -67,6 +67,16 @@ def test_queued_calls_overlap_and_each_gets_its_own_rows(embedder, openvino_embe
     assert openvino_embedder.submit([]).result().shape == (0, 384)
 
 
+def test_token_ids_give_the_same_vectors_as_texts(embedder, openvino_embedder):
+    # Ingestion passes the chunker's token ids so the texts are not tokenised again.
+    assert openvino_embedder.takes_token_ids
+    texts = _real_chunks(embedder, "documents/educational/GeoTopo-komprimiert.pdf")[:40]
+    texts += ["x", "word " * 600]  # the shortest, and one past the model's 256 tokens
+    ids = embedder.tokenizer(texts, add_special_tokens=False)["input_ids"]
+    from_ids = openvino_embedder.submit(texts, ids).result(timeout=120)
+    assert np.array_equal(from_ids, openvino_embedder.embed(texts))
+
+
 def test_an_embedder_that_cannot_queue_still_gives_a_future(embedder):
     future = embedding.submit_embedding(embedder, ["one text", "two texts"])
     assert future.done() and future.result().shape == (2, 384)
