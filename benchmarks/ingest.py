@@ -47,10 +47,10 @@ MODEL_MAX_TOKENS = 256
 
 LEGEND = """\
 pages: PDF pages (a DOCX has none). Seconds: upload = accept_upload; 1st ch = until the first
-chunk exists; parse = parsing + chunking (a thread, overlapping embedding); embed = inside
-embedder.embed() in the pipeline; other = wall - upload - embed (waiting on the parser, COPY with
-index upkeep, progress). encode = embedder.embed() alone on the same chunk texts, in one call,
-same embedder, same run."""
+chunk exists; parse = parsing + chunking (the parser process, overlapping embedding); embed =
+while the encoder had the pipeline's batches queued; other = wall - upload - embed (waiting on
+the parser, COPY with index upkeep, progress). encode = embedder.embed() alone on the same chunk
+texts, in one call, same embedder, same run."""
 
 CHUNK_COUNT = "SELECT count(*) FROM chunks WHERE document_id = %(id)s"
 PAGE_COUNT = "SELECT pages_total FROM documents WHERE id = %(id)s"
