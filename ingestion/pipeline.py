@@ -226,7 +226,8 @@ class _Run:
                     queued = (batch, await self._submit(batch))
                 if embedding is not None and (queued is not None or done or embedding[1].done()):
                     batch, vectors = embedding[0], await embedding[1]
-                    total = stored + len(batch) + self._queued(queued, pending) if done else None
+                    behind = (len(queued[0]) if queued is not None else 0) + len(pending)
+                    total = stored + len(batch) + behind if done else None
                     if storing is not None:
                         await storing
                     storing = asyncio.create_task(self._store(batch, vectors, total))
@@ -248,10 +249,6 @@ class _Run:
         if done and pending > 2 * LAST_BATCH:
             return min(self.deps.embed_batch, pending - LAST_BATCH)
         return self.deps.embed_batch
-
-    @staticmethod
-    def _queued(queued: tuple[list[Chunk], object] | None, pending: list[Chunk]) -> int:
-        return (len(queued[0]) if queued is not None else 0) + len(pending)
 
     async def _take(self, pending: list[Chunk]) -> bool:
         """Wait for the next item, then drain what is ready; True once the producer is done."""
