@@ -105,7 +105,7 @@ def bundled_model_path() -> str:
 def load_embedder(
     backend: EmbeddingBackend,
     model_path: str | None = None,
-    batch_size: int = 32,
+    batch_size: int = 16,
     cache_dir: Path | None = None,
     precision: EmbeddingPrecision = "auto",
 ) -> LocalEmbedder:
@@ -127,7 +127,7 @@ class SentenceTransformerEmbedder:
 
     backend = "torch"
 
-    def __init__(self, model_path: str | None = None, batch_size: int = 32) -> None:
+    def __init__(self, model_path: str | None = None, batch_size: int = 16) -> None:
         os.environ["HF_HUB_OFFLINE"] = "1"
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         from sentence_transformers import SentenceTransformer
