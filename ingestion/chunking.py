@@ -62,7 +62,7 @@ class Chunker:
         for path, members in _runs(sections):
             text, offsets = _join(members)
             tokens = RunTokens(self.tokenizer, text)
-            heading = self._ids(HEADING_SEPARATOR.join(path)) if path else []
+            heading = token_ids(self.tokenizer, HEADING_SEPARATOR.join(path)) if path else []
             start = -1
             for piece in self._splitter(tokens.count).split_text(text):
                 # Chunks come in reading order and overlap, so each starts after the last one's
@@ -77,9 +77,6 @@ class Chunker:
                 yield Chunk(ordinal, piece, path, first.page_start, last.page_end, len(ids),
                             embedding_ids)  # fmt: skip
                 ordinal += 1
-
-    def _ids(self, text: str) -> list[int]:
-        return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
     def _splitter(self, length: Callable[[str], int]) -> RecursiveCharacterTextSplitter:
         # One per run: the length function knows only that run's text.
@@ -128,28 +125,32 @@ class RunTokens:
 
     def count_at(self, position: int, piece: str) -> int:
         """Tokens in `piece`, found at `position` of the text (-1: not found there)."""
-        if not piece:
-            return 0
-        end = position + len(piece)
-        if position < 0 or not (self._breaks_at(position) and self._breaks_at(end)):
-            return len(self.tokenizer(piece, add_special_tokens=False)["input_ids"])
-        return bisect.bisect_left(self.starts, end) - bisect.bisect_left(self.starts, position)
+        span = self._span(position, piece)
+        return span[1] - span[0] if span is not None else len(token_ids(self.tokenizer, piece))
 
     def ids_at(self, position: int, piece: str) -> list[int]:
         """The token ids of `piece`, found at `position` of the text (-1: not found there)."""
+        span = self._span(position, piece)
+        return self.ids[span[0] : span[1]] if span is not None else token_ids(self.tokenizer, piece)
+
+    def _span(self, position: int, piece: str) -> tuple[int, int] | None:
+        """The text's tokens that make up `piece` (first, past the last), when the piece is
+        bounded by whitespace or the text's ends; None when it must be tokenised alone."""
         end = position + len(piece)
-        if not piece:
-            return []
         if position < 0 or not (self._breaks_at(position) and self._breaks_at(end)):
-            return list(self.tokenizer(piece, add_special_tokens=False)["input_ids"])
-        first = bisect.bisect_left(self.starts, position)
-        return self.ids[first : bisect.bisect_left(self.starts, end)]
+            return None
+        return bisect.bisect_left(self.starts, position), bisect.bisect_left(self.starts, end)
 
     def _breaks_at(self, position: int) -> bool:
         """Whether no token can run across this position: an end of the text, or whitespace."""
         if position <= 0 or position >= len(self.text):
             return True
         return _is_whitespace(self.text[position - 1]) or _is_whitespace(self.text[position])
+
+
+def token_ids(tokenizer: Any, text: str) -> list[int]:
+    """The tokenizer's ids of `text`, without special tokens."""
+    return list(tokenizer(text, add_special_tokens=False)["input_ids"])
 
 
 def _is_whitespace(character: str) -> bool:
