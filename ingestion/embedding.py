@@ -421,6 +421,9 @@ def _save_atomically(model: Any, target: Path) -> None:
         ov.save_model(model, staging / "model.xml", compress_to_fp16=False)
         staging.rename(target)  # fails when another process cached the same export first
     except (OSError, RuntimeError) as exc:  # OpenVINO reports a failed write as RuntimeError
-        log.info("OpenVINO export not cached: %s", exc)
+        if (target / "model.xml").exists():  # the API and the worker exported at the same time
+            log.debug("OpenVINO export cached by another process first")
+        else:
+            log.info("OpenVINO export not cached: %s", exc)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
