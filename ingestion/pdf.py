@@ -45,12 +45,10 @@ def iter_pdf(
             total = len(document)
             outline = _page_headings(document, total)
         report.pages_total = total
-        non_space = 0
         texts: list[str] = []
         for number in range(1, total + 1):
             text = _page_text(document, number, report.warnings)
             if text.strip():
-                non_space += len("".join(text.split()))
                 texts.append(text)
                 yield Section(text, outline.get(number, ()), number, number)
             if on_page is not None:
@@ -58,10 +56,11 @@ def iter_pdf(
     finally:
         with PDFIUM_LOCK:
             document.close()
-    if non_space < MIN_CHARS_PER_PAGE * max(1, total):
+    whole = " ".join(texts)
+    if len("".join(whole.split())) < MIN_CHARS_PER_PAGE * max(1, total):
         raise NeedsOcr()
     # A noisy layer is still kept (it may be partly useful) but flagged for OCR.
-    report.needs_ocr = looks_like_ocr_noise(" ".join(texts))
+    report.needs_ocr = looks_like_ocr_noise(whole)
     if report.needs_ocr:
         report.warnings.append("the text layer looks like OCR noise; search quality will be poor")
 
