@@ -16,10 +16,10 @@ from api.routes import auth, conversations, documents, evals, events, health, se
 from api.state import AppState
 from ingestion.embedding import Embedder
 from ingestion.queue import connect_redis
-from tutor.chat_model import ChatModel, UnavailableChatModel, build_chat_model
+from tutor.chat.engine import TutorEngine
+from tutor.chat.generations import Generations
 from tutor.database import migrate, open_pool
-from tutor.engine import TutorEngine
-from tutor.generations import Generations
+from tutor.llm.chat_model import ChatModel, UnavailableChatModel, build_chat_model
 from tutor.settings import Settings
 
 API_PREFIX = "/api/v1"
@@ -80,7 +80,7 @@ def create_app(
 
 
 def _default_chat_model(settings: Settings) -> ChatModel:
-    from tutor.local_llm import unavailable_reason
+    from tutor.llm.local_server import unavailable_reason
 
     reason = unavailable_reason(settings)
     if reason and not settings.chat_base_url:
@@ -89,6 +89,6 @@ def _default_chat_model(settings: Settings) -> ChatModel:
 
 
 def _default_embedder(settings: Settings) -> Embedder:
-    from ingestion.worker import build_embedder
+    from tutor.runtime.worker import build_embedder
 
     return build_embedder(settings)

@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from psycopg import AsyncConnection
 
 from api.state import AppState
-from tutor.auth import TokenClaims, decode_token
+from tutor.accounts.auth import TokenClaims, decode_token
 from tutor.errors import InvalidToken
 
 

@@ -8,8 +8,8 @@ from arq.connections import ArqRedis
 from psycopg_pool import AsyncConnectionPool
 
 from ingestion.embedding import Embedder
-from tutor.engine import TutorEngine
-from tutor.generations import Generations
+from tutor.chat.engine import TutorEngine
+from tutor.chat.generations import Generations
 from tutor.settings import Settings
 
 

@@ -32,10 +32,10 @@ from ingestion.parser_process import ParseJob, ParserProcess
 from ingestion.pipeline import IngestionDeps, ingest
 from ingestion.queue import connect_redis
 from ingestion.uploads import UploadLimits, accept_upload
-from ingestion.worker import worker_deps
-from tutor import users
+from tutor.accounts import users
+from tutor.runtime.services import services
+from tutor.runtime.worker import worker_deps
 from tutor.settings import Settings
-from tutor.stack import services
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1].parent / "shared/data/documents/educational"
 DEFAULT_FILES = ("R-intro.pdf", "GeoTopo-komprimiert.pdf", "handbook-872p.docx")

@@ -37,12 +37,12 @@ from run_info import print_load, source_state
 from ingestion.chunk_store import copy_chunks
 from ingestion.chunking import Chunk
 from ingestion.embedding import SentenceTransformerEmbedder
-from ingestion.worker import build_embedder
 from retrieval.search import SearchMode, SearchParams, search_chunks
-from tutor import users
+from tutor.accounts import users
 from tutor.database import migrate, open_pool
+from tutor.runtime.services import services
+from tutor.runtime.worker import build_embedder
 from tutor.settings import Settings
-from tutor.stack import services
 
 SCIFACT = Path(__file__).resolve().parents[1].parent / "shared/data/scifact"
 CACHE = Path(__file__).resolve().parent / ".cache"

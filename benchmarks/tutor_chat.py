@@ -33,9 +33,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.run_info import print_load, source_state
 from retrieval.search import embed_query, search_chunks
 from tutor.database import open_pool
+from tutor.runtime.services import service_env, services
+from tutor.runtime.supervisor import spawn, stop
 from tutor.settings import Settings
-from tutor.stack import service_env, services
-from tutor.supervisor import spawn, stop
 
 NOTE = """# Photosynthesis
 
@@ -126,7 +126,7 @@ async def overhead(ws_url: str, token: str, asks: int) -> list[float]:
 
 async def search_times(settings: Settings, asks: int) -> list[float]:
     """A plain hybrid search (embedding + SQL) for the same questions, in ms."""
-    from ingestion.worker import build_embedder
+    from tutor.runtime.worker import build_embedder
 
     embedder = build_embedder(settings)
     assert settings.database_url

@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from evals.tutor_datasets import squad_normalise
-from tutor.citations import strip_markers
+from tutor.chat.citations import strip_markers
 
 
 def exact_match(prediction: str, golds: Sequence[str]) -> float:

@@ -15,9 +15,9 @@ from evals.gate import Check, breaches, load_baseline
 from evals.records import EvalItem, EvalRun, content_hash, get_run, git_commit, list_runs, save_run
 from evals.report import text_table, write_html
 from evals.tutor_datasets import SUITES, Suite
-from tutor.chat_model import build_chat_model
 from tutor.database import migrate, open_pool
-from tutor.prompts import DEFAULT_DIR, load_prompt
+from tutor.llm.chat_model import build_chat_model
+from tutor.llm.prompts import DEFAULT_DIR, load_prompt
 from tutor.settings import Settings
 
 SETTINGS_RECORDED = ("tutor_top_k", "tutor_min_similarity", "search_candidates",

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tutor.chat_model import ChatModel, OpenAIChatModel, complete
-from tutor.prompts import Prompt
+from tutor.llm.chat_model import ChatModel, OpenAIChatModel, complete
+from tutor.llm.prompts import Prompt
 from tutor.settings import Settings
 
 HELPFULNESS_SCHEMA: dict[str, Any] = {

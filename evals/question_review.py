@@ -5,7 +5,7 @@ one of six defects (wrong ground truth, unclear question, unclear options, no co
 several correct answers, expert knowledge needed). Three detectors are scored against it:
 
 - `checks`: the deterministic defect checks practice writing applies
-  (`tutor.question_checks`: option count, empty or duplicate options, key not exactly one
+  (`tutor.chat.question_checks`: option count, empty or duplicate options, key not exactly one
   option, truncated options, an option copying the stem);
 - `style`: item-writing guideline flags practice writing also drops on (catch-all options such
   as "all of the above", questions referring to a picture). They are not defects in the
@@ -31,10 +31,10 @@ from typing import Any
 from tqdm import tqdm
 
 from evals.tutor_datasets import SEED, SHARED
-from tutor.chat_model import ChatModel
-from tutor.prompts import Prompt
-from tutor.question_checks import question_flags
-from tutor.question_verifier import blind_pick
+from tutor.chat.question_checks import question_flags
+from tutor.chat.question_verifier import blind_pick
+from tutor.llm.chat_model import ChatModel
+from tutor.llm.prompts import Prompt
 
 STYLE_FLAGS = frozenset({"catch_all_option", "refers_to_picture"})
 DETECTORS = ("checks", "style", "model")

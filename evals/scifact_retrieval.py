@@ -51,13 +51,13 @@ from ingestion.embedding import LocalEmbedder
 from ingestion.pipeline import IngestionDeps, ingest
 from ingestion.queue import connect_redis
 from ingestion.uploads import UploadLimits, accept_upload
-from ingestion.worker import build_embedder, worker_deps
 from retrieval.search import SearchMode, SearchParams, search_chunks
-from tutor import users
+from tutor.accounts import users
 from tutor.database import open_pool
 from tutor.errors import EmailTaken
+from tutor.runtime.services import services
+from tutor.runtime.worker import build_embedder, worker_deps
 from tutor.settings import Settings
-from tutor.stack import services
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "scifact"
 DEFAULT_DATA_DIR = Path("/tmp/eval-data")

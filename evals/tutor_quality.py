@@ -37,15 +37,15 @@ from evals.tutor_datasets import SUITES, Item, Suite
 from ingestion.pipeline import IngestionDeps, ingest
 from ingestion.queue import connect_redis
 from ingestion.uploads import UploadLimits, accept_upload
-from ingestion.worker import build_embedder, worker_deps
-from tutor.asks import Ask, Mode
-from tutor.chat_model import build_chat_model
+from tutor.chat.asks import Ask, Mode
+from tutor.chat.engine import PromptSet, TutorEngine
+from tutor.chat.hint_guard import find_leak
 from tutor.database import open_pool
-from tutor.engine import PromptSet, TutorEngine
-from tutor.hint_guard import find_leak
-from tutor.prompts import DEFAULT_DIR, load_prompt
+from tutor.llm.chat_model import build_chat_model
+from tutor.llm.prompts import DEFAULT_DIR, load_prompt
+from tutor.runtime.services import services
+from tutor.runtime.worker import build_embedder, worker_deps
 from tutor.settings import Settings
-from tutor.stack import services
 
 Events = list[dict[str, Any]]
 EVAL_SEED = 1234  # unless TUTOR_CHAT_SEED says otherwise: reruns sample the same way

@@ -18,11 +18,11 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from ingestion.embedding import SentenceTransformerEmbedder
 from tutor.database import migrate
-from tutor.local_postgres import start_postgres
-from tutor.local_redis import LocalRedis
+from tutor.runtime.local_postgres import start_postgres
+from tutor.runtime.local_redis import LocalRedis
+from tutor.runtime.services import service_env
+from tutor.runtime.supervisor import spawn
 from tutor.settings import Settings
-from tutor.stack import service_env
-from tutor.supervisor import spawn
 
 from .scripted_chat import ScriptedChatModel
 
@@ -141,7 +141,7 @@ def tutor_client(
 @pytest.fixture(scope="session")
 def local_chat(settings: Settings) -> Iterator[Settings]:
     """Settings pointing at a real local llama.cpp server running the small SmolLM2 model."""
-    from tutor.local_llm import LocalChatServer
+    from tutor.llm.local_server import LocalChatServer
 
     server = LocalChatServer(settings.model_copy(update={"local_chat_model": FAST_CHAT_MODEL}))
     server.start()

@@ -7,7 +7,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from tutor.chat_model import ChatChunk, ChatMessage, Usage
+from tutor.llm.chat_model import ChatChunk, ChatMessage, Usage
 
 Reply = str | Callable[[list[ChatMessage]], str]
 

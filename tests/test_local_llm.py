@@ -15,8 +15,7 @@ import pytest
 from openai import AsyncOpenAI
 
 from tutor.errors import ModelUnavailable
-from tutor.local_llm import LocalChatServer, read_state, unavailable_reason
-from tutor.model_catalogue import (
+from tutor.llm.catalogue import (
     CATALOGUE,
     ModelSpec,
     Part,
@@ -26,8 +25,9 @@ from tutor.model_catalogue import (
     part_paths,
     prepare_model,
 )
+from tutor.llm.local_server import LocalChatServer, read_state, unavailable_reason
+from tutor.runtime.services import service_env, services
 from tutor.settings import Settings
-from tutor.stack import service_env, services
 
 SMALL = "smollm2-135m-instruct"
 
@@ -201,7 +201,7 @@ def process_alive(pid):
 
 PARENT = """
 import sys
-from tutor.local_llm import LocalChatServer
+from tutor.llm.local_server import LocalChatServer
 from tutor.settings import Settings
 server = LocalChatServer(Settings(data_dir=sys.argv[1], local_chat_model=sys.argv[2],
                                   local_chat_context_tokens=1024))

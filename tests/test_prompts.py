@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tutor.engine import PromptSet
+from tutor.chat.engine import PromptSet
 from tutor.errors import PromptError
-from tutor.prompts import load_prompt, versions
+from tutor.llm.prompts import load_prompt, versions
 
 PROMPT = """---
 name: greet

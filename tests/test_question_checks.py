@@ -9,8 +9,8 @@ import pytest
 from evals.commands import run_question_review
 from evals.question_review import aggregate, detector_scores, load_questions
 from tests.conftest import FAST_CHAT_MODEL, shared_file
-from tutor.question_checks import option_text, question_flags
-from tutor.question_verifier import lettered, parse_pick
+from tutor.chat.question_checks import option_text, question_flags
+from tutor.chat.question_verifier import lettered, parse_pick
 
 GOOD = ("Which pigment absorbs light in photosynthesis?",
         ["Chlorophyll", "Melanin", "Keratin", "Haemoglobin"], "Chlorophyll")  # fmt: skip

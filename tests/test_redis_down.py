@@ -4,7 +4,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from tests.conftest import register, start_worker, stop_worker, upload, wait_terminal, worker_env
-from tutor.local_redis import LocalRedis
+from tutor.runtime.local_redis import LocalRedis
 
 
 def test_upload_survives_a_redis_outage(settings, embedder, data_dir):

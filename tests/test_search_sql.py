@@ -16,7 +16,7 @@ from ingestion.documents import delete_document
 from retrieval.fusion import rrf_fuse
 from retrieval.search import SearchHit, SearchMode, SearchParams, search_chunks
 from tests.conftest import ingest, register
-from tutor import users
+from tutor.accounts import users
 
 NOTES = [
     b"Mitochondria produce ATP through cellular respiration.",

@@ -7,11 +7,11 @@ import uuid
 import pytest
 
 from retrieval.search import SearchHit
-from tutor.citations import CitationFilter, strip_markers
-from tutor.grounding import Source, attribute, estimate_tokens, quote, select_sources
-from tutor.hint_guard import final_answer, find_leak, normalise, numbers
-from tutor.practice import InvalidPracticeOutput, check_item, parse_output, supported
-from tutor.stream_filters import SentinelFilter
+from tutor.chat.citations import CitationFilter, strip_markers
+from tutor.chat.grounding import Source, attribute, estimate_tokens, quote, select_sources
+from tutor.chat.hint_guard import final_answer, find_leak, normalise, numbers
+from tutor.chat.practice import InvalidPracticeOutput, check_item, parse_output, supported
+from tutor.chat.stream_filters import SentinelFilter
 
 
 def stream_through(filter_, pieces):

@@ -12,8 +12,8 @@ from starlette.websockets import WebSocketDisconnect
 
 from tests.conftest import ingest, register
 from tests.scripted_chat import ScriptedChatModel
-from tutor.engine import DECLINE, GENERAL_LABEL
-from tutor.prompts import versions
+from tutor.chat.engine import DECLINE, GENERAL_LABEL
+from tutor.llm.prompts import versions
 
 NEWEST_ANSWER = versions("answer")[-1]  # the engine's default: the newest version on disk
 

@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     judge_base_url: str | None = None
     judge_api_key: SecretStr | None = None
     judge_model: str | None = None
-    # Which GGUF model the local server runs (see tutor/local_llm.py for the catalogue).
+    # Which GGUF model the local server runs (see tutor/llm/local_server.py for the catalogue).
     local_chat_model: str = "qwen2.5-coder-1.5b-instruct"
     local_chat_context_tokens: int = Field(default=4096, ge=512)
     local_chat_threads: int | None = Field(default=None, ge=1)

@@ -10,8 +10,8 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, EmailStr, Field
 
 from api.deps import ConnDep, StateDep, UserDep
-from tutor import users
-from tutor.auth import issue_token
+from tutor.accounts import users
+from tutor.accounts.auth import issue_token
 
 router = APIRouter(tags=["auth"])
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from api.deps import ConnDep, UserDep
 from api.pagination import page_of
-from tutor import conversations, practice
+from tutor.chat import conversations, practice
 
 router = APIRouter(tags=["tutor"])
 Limit = Annotated[int, Query(ge=1, le=100)]

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from api.deps import ConnDep, UserDep
 from api.pagination import page_of
 from evals import records
-from tutor.auth import TokenClaims
+from tutor.accounts.auth import TokenClaims
 from tutor.errors import Forbidden
 
 router = APIRouter(prefix="/evals", tags=["evals"])

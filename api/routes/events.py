@@ -12,7 +12,7 @@ from redis.exceptions import RedisError
 from api.errors import WS_UNAUTHORIZED
 from api.state import AppState
 from ingestion.events import channel
-from tutor.auth import TokenClaims, decode_token
+from tutor.accounts.auth import TokenClaims, decode_token
 from tutor.errors import InvalidToken
 
 log = logging.getLogger(__name__)

@@ -21,11 +21,11 @@ from pydantic import ValidationError
 from api.errors import WS_UNAUTHORIZED
 from api.routes.events import websocket_claims
 from api.state import AppState
-from tutor.asks import Ask
-from tutor.auth import TokenClaims
+from tutor.accounts.auth import TokenClaims
+from tutor.chat.asks import Ask
+from tutor.chat.replay import replay_events, wait_for_message
 from tutor.errors import Busy, InvalidInput, InvalidToken, NotGenerating, TutorError
 from tutor.rate_limit import check_rate
-from tutor.replay import replay_events, wait_for_message
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["tutor"])

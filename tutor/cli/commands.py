@@ -15,11 +15,11 @@ from tqdm import tqdm
 from ingestion import documents
 from ingestion.queue import LEASE_PREFIX, connect_redis
 from ingestion.uploads import UploadLimits, accept_upload
-from ingestion.worker import build_embedder, serve
 from retrieval.search import SearchMode, SearchParams, embed_query, search_chunks
-from tutor import users
+from tutor.accounts import users
 from tutor.database import migrate, open_pool
 from tutor.errors import TutorError
+from tutor.runtime.worker import build_embedder, serve
 from tutor.settings import Settings
 
 log = logging.getLogger(__name__)

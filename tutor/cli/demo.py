@@ -6,7 +6,7 @@ from importlib import resources
 
 from ingestion.queue import connect_redis
 from ingestion.uploads import UploadLimits, accept_upload
-from tutor import users
+from tutor.accounts import users
 from tutor.database import open_pool
 from tutor.errors import EmailTaken
 from tutor.settings import Settings

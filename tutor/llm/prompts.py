@@ -15,10 +15,10 @@ from typing import Any
 import jinja2
 import yaml
 
-from tutor.chat_model import ChatMessage
 from tutor.errors import PromptError
+from tutor.llm.chat_model import ChatMessage
 
-DEFAULT_DIR = Path(__file__).resolve().parent.parent / "prompts"
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "prompts"
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n(.*)\Z", re.DOTALL)
 SECTION = re.compile(r"^## (system|user)\s*$", re.MULTILINE)
 REFERENCE = re.compile(r"\A([a-z][a-z0-9_-]*)(?:@v?(\d+))?\Z")

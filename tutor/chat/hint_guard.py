@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tutor.citations import strip_markers
+from tutor.chat.citations import strip_markers
 
 NUMBER = re.compile(r"(?<![\w.])[-−]?\d[\d,]*(?:\.\d+)?")
 FINAL_ANSWER = re.compile(r"final answer\s*[:：]\s*(.+)", re.IGNORECASE)

@@ -9,8 +9,8 @@ from uuid import UUID
 
 from psycopg_pool import AsyncConnectionPool
 
-from tutor import conversations, practice
-from tutor.conversations import Message
+from tutor.chat import conversations, practice
+from tutor.chat.conversations import Message
 from tutor.errors import GenerationInterrupted
 
 POLL_S = 0.5

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from tutor.asks import Ask
-from tutor.errors import PracticeGenerationFailed
-from tutor.grounding import Source, citation, format_sources
-from tutor.hint_guard import normalise
-from tutor.practice import (
+from tutor.chat.asks import Ask
+from tutor.chat.grounding import Source, citation, format_sources
+from tutor.chat.hint_guard import normalise
+from tutor.chat.practice import (
     SCHEMA,
     InvalidPracticeOutput,
     PracticeItem,
@@ -19,10 +18,11 @@ from tutor.practice import (
     save_set,
     settle_kind,
 )
-from tutor.reply import Reply
+from tutor.chat.reply import Reply
+from tutor.errors import PracticeGenerationFailed
 
 if TYPE_CHECKING:
-    from tutor.engine import TutorEngine
+    from tutor.chat.engine import TutorEngine
 
 NO_MATERIAL = (
     "Your notes don't have material on this topic yet, so there is nothing to write practice "

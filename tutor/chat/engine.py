@@ -22,12 +22,10 @@ from psycopg_pool import AsyncConnectionPool
 from ingestion.embedding import Embedder
 from retrieval.relevance import similarities
 from retrieval.search import SearchParams, embed_query, search_chunks
-from tutor import conversations, hinting, practice_writer
-from tutor.asks import Ask, Mode
-from tutor.chat_model import ChatMessage, ChatModel
-from tutor.citations import CitationFilter
-from tutor.errors import TutorError
-from tutor.grounding import (
+from tutor.chat import conversations, hints, practice_writer
+from tutor.chat.asks import Ask, Mode
+from tutor.chat.citations import CitationFilter
+from tutor.chat.grounding import (
     Source,
     attribute,
     citation,
@@ -35,10 +33,12 @@ from tutor.grounding import (
     format_sources,
     select_sources,
 )
-from tutor.prompts import DEFAULT_DIR, Prompt, load_prompt
-from tutor.reply import Emit, Reply
+from tutor.chat.reply import Emit, Reply
+from tutor.chat.stream_filters import SentinelFilter
+from tutor.errors import TutorError
+from tutor.llm.chat_model import ChatMessage, ChatModel
+from tutor.llm.prompts import DEFAULT_DIR, Prompt, load_prompt
 from tutor.settings import Settings
-from tutor.stream_filters import SentinelFilter
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ class TutorEngine:
     async def _produce(self, reply: Reply, ask: Ask) -> None:
         if ask.mode is Mode.HINT:
             sources = await self._retrieve(reply, ask, self.prompts.hint)
-            await hinting.write_hint(self, reply, ask, sources)
+            await hints.write_hint(self, reply, ask, sources)
         elif ask.mode is Mode.PRACTICE:
             sources = await self._retrieve(reply, ask, self.prompts.practice, k_factor=2)
             await practice_writer.write_practice(self, reply, ask, sources)

@@ -12,7 +12,7 @@ import psycopg
 from psycopg import AsyncConnection
 from psycopg.rows import class_row
 
-from tutor.auth import dummy_hash, hash_password, verify_password
+from tutor.accounts.auth import dummy_hash, hash_password, verify_password
 from tutor.errors import EmailTaken, InvalidCredentials, UserNotFound
 
 Role = Literal["student", "teacher", "admin"]

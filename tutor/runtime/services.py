@@ -7,9 +7,9 @@ import logging
 from collections.abc import Iterator
 
 from tutor.errors import ModelUnavailable
-from tutor.local_llm import LocalChatServer
-from tutor.local_postgres import start_postgres
-from tutor.local_redis import LocalRedis
+from tutor.llm.local_server import LocalChatServer
+from tutor.runtime.local_postgres import start_postgres
+from tutor.runtime.local_redis import LocalRedis
 from tutor.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -23,7 +23,7 @@ def services(settings: Settings, *, chat: bool = False) -> Iterator[Settings]:
     another process (`tutor up`) already runs them. Embedded PostgreSQL stops when the last
     process using it exits; Redis and the local chat model stop with the process that
     started them. A chat model that cannot start leaves `chat_base_url` unset, with the
-    reason in `tutor.local_llm.unavailable_reason`: the service runs on without chat.
+    reason in `tutor.llm.local_server.unavailable_reason`: the service runs on without chat.
     """
     database_url = settings.database_url or start_postgres(settings.data_path)
     local_redis = None if settings.redis_url else LocalRedis(settings.data_path)

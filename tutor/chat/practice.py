@@ -1,7 +1,7 @@
 """Practice questions: the JSON schema the model must follow, the checker, and saved sets.
 
 The model writes JSON constrained to `SCHEMA`; `check_item` then applies what a schema cannot
-say: the checks of `tutor.question_checks` (four distinct options, exactly one of them the key,
+say: the checks of `tutor.chat.question_checks` (four distinct options, exactly one of them the key,
 none cut off, no catch-all option...) and a key its source chunk supports. Items that fail are
 dropped, never shown.
 """
@@ -20,10 +20,10 @@ from psycopg import AsyncConnection
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
+from tutor.chat.grounding import Source, quote
+from tutor.chat.hint_guard import normalise
+from tutor.chat.question_checks import option_text, question_flags
 from tutor.errors import PracticeSetNotFound
-from tutor.grounding import Source, quote
-from tutor.hint_guard import normalise
-from tutor.question_checks import option_text, question_flags
 
 ITEM_SCHEMA: dict[str, Any] = {
     "type": "object",

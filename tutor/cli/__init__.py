@@ -1,0 +1,1 @@
+"""The `tutor` command and its subcommands."""

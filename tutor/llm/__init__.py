@@ -1,0 +1,2 @@
+"""Chat models: the protocol, the OpenAI-compatible client, the local llama.cpp server,
+the model catalogue and the versioned prompt files."""

@@ -1,0 +1,1 @@
+"""The process shell: embedded PostgreSQL and Redis, the supervisor, the worker bootstrap."""
