@@ -38,8 +38,9 @@ from ingestion.pipeline import IngestionDeps, ingest
 from ingestion.queue import connect_redis
 from ingestion.uploads import UploadLimits, accept_upload
 from tutor.chat.asks import Ask, Mode
-from tutor.chat.engine import PromptSet, TutorEngine
+from tutor.chat.engine import TutorEngine
 from tutor.chat.hint_guard import find_leak
+from tutor.chat.prompt_set import PromptSet
 from tutor.database import open_pool
 from tutor.llm.chat_model import build_chat_model
 from tutor.llm.prompts import DEFAULT_DIR, load_prompt

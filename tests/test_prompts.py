@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tutor.chat.engine import PromptSet
+from tutor.chat.prompt_set import PromptSet
 from tutor.errors import PromptError
 from tutor.llm.prompts import load_prompt, versions
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
-from pathlib import Path
 from uuid import UUID
 
 import numpy as np
@@ -25,6 +23,7 @@ from retrieval.search import SearchParams, embed_query, search_chunks
 from tutor.chat import conversations, hints, practice_writer
 from tutor.chat.asks import Ask, Mode
 from tutor.chat.citations import CitationFilter
+from tutor.chat.context import ChatContext
 from tutor.chat.grounding import (
     Source,
     attribute,
@@ -33,11 +32,12 @@ from tutor.chat.grounding import (
     format_sources,
     select_sources,
 )
+from tutor.chat.prompt_set import PromptSet
 from tutor.chat.reply import Emit, Reply
 from tutor.chat.stream_filters import SentinelFilter
 from tutor.errors import TutorError
 from tutor.llm.chat_model import ChatMessage, ChatModel
-from tutor.llm.prompts import DEFAULT_DIR, Prompt, load_prompt
+from tutor.llm.prompts import Prompt
 from tutor.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -46,25 +46,6 @@ DECLINE = "Your notes don't seem to cover this."
 GENERAL_LABEL = "\n\n**General answer (not from your notes):** "
 # Tokens kept free for the system prompt, the question and formatting around the sources.
 PROMPT_OVERHEAD_TOKENS = 400
-
-
-@dataclass(frozen=True)
-class PromptSet:
-    """The prompt version used for each step; evals swap versions here."""
-
-    answer: Prompt
-    explain: Prompt
-    general: Prompt
-    hint: Prompt
-    solve: Prompt
-    practice: Prompt
-
-    @classmethod
-    def load(cls, overrides: dict[str, str] | None = None, folder: Path | None = None) -> PromptSet:
-        """The newest version of each prompt, or the `name@vN` given in `overrides`."""
-        refs = {name: name for name in cls.__dataclass_fields__} | (overrides or {})
-        where = folder or DEFAULT_DIR
-        return cls(**{name: load_prompt(ref, where) for name, ref in refs.items()})
 
 
 class TutorEngine:
@@ -80,6 +61,7 @@ class TutorEngine:
     ) -> None:
         self.pool, self.embedder, self.model, self.settings = pool, embedder, model, settings
         self.prompts = prompts or PromptSet.load(folder=settings.prompts_dir)
+        self.context = ChatContext(pool, embedder, model, self.prompts)
 
     async def open(self, owner_id: UUID, ask: Ask, message_id: UUID) -> UUID:
         """Record the question and a 'generating' answer; returns the conversation id."""
@@ -147,10 +129,10 @@ class TutorEngine:
     async def _produce(self, reply: Reply, ask: Ask) -> None:
         if ask.mode is Mode.HINT:
             sources = await self._retrieve(reply, ask, self.prompts.hint)
-            await hints.write_hint(self, reply, ask, sources)
+            await hints.write_hint(self.context, reply, ask, sources)
         elif ask.mode is Mode.PRACTICE:
             sources = await self._retrieve(reply, ask, self.prompts.practice, k_factor=2)
-            await practice_writer.write_practice(self, reply, ask, sources)
+            await practice_writer.write_practice(self.context, reply, ask, sources)
         else:
             await self._grounded_answer(reply, ask)
 

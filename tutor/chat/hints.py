@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 import numpy as np
 
 from tutor.chat.asks import Ask
 from tutor.chat.citations import CitationFilter
+from tutor.chat.context import ChatContext
 from tutor.chat.grounding import Source, citation, format_sources
 from tutor.chat.hint_guard import Leak, cosine, final_answer, find_leak, sentences
 from tutor.chat.reply import Reply
-
-if TYPE_CHECKING:
-    from tutor.chat.engine import TutorEngine
 
 LEVEL_INSTRUCTIONS = {
     1: "a gentle nudge: say which idea or quantity to think about first. No calculations.",
@@ -36,10 +34,10 @@ WHERE i.id = %(item_id)s AND s.owner_id = %(owner_id)s
 """
 
 
-async def write_hint(engine: TutorEngine, reply: Reply, ask: Ask, sources: list[Source]) -> None:
+async def write_hint(context: ChatContext, reply: Reply, ask: Ask, sources: list[Source]) -> None:
     """Stream a checked hint at the asked level, with its citations."""
-    answer, answer_from = await private_answer(engine, reply, ask, sources)
-    text, outcome = await checked_hint(engine, reply, ask, sources, answer)
+    answer, answer_from = await private_answer(context, reply, ask, sources)
+    text, outcome = await checked_hint(context, reply, ask, sources, answer)
     cited = CitationFilter(valid=frozenset(s.n for s in sources))
     for piece in re.findall(r"\S+\s*", text):
         reply.say(cited.feed(piece))
@@ -53,44 +51,44 @@ async def write_hint(engine: TutorEngine, reply: Reply, ask: Ask, sources: list[
 
 
 async def private_answer(
-    engine: TutorEngine, reply: Reply, ask: Ask, sources: list[Source]
+    context: ChatContext, reply: Reply, ask: Ask, sources: list[Source]
 ) -> tuple[str, str]:
     """(answer, where it came from): a practice item's key, or the model's own solution."""
     if ask.practice_item_id is not None:
-        key = await _practice_key(engine, reply.owner_id, ask.practice_item_id)
+        key = await _practice_key(context, reply.owner_id, ask.practice_item_id)
         if key:
             return key, "practice_key"
-    prompt = engine.prompts.solve
+    prompt = context.prompts.solve
     messages = prompt.render(sources=format_sources(sources), problem=ask.text)
-    solution = await reply.complete(engine.model, messages, prompt)
+    solution = await reply.complete(context.model, messages, prompt)
     return final_answer(solution), "solved"
 
 
 async def checked_hint(
-    engine: TutorEngine, reply: Reply, ask: Ask, sources: list[Source], answer: str
+    context: ChatContext, reply: Reply, ask: Ask, sources: list[Source], answer: str
 ) -> tuple[str, dict[str, Any]]:
     """A hint that passed the leak check, and how it got there."""
-    prompt = engine.prompts.hint
+    prompt = context.prompts.hint
     leaks: list[str] = []
     for avoid in ("", answer):  # the second try names the answer as the thing to avoid
         messages = prompt.render(
             sources=format_sources(sources), problem=ask.text, level=ask.hint_level,
             level_instruction=LEVEL_INSTRUCTIONS[ask.hint_level], avoid=avoid,
         )  # fmt: skip
-        hint = (await reply.complete(engine.model, messages, prompt)).strip()
-        leak = await leak_of(engine, hint, answer, ask.text) if hint else Leak("empty")
+        hint = (await reply.complete(context.model, messages, prompt)).strip()
+        leak = await leak_of(context, hint, answer, ask.text) if hint else Leak("empty")
         if leak is None:
             return hint, {"attempts": len(leaks) + 1, "fallback": False, "leaks": leaks}
         leaks.append(leak.reason)
     return safe_hint(ask.hint_level, sources), {"attempts": 2, "fallback": True, "leaks": leaks}
 
 
-async def leak_of(engine: TutorEngine, hint: str, answer: str, problem: str) -> Leak | None:
+async def leak_of(context: ChatContext, hint: str, answer: str, problem: str) -> Leak | None:
     """How `hint` gives `answer` away, if it does (wording, number, or meaning)."""
     if not answer:
         return None
     texts = [answer, *sentences(hint)]
-    vectors = await asyncio.to_thread(engine.embedder.embed, texts)
+    vectors = await asyncio.to_thread(context.embedder.embed, texts)
     by_text = {text: np.asarray(v) for text, v in zip(texts, vectors, strict=True)}
     return find_leak(hint, answer, problem, lambda a, b: cosine(by_text[a], by_text[b]))
 
@@ -109,8 +107,8 @@ def safe_hint(level: int, sources: list[Source]) -> str:
     )
 
 
-async def _practice_key(engine: TutorEngine, owner_id: UUID, item_id: UUID) -> str | None:
-    async with engine.pool.connection() as conn:
+async def _practice_key(context: ChatContext, owner_id: UUID, item_id: UUID) -> str | None:
+    async with context.pool.connection() as conn:
         cur = await conn.execute(PRACTICE_KEY, {"item_id": item_id, "owner_id": owner_id})
         row = await cur.fetchone()
     return str(row[0]) if row else None

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tutor.chat.asks import Ask
+from tutor.chat.context import ChatContext
 from tutor.chat.grounding import Source, citation, format_sources
 from tutor.chat.hint_guard import normalise
 from tutor.chat.practice import (
@@ -21,9 +22,6 @@ from tutor.chat.practice import (
 from tutor.chat.reply import Reply
 from tutor.errors import PracticeGenerationFailed
 
-if TYPE_CHECKING:
-    from tutor.chat.engine import TutorEngine
-
 NO_MATERIAL = (
     "Your notes don't have material on this topic yet, so there is nothing to write practice "
     "questions from. Upload notes that cover it, or try another topic."
@@ -32,21 +30,21 @@ ATTEMPTS = 2  # one retry when the model's JSON does not validate
 
 
 async def write_practice(
-    engine: TutorEngine, reply: Reply, ask: Ask, sources: list[Source]
+    context: ChatContext, reply: Reply, ask: Ask, sources: list[Source]
 ) -> None:
     """Generate, check and save `ask.count` questions; stream a summary and the items."""
     if not sources:
         reply.say(NO_MATERIAL)
         return
-    raw_items, attempts = await _generate(engine, reply, ask, sources)
+    raw_items, attempts = await _generate(context, reply, ask, sources)
     raw_items = raw_items[: ask.count]
     kept, dropped = keep_valid(raw_items, sources)
-    async with engine.pool.connection() as conn:
-        prompt = engine.prompts.practice
+    async with context.pool.connection() as conn:
+        prompt = context.prompts.practice
         header = {"message_id": reply.message_id, "topic": ask.text, "requested": ask.count,
                   "dropped": sum(dropped.values()) + max(0, ask.count - len(raw_items)),
                   "prompt_name": prompt.name, "prompt_version": prompt.version,
-                  "model_id": engine.model.model_id}  # fmt: skip
+                  "model_id": context.model.model_id}  # fmt: skip
         set_id = await save_set(conn, reply.owner_id, header, kept)
     reply.say(f"Here are {len(kept)} practice questions on {ask.text.strip()}.")
     reply.emit({"type": "practice", "set_id": str(set_id),
@@ -62,14 +60,14 @@ async def write_practice(
 
 
 async def _generate(
-    engine: TutorEngine, reply: Reply, ask: Ask, sources: list[Source]
+    context: ChatContext, reply: Reply, ask: Ask, sources: list[Source]
 ) -> tuple[list[dict[str, Any]], int]:
     """The model's raw items and how many attempts valid JSON took."""
-    prompt = engine.prompts.practice
+    prompt = context.prompts.practice
     messages = prompt.render(sources=format_sources(sources), topic=ask.text, count=ask.count)
     problem = ""
     for attempt in range(1, ATTEMPTS + 1):
-        text = await reply.complete(engine.model, messages, prompt, json_schema=SCHEMA)
+        text = await reply.complete(context.model, messages, prompt, json_schema=SCHEMA)
         try:
             return parse_output(text), attempt
         except InvalidPracticeOutput as exc:
