@@ -51,8 +51,10 @@ def git_commit() -> str | None:
     """The checkout's commit, `-dirty` when it has uncommitted changes."""
     result = subprocess.run(
         ["git", "-C", str(REPO), "describe", "--always", "--dirty", "--abbrev=12"],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     return result.stdout.strip() or None
 
 
@@ -90,10 +92,15 @@ async def save_run(conn: AsyncConnection, run: EvalRun, items: list[EvalItem]) -
 
 RUN_COLUMNS = """id, kind, suite, dataset, dataset_hash, git_commit, model_id, prompts, settings,
     metrics, item_count, seconds, created_at"""
+# Without a cursor the key compares as (infinity, max uuid): one statement serves every page
+# and stays an index range scan even as a prepared, generic plan.
 LIST_RUNS = f"""
 SELECT {RUN_COLUMNS} FROM eval_runs
 WHERE (%(suite)s::text IS NULL OR suite = %(suite)s)
-ORDER BY created_at DESC, id LIMIT %(limit)s OFFSET %(offset)s
+  AND (created_at, id) < (coalesce(%(after_ts)s::timestamptz, 'infinity'),
+                          coalesce(%(after_id)s::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'))
+ORDER BY created_at DESC, id DESC
+LIMIT %(limit)s
 """
 RUN_BY_PREFIX = f"""
 SELECT {RUN_COLUMNS} FROM eval_runs WHERE id::text LIKE %(prefix)s || '%%'
@@ -103,11 +110,17 @@ ITEMS_OF_RUN = "SELECT item_id, metrics, output FROM eval_items WHERE run_id = %
 
 
 async def list_runs(
-    conn: AsyncConnection, suite: str | None = None, limit: int = 50, offset: int = 0
+    conn: AsyncConnection,
+    suite: str | None = None,
+    *,
+    limit: int = 50,
+    after: tuple[datetime, UUID] | None = None,
 ) -> list[EvalRun]:
-    """Runs, newest first, optionally of one suite."""
+    """Runs, newest first, optionally of one suite, after the (created_at, id) of `after`."""
+    after_ts, after_id = after or (None, None)
     cur = conn.cursor(row_factory=class_row(EvalRun))
-    await cur.execute(LIST_RUNS, {"suite": suite, "limit": limit, "offset": offset})
+    params = {"suite": suite, "limit": limit, "after_ts": after_ts, "after_id": after_id}
+    await cur.execute(LIST_RUNS, params)
     return await cur.fetchall()
 
 

@@ -21,6 +21,14 @@ created_at, updated_at, ready_at
 
 
 @dataclass
+class DocumentError:
+    """Why a document failed: a stable code and, where there is one, a human message."""
+
+    code: str
+    message: str | None
+
+
+@dataclass
 class Document:
     """A user's uploaded file and how far its ingestion has got."""
 
@@ -56,6 +64,11 @@ class Document:
         chunks = min(1.0, self.chunks_done / total) if total else 0.0
         return round(0.2 * (pages if self.pages_total else chunks) + 0.8 * chunks, 4)
 
+    @property
+    def error(self) -> DocumentError | None:
+        """Why ingestion failed; None unless it did."""
+        return DocumentError(self.error_code, self.error_message) if self.error_code else None
+
 
 INSERT_DOCUMENT = f"""
 INSERT INTO documents (id, owner_id, filename, mime, sha256, size_bytes, status)
@@ -79,12 +92,14 @@ DOCUMENT_BY_SHA = f"""
 SELECT {DOCUMENT_COLUMNS} FROM documents WHERE owner_id = %(owner_id)s AND sha256 = %(sha256)s
 """
 
+# Without a cursor the key compares as (infinity, max uuid): one statement serves every page
+# and stays an index range scan even as a prepared, generic plan.
 LIST_DOCUMENTS = f"""
 SELECT {DOCUMENT_COLUMNS} FROM documents
 WHERE owner_id = %(owner_id)s
   AND (%(status)s::text IS NULL OR status = %(status)s)
-  AND (%(after_created)s::timestamptz IS NULL
-       OR (created_at, id) < (%(after_created)s::timestamptz, %(after_id)s::uuid))
+  AND (created_at, id) < (coalesce(%(after_ts)s::timestamptz, 'infinity'),
+                          coalesce(%(after_id)s::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'))
 ORDER BY created_at DESC, id DESC
 LIMIT %(limit)s
 """
@@ -147,12 +162,16 @@ async def list_documents(
     status: str | None = None,
     after: tuple[datetime, UUID] | None = None,
 ) -> list[Document]:
-    """The owner's documents, newest first, keyset-paginated after (created_at, id)."""
+    """The owner's documents, newest first, after the (created_at, id) of `after` if given."""
+    after_ts, after_id = after or (None, None)
     cur = conn.cursor(row_factory=class_row(Document))
     params = {
-        "owner_id": owner_id, "status": status, "limit": limit,
-        "after_created": after[0] if after else None, "after_id": after[1] if after else None,
-    }  # fmt: skip
+        "owner_id": owner_id,
+        "status": status,
+        "limit": limit,
+        "after_ts": after_ts,
+        "after_id": after_id,
+    }
     await cur.execute(LIST_DOCUMENTS, params)
     return await cur.fetchall()
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, EmailStr, Field
 
 from api.deps import ConnDep, StateDep, UserDep
+from api.schemas import PublicModel
 from tutor.accounts import users
 from tutor.accounts.auth import issue_token
 
@@ -31,7 +32,7 @@ class LoginRequest(BaseModel):
     password: str = Field(max_length=256)
 
 
-class TokenPublic(BaseModel):
+class TokenPublic(PublicModel):
     """A bearer token and how long it lives."""
 
     access_token: str
@@ -39,7 +40,7 @@ class TokenPublic(BaseModel):
     expires_in: int
 
 
-class UserPublic(BaseModel):
+class UserPublic(PublicModel):
     """An account as its owner sees it."""
 
     id: UUID
@@ -52,7 +53,7 @@ class UserPublic(BaseModel):
 async def register(body: UserCreate, conn: ConnDep) -> UserPublic:
     """Create a student or teacher account."""
     user = await users.create_user(conn, body.email, body.password, body.role)
-    return UserPublic(**vars(user))
+    return UserPublic.model_validate(user)
 
 
 @router.post("/auth/login")
@@ -67,4 +68,4 @@ async def login(body: LoginRequest, conn: ConnDep, state: StateDep) -> TokenPubl
 @router.get("/me")
 async def me(user: UserDep, conn: ConnDep) -> UserPublic:
     """The authenticated account."""
-    return UserPublic(**vars(await users.get_user(conn, user.user_id)))
+    return UserPublic.model_validate(await users.get_user(conn, user.user_id))

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from fastapi import APIRouter
 
 from api.deps import ConnDep, UserDep
-from api.pagination import page_of
+from api.pagination import Cursor, Limit, Page, decode_cursor, paginate
+from api.schemas import PublicModel
 from tutor.chat import conversations, practice
 
 router = APIRouter(tags=["tutor"])
-Limit = Annotated[int, Query(ge=1, le=100)]
-Offset = Annotated[int, Query(ge=0)]
 
 
-class ConversationPublic(BaseModel):
+class ConversationPublic(PublicModel):
     """A conversation's header."""
 
     id: UUID
@@ -27,14 +25,7 @@ class ConversationPublic(BaseModel):
     updated_at: datetime
 
 
-class ConversationPage(BaseModel):
-    """One page of conversations; `next_offset` is null on the last page."""
-
-    items: list[ConversationPublic]
-    next_offset: int | None
-
-
-class MessagePublic(BaseModel):
+class MessagePublic(PublicModel):
     """One turn with its citations and how it was produced."""
 
     id: UUID
@@ -62,7 +53,7 @@ class ConversationDetail(ConversationPublic):
     messages: list[MessagePublic]
 
 
-class PracticeSetPublic(BaseModel):
+class PracticeSetPublic(PublicModel):
     """A saved practice set's header."""
 
     id: UUID
@@ -76,28 +67,41 @@ class PracticeSetPublic(BaseModel):
     created_at: datetime
 
 
-class PracticeSetPage(BaseModel):
-    """One page of practice sets; `next_offset` is null on the last page."""
+class PracticeItemPublic(PublicModel):
+    """A question with its key and the passage the key comes from."""
 
-    items: list[PracticeSetPublic]
-    next_offset: int | None
+    kind: str
+    question: str
+    options: list[str]
+    answer: str
+    explanation: str
+    chunk_id: int | None
+    document_id: UUID | None
+    filename: str
+    page_start: int | None
+    page_end: int | None
+    quote: str
+    id: UUID
+    ordinal: int
 
 
 class PracticeSetDetail(PracticeSetPublic):
     """A practice set with its questions, keys and sources."""
 
-    questions: list[dict[str, Any]]
+    questions: list[PracticeItemPublic]
 
 
 @router.get("/conversations")
 async def list_conversations(
-    user: UserDep, conn: ConnDep, limit: Limit = 20, offset: Offset = 0
-) -> ConversationPage:
+    user: UserDep, conn: ConnDep, limit: Limit = 20, cursor: Cursor = None
+) -> Page[ConversationPublic]:
     """The caller's conversations, most recently active first."""
-    rows = await conversations.list_conversations(conn, user.user_id, limit + 1, offset)
-    shown, next_offset = page_of(rows, limit, offset)
-    items = [ConversationPublic.model_validate(r, from_attributes=True) for r in shown]
-    return ConversationPage(items=items, next_offset=next_offset)
+    rows = await conversations.list_conversations(
+        conn, user.user_id, limit=limit + 1, after=decode_cursor(cursor)
+    )
+    shown, next_cursor = paginate(rows, limit, lambda c: (c.updated_at, c.id))
+    items = [ConversationPublic.model_validate(c) for c in shown]
+    return Page[ConversationPublic](items=items, next_cursor=next_cursor)
 
 
 @router.get("/conversations/{conversation_id}")
@@ -108,28 +112,24 @@ async def get_conversation(
     conversation, messages = await conversations.get_conversation(
         conn, user.user_id, conversation_id
     )
-    return ConversationDetail(
-        **ConversationPublic.model_validate(conversation, from_attributes=True).model_dump(),
-        messages=[MessagePublic.model_validate(m, from_attributes=True) for m in messages],
-    )
+    return ConversationDetail.model_validate({**vars(conversation), "messages": messages})
 
 
 @router.get("/practice-sets")
 async def list_practice_sets(
-    user: UserDep, conn: ConnDep, limit: Limit = 20, offset: Offset = 0
-) -> PracticeSetPage:
+    user: UserDep, conn: ConnDep, limit: Limit = 20, cursor: Cursor = None
+) -> Page[PracticeSetPublic]:
     """The caller's practice sets, newest first."""
-    rows = await practice.list_sets(conn, user.user_id, limit + 1, offset)
-    shown, next_offset = page_of(rows, limit, offset)
-    items = [PracticeSetPublic.model_validate(r, from_attributes=True) for r in shown]
-    return PracticeSetPage(items=items, next_offset=next_offset)
+    rows = await practice.list_sets(
+        conn, user.user_id, limit=limit + 1, after=decode_cursor(cursor)
+    )
+    shown, next_cursor = paginate(rows, limit, lambda s: (s.created_at, s.id))
+    items = [PracticeSetPublic.model_validate(s) for s in shown]
+    return Page[PracticeSetPublic](items=items, next_cursor=next_cursor)
 
 
 @router.get("/practice-sets/{set_id}")
 async def get_practice_set(set_id: UUID, user: UserDep, conn: ConnDep) -> PracticeSetDetail:
     """One of the caller's practice sets, to reopen and take again."""
     record, items = await practice.get_set(conn, user.user_id, set_id)
-    return PracticeSetDetail(
-        **PracticeSetPublic.model_validate(record, from_attributes=True).model_dump(),
-        questions=[item.public() for item in items],
-    )
+    return PracticeSetDetail.model_validate({**vars(record), "questions": items})

@@ -2,35 +2,32 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
-from pydantic import BaseModel
+from fastapi import APIRouter, File, Form, Response, UploadFile, status
 
 from api.deps import ConnDep, StateDep, UserDep
+from api.pagination import Cursor, Limit, Page, decode_cursor, paginate
+from api.schemas import PublicModel
 from ingestion import documents
-from ingestion.documents import Document
 from ingestion.errors import FileTooLarge
 from ingestion.uploads import UploadLimits, accept_upload
-from tutor.errors import InvalidInput
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 
 Status = Literal["queued", "processing", "ready", "failed"]
 
 
-class ErrorPublic(BaseModel):
+class ErrorPublic(PublicModel):
     """Why a document failed."""
 
     code: str
     message: str | None
 
 
-class DocumentPublic(BaseModel):
+class DocumentPublic(PublicModel):
     """A document and its ingestion progress."""
 
     id: UUID
@@ -51,40 +48,6 @@ class DocumentPublic(BaseModel):
     ready_at: datetime | None
     duplicate: bool = False
 
-    @classmethod
-    def of(cls, doc: Document, duplicate: bool = False) -> DocumentPublic:
-        """The public view of a document row."""
-        error = (
-            ErrorPublic(code=doc.error_code, message=doc.error_message) if doc.error_code else None
-        )
-        return cls(
-            id=doc.id, filename=doc.filename, mime=doc.mime, size_bytes=doc.size_bytes,
-            sha256=doc.sha256, status=doc.status,  # type: ignore[arg-type]
-            progress=doc.progress, pages_done=doc.pages_done, pages_total=doc.pages_total,
-            chunks_done=doc.chunks_done, chunks_total=doc.chunks_total, needs_ocr=doc.needs_ocr,
-            error=error, created_at=doc.created_at, updated_at=doc.updated_at,
-            ready_at=doc.ready_at, duplicate=duplicate,
-        )  # fmt: skip
-
-
-class DocumentPage(BaseModel):
-    """One page of documents; pass `next_cursor` back as `cursor` for the next."""
-
-    items: list[DocumentPublic]
-    next_cursor: str | None
-
-
-def _encode_cursor(doc: Document) -> str:
-    return base64.urlsafe_b64encode(f"{doc.created_at.isoformat()}|{doc.id}".encode()).decode()
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, UUID]:
-    try:
-        created, _, doc_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-        return datetime.fromisoformat(created), UUID(doc_id)
-    except (ValueError, binascii.Error) as exc:
-        raise InvalidInput("The cursor is not valid.") from exc
-
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED)
 async def upload_document(
@@ -102,36 +65,43 @@ async def upload_document(
         raise FileTooLarge(f"The file is larger than the {limit:,}-byte limit.")
     limits = UploadLimits(max_bytes=limit, max_documents=state.settings.max_documents_per_user)
     result = await accept_upload(
-        conn, state.redis, user.user_id, file.filename or "", data,
-        limits=limits, password=password or None,
-    )  # fmt: skip
+        conn,
+        state.redis,
+        user.user_id,
+        file.filename or "",
+        data,
+        limits=limits,
+        password=password or None,
+    )
     if not result.created:
         response.status_code = status.HTTP_200_OK
-    return DocumentPublic.of(result.document, duplicate=not result.created)
+    document = DocumentPublic.model_validate(result.document)
+    return document.model_copy(update={"duplicate": not result.created})
 
 
 @router.get("")
 async def list_documents(
     user: UserDep,
     conn: ConnDep,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: str | None = None,
+    limit: Limit = 20,
+    cursor: Cursor = None,
     status: Status | None = None,
-) -> DocumentPage:
+) -> Page[DocumentPublic]:
     """The caller's documents, newest first."""
-    after = _decode_cursor(cursor) if cursor else None
     rows = await documents.list_documents(
-        conn, user.user_id, limit=limit + 1, status=status, after=after
+        conn, user.user_id, limit=limit + 1, status=status, after=decode_cursor(cursor)
     )
-    page = rows[:limit]
-    next_cursor = _encode_cursor(page[-1]) if len(rows) > limit else None
-    return DocumentPage(items=[DocumentPublic.of(d) for d in page], next_cursor=next_cursor)
+    shown, next_cursor = paginate(rows, limit, lambda d: (d.created_at, d.id))
+    items = [DocumentPublic.model_validate(d) for d in shown]
+    return Page[DocumentPublic](items=items, next_cursor=next_cursor)
 
 
 @router.get("/{document_id}")
 async def get_document(document_id: UUID, user: UserDep, conn: ConnDep) -> DocumentPublic:
     """One of the caller's documents with its progress."""
-    return DocumentPublic.of(await documents.get_document(conn, user.user_id, document_id))
+    return DocumentPublic.model_validate(
+        await documents.get_document(conn, user.user_id, document_id)
+    )
 
 
 @router.delete("/{document_id}", status_code=status.HTTP_204_NO_CONTENT)

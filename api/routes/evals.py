@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from fastapi import APIRouter
 
 from api.deps import ConnDep, UserDep
-from api.pagination import page_of
+from api.pagination import Cursor, Limit, Page, decode_cursor, paginate
+from api.schemas import PublicModel
 from evals import records
+from evals.records import EvalRun
 from tutor.accounts.auth import TokenClaims
 from tutor.errors import Forbidden
 
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/evals", tags=["evals"])
 EVALUATOR_ROLES = frozenset({"teacher", "admin"})
 
 
-class EvalRunPublic(BaseModel):
+class EvalRunPublic(PublicModel):
     """A recorded run: what was measured, how, and the aggregates."""
 
     id: UUID
@@ -34,20 +35,21 @@ class EvalRunPublic(BaseModel):
     metrics: dict[str, Any]
     item_count: int
     seconds: float | None
-    created_at: datetime | None
+    created_at: datetime
 
 
-class EvalRunPage(BaseModel):
-    """One page of runs; `next_offset` is null on the last page."""
+class EvalItemPublic(PublicModel):
+    """One item's metrics and output."""
 
-    items: list[EvalRunPublic]
-    next_offset: int | None
+    item_id: str
+    metrics: dict[str, Any]
+    output: dict[str, Any]
 
 
 class EvalRunDetail(EvalRunPublic):
     """A run with every item's metrics and output."""
 
-    items: list[dict[str, Any]]
+    items: list[EvalItemPublic]
 
 
 def _evaluator(user: TokenClaims) -> None:
@@ -55,20 +57,25 @@ def _evaluator(user: TokenClaims) -> None:
         raise Forbidden("Evaluation runs are for teachers and admins.")
 
 
+def _run_key(run: EvalRun) -> tuple[datetime, UUID]:
+    assert run.created_at is not None  # set by the database on every stored run
+    return run.created_at, run.id
+
+
 @router.get("/runs")
 async def list_runs(
     user: UserDep,
     conn: ConnDep,
+    limit: Limit = 20,
+    cursor: Cursor = None,
     suite: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> EvalRunPage:
+) -> Page[EvalRunPublic]:
     """Recorded runs, newest first, optionally of one suite."""
     _evaluator(user)
-    rows = await records.list_runs(conn, suite, limit + 1, offset)
-    shown, next_offset = page_of(rows, limit, offset)
-    page = [EvalRunPublic.model_validate(r, from_attributes=True) for r in shown]
-    return EvalRunPage(items=page, next_offset=next_offset)
+    rows = await records.list_runs(conn, suite, limit=limit + 1, after=decode_cursor(cursor))
+    shown, next_cursor = paginate(rows, limit, _run_key)
+    items = [EvalRunPublic.model_validate(r) for r in shown]
+    return Page[EvalRunPublic](items=items, next_cursor=next_cursor)
 
 
 @router.get("/runs/{run_id}")
@@ -76,7 +83,4 @@ async def get_run(run_id: UUID, user: UserDep, conn: ConnDep) -> EvalRunDetail:
     """One run with its per-item results."""
     _evaluator(user)
     run, items = await records.get_run(conn, str(run_id))
-    return EvalRunDetail(
-        **EvalRunPublic.model_validate(run, from_attributes=True).model_dump(),
-        items=[{"item_id": i.item_id, "metrics": i.metrics, "output": i.output} for i in items],
-    )
+    return EvalRunDetail.model_validate({**vars(run), "items": items})

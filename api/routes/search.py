@@ -9,12 +9,13 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from api.deps import ConnDep, StateDep, UserDep
+from api.schemas import PublicModel
 from retrieval.search import SearchMode, SearchParams, embed_query, search_chunks
 
 router = APIRouter(tags=["search"])
 
 
-class SearchHitPublic(BaseModel):
+class SearchHitPublic(PublicModel):
     """A matching chunk and its source."""
 
     chunk_id: int
@@ -52,4 +53,5 @@ async def search(
     hits = await search_chunks(
         conn, user.user_id, q, embedding, k=k, mode=mode, document_ids=scope, params=params
     )
-    return SearchResults(query=q, mode=mode, items=[SearchHitPublic(**vars(h)) for h in hits])
+    items = [SearchHitPublic.model_validate(h) for h in hits]
+    return SearchResults(query=q, mode=mode, items=items)

@@ -87,8 +87,15 @@ VALUES (%(id)s, %(conversation_id)s, %(owner_id)s, %(role)s, %(mode)s, %(content
 
 async def add_message(conn: AsyncConnection, **values: Any) -> UUID:
     """Insert a message row (see INSERT_MESSAGE for the fields); returns its id."""
-    row = {"id": uuid.uuid4(), "content": "", "status": "complete", "prompt_name": None,
-           "prompt_version": None, "model_id": None, **values}  # fmt: skip
+    row = {
+        "id": uuid.uuid4(),
+        "content": "",
+        "status": "complete",
+        "prompt_name": None,
+        "prompt_version": None,
+        "model_id": None,
+        **values,
+    }
     await conn.execute(INSERT_MESSAGE, row)
     return UUID(str(row["id"]))
 
@@ -134,9 +141,15 @@ CONVERSATION_BY_ID = """
 SELECT id, title, created_at, updated_at FROM conversations
 WHERE id = %(id)s AND owner_id = %(owner_id)s
 """
+# Without a cursor the key compares as (infinity, max uuid): one statement serves every page
+# and stays an index range scan even as a prepared, generic plan.
 CONVERSATIONS_OF = """
-SELECT id, title, created_at, updated_at FROM conversations WHERE owner_id = %(owner_id)s
-ORDER BY updated_at DESC, id LIMIT %(limit)s OFFSET %(offset)s
+SELECT id, title, created_at, updated_at FROM conversations
+WHERE owner_id = %(owner_id)s
+  AND (updated_at, id) < (coalesce(%(after_ts)s::timestamptz, 'infinity'),
+                          coalesce(%(after_id)s::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'))
+ORDER BY updated_at DESC, id DESC
+LIMIT %(limit)s
 """
 
 
@@ -175,9 +188,15 @@ async def get_conversation(
 
 
 async def list_conversations(
-    conn: AsyncConnection, owner_id: UUID, limit: int, offset: int
+    conn: AsyncConnection,
+    owner_id: UUID,
+    *,
+    limit: int,
+    after: tuple[datetime, UUID] | None = None,
 ) -> list[Conversation]:
-    """The owner's conversations, most recently active first."""
+    """The owner's conversations, most recently active first, after the (updated_at, id) `after`."""
+    after_ts, after_id = after or (None, None)
     cur = conn.cursor(row_factory=class_row(Conversation))
-    await cur.execute(CONVERSATIONS_OF, {"owner_id": owner_id, "limit": limit, "offset": offset})
+    params = {"owner_id": owner_id, "limit": limit, "after_ts": after_ts, "after_id": after_id}
+    await cur.execute(CONVERSATIONS_OF, params)
     return await cur.fetchall()

@@ -12,6 +12,7 @@ import json
 import re
 import uuid
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -130,11 +131,18 @@ def check_item(raw: dict[str, Any], sources: list[Source]) -> PracticeItem | str
     assert source is not None  # problems_of found it
     hit = source.hit
     return PracticeItem(
-        kind=raw["kind"], question=raw["question"].strip(), options=options, answer=answer,
-        explanation=raw["explanation"].strip(), chunk_id=hit.chunk_id,
-        document_id=hit.document_id, filename=hit.filename, page_start=hit.page_start,
-        page_end=hit.page_end, quote=quote(hit.text, answer + " " + raw["question"]),
-    )  # fmt: skip
+        kind=raw["kind"],
+        question=raw["question"].strip(),
+        options=options,
+        answer=answer,
+        explanation=raw["explanation"].strip(),
+        chunk_id=hit.chunk_id,
+        document_id=hit.document_id,
+        filename=hit.filename,
+        page_start=hit.page_start,
+        page_end=hit.page_end,
+        quote=quote(hit.text, answer + " " + raw["question"]),
+    )
 
 
 def _key_source(answer: str, cited: int, sources: list[Source]) -> Source | None:
@@ -171,7 +179,7 @@ class PracticeSetRecord:
     prompt_version: int
     model_id: str
     message_id: UUID | None
-    created_at: Any
+    created_at: datetime
 
 
 INSERT_SET = """
@@ -212,11 +220,17 @@ SELECT kind, question, options, answer, explanation, chunk_id, document_id, file
        page_start, page_end, quote, id, ordinal
 FROM practice_items WHERE set_id = %(id)s ORDER BY ordinal
 """
+# Without a cursor the key compares as (infinity, max uuid): one statement serves every page
+# and stays an index range scan even as a prepared, generic plan.
 SETS_OF_OWNER = """
 SELECT id, topic, requested, dropped, prompt_name, prompt_version, model_id, message_id,
        created_at
-FROM practice_sets WHERE owner_id = %(owner_id)s
-ORDER BY created_at DESC, id LIMIT %(limit)s OFFSET %(offset)s
+FROM practice_sets
+WHERE owner_id = %(owner_id)s
+  AND (created_at, id) < (coalesce(%(after_ts)s::timestamptz, 'infinity'),
+                          coalesce(%(after_id)s::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'))
+ORDER BY created_at DESC, id DESC
+LIMIT %(limit)s
 """
 
 
@@ -235,9 +249,15 @@ async def get_set(
 
 
 async def list_sets(
-    conn: AsyncConnection, owner_id: UUID, limit: int, offset: int
+    conn: AsyncConnection,
+    owner_id: UUID,
+    *,
+    limit: int,
+    after: tuple[datetime, UUID] | None = None,
 ) -> list[PracticeSetRecord]:
-    """The owner's practice sets, newest first."""
+    """The owner's practice sets, newest first, after the (created_at, id) of `after` if given."""
+    after_ts, after_id = after or (None, None)
     cur = conn.cursor(row_factory=class_row(PracticeSetRecord))
-    await cur.execute(SETS_OF_OWNER, {"owner_id": owner_id, "limit": limit, "offset": offset})
+    params = {"owner_id": owner_id, "limit": limit, "after_ts": after_ts, "after_id": after_id}
+    await cur.execute(SETS_OF_OWNER, params)
     return await cur.fetchall()

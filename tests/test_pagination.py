@@ -1,0 +1,218 @@
+"""One list convention: every list endpoint pages by keyset with an opaque cursor."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+from uuid import UUID
+
+import pytest
+from fastapi.testclient import TestClient
+from psycopg import AsyncConnection
+
+from evals.records import EvalRun, save_run
+from tests.conftest import register, upload, wait_terminal
+from tutor.chat import conversations, practice
+from tutor.resources import database_url
+from tutor.settings import Settings
+
+LISTS = [
+    "/api/v1/documents",
+    "/api/v1/conversations",
+    "/api/v1/practice-sets",
+    "/api/v1/evals/runs",
+]
+# GET collections whose body holds an array but that are not a list to walk page by page.
+NOT_PAGED = {"/api/v1/search": "the k best matches of one query, ranked by score"}
+T = TypeVar("T")
+
+
+def committed(settings: Settings, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+    """Run `work` in one transaction of its own and commit it."""
+
+    async def run() -> T:
+        async with await AsyncConnection.connect(database_url(settings)) as conn:
+            return await work(conn)
+
+    return asyncio.run(run())
+
+
+def walk(client: TestClient, path: str, headers: dict[str, str], limit: int, **params: Any):
+    """Every item of a list, following `next_cursor`; checks each page's size on the way."""
+    items: list[dict[str, Any]] = []
+    cursor = None
+    for _ in range(50):
+        query = {**params, "limit": limit, **({"cursor": cursor} if cursor else {})}
+        response = client.get(path, params=query, headers=headers)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        assert set(page) == {"items", "next_cursor"}
+        cursor = page["next_cursor"]
+        if cursor is None:
+            # The last page: never an empty page after a full one.
+            assert 0 < len(page["items"]) <= limit or not items
+            return items + page["items"]
+        assert len(page["items"]) == limit
+        items += page["items"]
+    raise AssertionError(f"{path} never reached a page with next_cursor null")
+
+
+def owner_of(client: TestClient, headers: dict[str, str]) -> UUID:
+    return UUID(client.get("/api/v1/me", headers=headers).json()["id"])
+
+
+def newest_first(*transactions: list[UUID]) -> list[str]:
+    """Rows made in one transaction share now(): the id, descending, orders them among themselves
+    (Python orders UUIDs by their bytes, as PostgreSQL does)."""
+    return [str(i) for batch in reversed(transactions) for i in sorted(batch, reverse=True)]
+
+
+def seed_documents(client: TestClient, _: Settings, headers: dict[str, str]):
+    ids = [
+        upload(client, headers, f"page{i}.txt", f"paged note {i}".encode()).json()["id"]
+        for i in range(5)
+    ]
+    for document_id in ids:
+        wait_terminal(client, headers, document_id)
+    return {}, list(reversed(ids))
+
+
+def seed_conversations(client: TestClient, settings: Settings, headers: dict[str, str]):
+    owner = owner_of(client, headers)
+
+    async def open_three(conn: AsyncConnection) -> list[UUID]:
+        return [await conversations.open_conversation(conn, owner, None, f"q{i}") for i in range(3)]
+
+    first, second = committed(settings, open_three), committed(settings, open_three)
+
+    async def touch(conn: AsyncConnection) -> UUID:
+        return await conversations.open_conversation(conn, owner, first[1], "again")
+
+    # Asking again in a conversation makes it the most recently active one.
+    touched = committed(settings, touch)
+    return {}, [str(touched), *newest_first([i for i in first if i != touched], second)]
+
+
+def seed_practice_sets(client: TestClient, settings: Settings, headers: dict[str, str]):
+    owner = owner_of(client, headers)
+    header = {
+        "message_id": None,
+        "topic": "cells",
+        "requested": 4,
+        "dropped": 0,
+        "prompt_name": "practice",
+        "prompt_version": 1,
+        "model_id": "scripted",
+    }
+
+    def save(count: int) -> Callable[[AsyncConnection], Awaitable[list[UUID]]]:
+        async def work(conn: AsyncConnection) -> list[UUID]:
+            return [await practice.save_set(conn, owner, header, []) for _ in range(count)]
+
+        return work
+
+    return {}, newest_first(committed(settings, save(3)), committed(settings, save(2)))
+
+
+def seed_eval_runs(_: TestClient, settings: Settings, __: dict[str, str]):
+    suite = f"paging-{uuid.uuid4()}"
+    runs = [
+        EvalRun(uuid.uuid4(), "tutor", suite, "notes", "hash", "abc", "m", {}, {}, {}, 0, None)
+        for _ in range(5)
+    ]
+
+    async def work(conn: AsyncConnection) -> None:
+        for run in runs:  # created_at is clock_timestamp(): later rows are newer
+            await save_run(conn, run, [])
+
+    committed(settings, work)
+    return {"suite": suite}, [str(run.id) for run in reversed(runs)]
+
+
+SEEDS = {
+    "/api/v1/documents": seed_documents,
+    "/api/v1/conversations": seed_conversations,
+    "/api/v1/practice-sets": seed_practice_sets,
+    "/api/v1/evals/runs": seed_eval_runs,
+}
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_walking_every_page_yields_each_row_once_newest_first(client, settings, path):
+    headers = register(client, role="teacher")  # eval runs are for teachers and admins
+    params, expected = SEEDS[path](client, settings, headers)
+    assert [item["id"] for item in walk(client, path, headers, 2, **params)] == expected
+    # A page as large as the list is the only page.
+    assert [item["id"] for item in walk(client, path, headers, 100, **params)] == expected
+
+
+def cursor_of(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode()
+
+
+BAD_CURSORS = [
+    "not a cursor!",
+    cursor_of("yesterday|42"),
+    cursor_of(f"2026-01-01T00:00:00|{uuid.uuid4()}"),  # no time zone
+    cursor_of("2026-01-01T00:00:00+00:00|not-a-uuid"),
+    base64.urlsafe_b64encode(b"\xff\xfe|\x00").decode(),
+]
+
+
+@pytest.fixture(scope="module")
+def teacher(client) -> dict[str, str]:
+    return register(client, role="teacher")
+
+
+@pytest.mark.parametrize("path", LISTS)
+@pytest.mark.parametrize("cursor", BAD_CURSORS)
+def test_a_bad_cursor_is_invalid_input(client, teacher, path, cursor):
+    response = client.get(path, params={"cursor": cursor}, headers=teacher)
+    assert response.status_code == 422, response.text
+    assert response.json() == {
+        "error": {"code": "invalid_input", "message": "The cursor is not valid."}
+    }
+
+
+@pytest.mark.parametrize("path", LISTS)
+@pytest.mark.parametrize("limit", [0, 101])
+def test_limit_outside_1_to_100_is_invalid_input(client, teacher, path, limit):
+    response = client.get(path, params={"limit": limit}, headers=teacher)
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_input"
+
+
+def test_every_list_in_the_openapi_schema_is_a_cursor_page(client):
+    spec = client.app.openapi()
+
+    def resolve(schema: dict[str, Any]) -> dict[str, Any]:
+        while "$ref" in schema:
+            schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+        return schema
+
+    def holds_a_list(body: dict[str, Any]) -> bool:
+        fields = [resolve(s) for s in body.get("properties", {}).values()]
+        return body.get("type") == "array" or any(f.get("type") == "array" for f in fields)
+
+    paged = set()
+    for path, operations in spec["paths"].items():
+        if "get" not in operations:
+            continue
+        content = operations["get"]["responses"]["200"].get("content", {})
+        body = resolve(content.get("application/json", {}).get("schema", {}))
+        if body.get("title", "").startswith("Page["):
+            parameters = {p["name"]: p for p in operations["get"].get("parameters", [])}
+            assert {"limit", "cursor"} <= set(parameters) and "offset" not in parameters, path
+            limit = parameters["limit"]["schema"]
+            assert (limit["minimum"], limit["maximum"], limit["default"]) == (1, 100, 20), path
+            assert set(body["properties"]) == {"items", "next_cursor"}, path
+            assert body["properties"]["items"]["type"] == "array", path
+            assert {"type": "null"} in body["properties"]["next_cursor"]["anyOf"], path
+            assert set(body["required"]) == {"items", "next_cursor"}, path
+            paged.add(path)
+        elif path.startswith("/api/v1/") and not path.endswith("}") and holds_a_list(body):
+            assert path in NOT_PAGED, f"GET {path} returns a list but not a Page"
+    assert paged == set(LISTS)
