@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 from uuid import UUID
@@ -11,6 +10,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from ingestion.documents import Document
+from tutor.events import Event
 
 log = logging.getLogger(__name__)
 
@@ -20,10 +20,9 @@ def channel(owner_id: UUID) -> str:
     return f"tutor:events:{owner_id}"
 
 
-def document_event(kind: str, document: Document) -> dict[str, Any]:
-    """The payload clients receive for a document state change."""
-    event: dict[str, Any] = {
-        "type": f"document.{kind}",
+def document_event(kind: str, document: Document) -> Event:
+    """The event clients receive for a document state change (`document.<kind>`)."""
+    data: dict[str, Any] = {
         "document_id": str(document.id),
         "filename": document.filename,
         "status": document.status,
@@ -35,13 +34,13 @@ def document_event(kind: str, document: Document) -> dict[str, Any]:
         "needs_ocr": document.needs_ocr,
     }
     if document.error_code:
-        event["error"] = {"code": document.error_code, "message": document.error_message}
-    return event
+        data["error"] = {"code": document.error_code, "message": document.error_message}
+    return Event(f"document.{kind}", data)
 
 
-async def publish(redis: Redis, owner_id: UUID, event: dict[str, Any]) -> None:
-    """Send an event; progress is advisory, so a Redis hiccup is logged, not raised."""
+async def publish(redis: Redis, owner_id: UUID, event: Event) -> None:
+    """Send an event as its envelope JSON; progress is advisory, so a Redis hiccup is logged."""
     try:
-        await redis.publish(channel(owner_id), json.dumps(event))
+        await redis.publish(channel(owner_id), event.to_json())
     except (RedisError, OSError) as exc:
-        log.warning("could not publish %s: %s", event.get("type"), exc)
+        log.warning("could not publish %s: %s", event.type, exc)

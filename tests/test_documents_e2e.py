@@ -3,6 +3,7 @@
 import pytest
 
 from tests.conftest import ingest, register, shared_file, upload, wait_terminal
+from tutor.events import ENVELOPE_KEYS
 
 CASES = [
     # (file under ../shared/data, query, text expected in a top-3 hit)
@@ -67,8 +68,10 @@ def test_unchanged_reupload_is_recognised_and_not_reprocessed(client):
 
 def test_list_is_paginated_newest_first(client):
     headers = register(client)
-    ids = [upload(client, headers, f"n{i}.txt", f"note number {i}".encode()).json()["id"]
-           for i in range(5)]  # fmt: skip
+    ids = [
+        upload(client, headers, f"n{i}.txt", f"note number {i}".encode()).json()["id"]
+        for i in range(5)
+    ]
     for document_id in ids:
         wait_terminal(client, headers, document_id)
     seen, cursor = [], None
@@ -105,12 +108,14 @@ def test_events_stream_reports_progress_and_ready(client):
     headers = register(client)
     token = headers["Authorization"].removeprefix("Bearer ")
     with client.websocket_connect(f"/api/v1/events?token={token}") as ws:
-        assert ws.receive_json()["type"] == "subscribed"
+        subscribed = ws.receive_json()
+        assert set(subscribed) == ENVELOPE_KEYS and subscribed["type"] == "subscribed"
         document_id = upload(client, headers, "ev.txt", b"Events are pushed live.").json()["id"]
-        kinds = []
+        kinds: list[str] = []
         while not kinds or kinds[-1] not in ("document.ready", "document.failed"):
             event = ws.receive_json()
-            assert event["document_id"] == document_id
+            assert set(event) == ENVELOPE_KEYS, event
+            assert event["data"]["document_id"] == document_id
             kinds.append(event["type"])
     assert "document.progress" in kinds
     assert kinds[-1] == "document.ready"

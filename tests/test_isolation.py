@@ -48,4 +48,4 @@ def test_event_stream_carries_only_ones_own_events(client):
         ingest(client, alice, "alice.txt", b"Alice's private diary entry.")
         own = upload(client, bob, "bob2.txt", b"Bob's second note.").json()["id"]
         # Alice's whole ingestion happened first; the first event Bob sees must be his own.
-        assert ws.receive_json()["document_id"] == own
+        assert ws.receive_json()["data"]["document_id"] == own

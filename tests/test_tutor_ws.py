@@ -13,6 +13,7 @@ from starlette.websockets import WebSocketDisconnect
 from tests.conftest import ingest, register
 from tests.scripted_chat import ScriptedChatModel
 from tutor.chat.engine import DECLINE, GENERAL_LABEL
+from tutor.events import ENVELOPE_KEYS
 from tutor.llm.prompts import versions
 
 NEWEST_ANSWER = versions("answer")[-1]  # the engine's default: the newest version on disk
@@ -40,21 +41,29 @@ def converse(ws: Any, **ask: Any) -> list[dict[str, Any]]:
     return until_done(ws)
 
 
+def receive(ws: Any) -> dict[str, Any]:
+    """The next event, checked to be exactly the envelope."""
+    event: dict[str, Any] = ws.receive_json()
+    assert set(event) == ENVELOPE_KEYS, event
+    return event
+
+
 def until_done(ws: Any) -> list[dict[str, Any]]:
     events = []
     while True:
-        event = ws.receive_json()
+        event = receive(ws)
         events.append(event)
         if event["type"] == "done":
             return events
 
 
 def text_of(events: list[dict[str, Any]]) -> str:
-    return "".join(e["text"] for e in events if e["type"] == "delta")
+    return "".join(e["data"]["text"] for e in events if e["type"] == "delta")
 
 
 def only(events: list[dict[str, Any]], kind: str) -> dict[str, Any]:
-    found = [e for e in events if e["type"] == kind]
+    """The `data` of the one event of `kind`."""
+    found: list[dict[str, Any]] = [e["data"] for e in events if e["type"] == kind]
     assert len(found) == 1, events
     return found[0]
 
@@ -107,12 +116,9 @@ def test_answer_without_markers_gets_attributed_citations(tutor_client, student,
 
 def test_marker_split_across_pieces_is_still_checked(tutor_client, student, chat):
     chat.script("Light reactions make ATP [12]. Done [1].")
-    chat.piece_chars = 1
-    try:
-        with socket(tutor_client, student["headers"]) as ws:
-            events = converse(ws, mode="answer", text="What do light reactions make?")
-    finally:
-        chat.piece_chars = 4
+    chat.piece_chars = 1  # the next test gets a fresh model again (the `chat` fixture)
+    with socket(tutor_client, student["headers"]) as ws:
+        events = converse(ws, mode="answer", text="What do light reactions make?")
     assert "[12]" not in text_of(events) and "[1]" in text_of(events)
     assert only(events, "done")["phantom_citations"] == 1
 
@@ -133,11 +139,8 @@ def test_no_relevant_notes_says_so_and_labels_general_answer(tutor_client, chat)
 def test_model_that_finds_nothing_in_sources_declines(tutor_client, student, chat):
     chat.script("NOT_IN_NOTES", "Mitochondria make ATP by respiration.")
     chat.piece_chars = 3  # the sentinel arrives split, and must never be shown
-    try:
-        with socket(tutor_client, student["headers"]) as ws:
-            events = converse(ws, mode="answer", text="How do chloroplast cells store energy?")
-    finally:
-        chat.piece_chars = 4
+    with socket(tutor_client, student["headers"]) as ws:
+        events = converse(ws, mode="answer", text="How do chloroplast cells store energy?")
     text = text_of(events)
     assert "NOT_IN" not in text and "NOTES" not in text
     assert text.startswith(DECLINE) and GENERAL_LABEL in text and "Mitochondria" in text
@@ -171,8 +174,13 @@ def test_hint_regenerated_once_when_first_leaks(tutor_client, student, chat):
     assert "rubisco" not in text_of(events).lower()
     assert "Look at [1]" in text_of(events)
     hint = only(events, "done")["hint"]
-    assert hint == {"level": 3, "answer_from": "solved", "attempts": 2, "fallback": False,
-                    "leaks": ["words"]}  # fmt: skip
+    assert hint == {
+        "level": 3,
+        "answer_from": "solved",
+        "attempts": 2,
+        "fallback": False,
+        "leaks": ["words"],
+    }
     # The second try named the answer as the thing to avoid.
     assert "RuBisCO" in chat.calls[2][0]["content"]
 
@@ -181,10 +189,14 @@ def practice_json(items: list[dict[str, Any]]) -> str:
     return json.dumps({"questions": items})
 
 
-GOOD_MC = {"kind": "multiple_choice", "question": "Which pigment absorbs red and blue light?",
-           "options": ["Chlorophyll", "Carotene", "Melanin", "Hemoglobin"],
-           "answer": "Chlorophyll", "explanation": "Chloroplasts hold chlorophyll.",
-           "source": 1}  # fmt: skip
+GOOD_MC = {
+    "kind": "multiple_choice",
+    "question": "Which pigment absorbs red and blue light?",
+    "options": ["Chlorophyll", "Carotene", "Melanin", "Hemoglobin"],
+    "answer": "Chlorophyll",
+    "explanation": "Chloroplasts hold chlorophyll.",
+    "source": 1,
+}
 
 
 def test_practice_items_are_checked_saved_and_reopened(tutor_client, student, chat):
@@ -193,9 +205,14 @@ def test_practice_items_are_checked_saved_and_reopened(tutor_client, student, ch
         "question": "Name the green pigment in chloroplasts?",
         "options": ["Chlorophyll", "chlorophyll", "Melanin", "Keratin"],
     }
-    unsupported = {"kind": "short_answer", "question": "Who discovered the Calvin cycle?",
-                   "options": [], "answer": "Melvin Calvin in 1950", "explanation": "History.",
-                   "source": 1}  # fmt: skip
+    unsupported = {
+        "kind": "short_answer",
+        "question": "Who discovered the Calvin cycle?",
+        "options": [],
+        "answer": "Melvin Calvin in 1950",
+        "explanation": "History.",
+        "source": 1,
+    }
     phantom_source = {**GOOD_MC, "question": "What is the key enzyme?", "source": 9}
     chat.script(
         "Sure! Here are questions: {not json",  # invalid: retried once
@@ -210,13 +227,23 @@ def test_practice_items_are_checked_saved_and_reopened(tutor_client, student, ch
     assert "chlorophyll" in question["quote"].lower()
     done = only(events, "done")
     assert done["practice"]["dropped"] == {
-        "duplicate_options": 1, "unsupported_key": 1, "unknown_source": 1}  # fmt: skip
+        "duplicate_options": 1,
+        "unsupported_key": 1,
+        "unknown_source": 1,
+    }
     # Every problem of every item, for the evals' per-check rates (the duplicated option is
     # also the key, so that item's key is not exactly one option either).
     assert done["practice"]["audit"] == {
-        "items": 4, "multiple_choice": 3, "schema_attempts": 2,
-        "problems": {"duplicate_options": 1, "key_not_one_option": 1, "unsupported_key": 1,
-                     "unknown_source": 1}}  # fmt: skip
+        "items": 4,
+        "multiple_choice": 3,
+        "schema_attempts": 2,
+        "problems": {
+            "duplicate_options": 1,
+            "key_not_one_option": 1,
+            "unsupported_key": 1,
+            "unknown_source": 1,
+        },
+    }
     assert chat.schemas[0] is not None and "questions" in chat.schemas[0]["properties"]
 
     reopened = tutor_client.get(
@@ -242,8 +269,8 @@ def test_cancel_stops_generation_upstream(tutor_client, student, chat):
     chat.script("word " * 400, delay_s=0.01)
     with socket(tutor_client, student["headers"]) as ws:
         ws.send_json({"type": "ask", "text": "Explain chloroplasts in detail", "mode": "explain"})
-        assert ws.receive_json()["type"] == "start"
-        assert ws.receive_json()["type"] == "delta"
+        assert receive(ws)["type"] == "start"
+        assert receive(ws)["type"] == "delta"
         ws.send_json({"type": "cancel"})
         events = until_done(ws)
     done = only(events, "done")
@@ -264,8 +291,8 @@ def test_resume_after_drop_delivers_the_complete_message(tutor_client, student, 
     chat.script(full, delay_s=0.005)
     with socket(tutor_client, student["headers"]) as ws:
         ws.send_json({"type": "ask", "text": "What does chlorophyll absorb?"})
-        start = ws.receive_json()
-        assert ws.receive_json()["type"] == "delta"
+        start = receive(ws)["data"]
+        assert receive(ws)["type"] == "delta"
     # Dropped mid-stream; a new connection resumes (live, from the first event).
     with socket(tutor_client, student["headers"]) as ws:
         ws.send_json({"type": "resume", "message_id": start["message_id"]})
@@ -278,6 +305,7 @@ def test_resume_after_drop_delivers_the_complete_message(tutor_client, student, 
         replay = until_done(ws)
     assert text_of(replay) == text_of(events)
     assert only(replay, "done")["replayed"] is True
+    assert not {e["id"] for e in replay} & {e["id"] for e in events}, "replays are new events"
     assert only(replay, "citations")["items"] == only(events, "citations")["items"]
 
 
@@ -304,21 +332,22 @@ def test_other_students_notes_never_reach_the_tutor(tutor_client, student, chat)
 
 
 def until_done_or_error(ws: Any) -> list[dict[str, Any]]:
-    events = [ws.receive_json()]
+    events = [receive(ws)]
     while events[-1]["type"] not in ("done", "error"):
-        events.append(ws.receive_json())
+        events.append(receive(ws))
     return events
 
 
 def test_bad_messages_get_errors_and_the_socket_stays_open(tutor_client, student, chat):
     with socket(tutor_client, student["headers"]) as ws:
         ws.send_text("{not json")
-        assert ws.receive_json()["code"] == "invalid_input"
+        assert receive(ws)["data"]["code"] == "invalid_input"
         ws.send_json({"type": "ask", "mode": "sing", "text": "hi"})
-        error = ws.receive_json()
-        assert error["code"] == "invalid_input" and "mode" in error["message"]
+        error = receive(ws)
+        assert error["type"] == "error" and set(error["data"]) == {"code", "message"}
+        assert error["data"]["code"] == "invalid_input" and "mode" in error["data"]["message"]
         ws.send_json({"type": "cancel"})
-        assert ws.receive_json()["code"] == "not_generating"
+        assert receive(ws)["data"]["code"] == "not_generating"
         chat.script("Chlorophyll [1].")
         assert only(converse(ws, text="pigment?"), "done")["status"] == "complete"
 
@@ -337,9 +366,9 @@ def test_concurrent_generations_per_user_are_capped(tutor_client, student, chat)
         with socket(tutor_client, headers) as c:
             for ws in (a, b):
                 ws.send_json({"type": "ask", "text": "chloroplasts"})
-                assert ws.receive_json()["type"] == "start"
+                assert receive(ws)["type"] == "start"
             c.send_json({"type": "ask", "text": "chloroplasts"})
-            assert c.receive_json()["code"] == "too_many_generations"
+            assert receive(c)["data"]["code"] == "too_many_generations"
             for ws in (a, b):
                 ws.send_json({"type": "cancel"})
 
@@ -351,5 +380,5 @@ def test_rate_limit_per_user(tutor_client, chat):
     with socket(tutor_client, headers) as ws:
         for _ in range(26):
             ws.send_json({"type": "ask", "text": "anything at all"})
-            codes.append(until_done_or_error(ws)[-1].get("code"))
+            codes.append(until_done_or_error(ws)[-1]["data"].get("code"))
     assert codes[:25] == [None] * 25 and codes[25] == "rate_limited"

@@ -1,4 +1,8 @@
-"""The per-user event stream: document progress, ready and failed, as they happen."""
+"""The per-user event stream: document progress, ready and failed, as they happen.
+
+Every message is an event envelope (`tutor/events.py`): first `subscribed`, then whatever the
+worker publishes for this user, forwarded unchanged.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from api.state import AppState
 from ingestion.events import channel
 from tutor.accounts.auth import TokenClaims, decode_token
 from tutor.errors import InvalidToken
+from tutor.events import Event
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["events"])
@@ -44,7 +49,7 @@ async def events(websocket: WebSocket) -> None:
     await websocket.accept()
     pubsub = state.redis.pubsub()
     await pubsub.subscribe(channel(claims.user_id))
-    await websocket.send_json({"type": "subscribed", "user_id": str(claims.user_id)})
+    await websocket.send_text(Event.of("subscribed", user_id=str(claims.user_id)).to_json())
     relay = asyncio.create_task(_relay(websocket, pubsub))
     try:
         while True:  # the client only ever closes; anything it sends is ignored

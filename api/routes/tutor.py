@@ -1,7 +1,8 @@
 """The tutor websocket: ask, cancel and resume; answers stream back as protocol events.
 
-The protocol is documented in docs/tutor-websocket.md. Errors arrive as
-`{"type": "error", "code", "message"}` and leave the socket open; only failed auth closes it.
+The protocol is documented in the README, section "The tutor websocket (`/api/v1/tutor`)".
+Every event is an envelope `{type, id, at, data}` (`tutor/events.py`). Errors arrive as an
+`error` event with `data: {code, message}` and leave the socket open; only failed auth closes it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from tutor.accounts.auth import TokenClaims
 from tutor.chat.asks import Ask
 from tutor.chat.replay import replay_events, wait_for_message
 from tutor.errors import Busy, InvalidInput, InvalidToken, NotGenerating, TutorError
+from tutor.events import Event, error_of
 from tutor.rate_limit import check_rate
 
 log = logging.getLogger(__name__)
@@ -62,7 +64,7 @@ class TutorSession:
                 try:
                     await self.handle(raw)
                 except TutorError as exc:
-                    await self.send({"type": "error", "code": exc.code, "message": exc.message})
+                    await self.send(error_of(exc))
         except WebSocketDisconnect:
             pass
         finally:
@@ -118,7 +120,7 @@ class TutorSession:
             return
         self.forward(target, self._saved(target))
 
-    async def _saved(self, message_id: UUID) -> AsyncIterator[dict[str, Any]]:
+    async def _saved(self, message_id: UUID) -> AsyncIterator[Event]:
         state = self.state
         try:
             message = await wait_for_message(
@@ -127,29 +129,29 @@ class TutorSession:
             for event in await replay_events(state.pool, self.user_id, message):
                 yield event
         except TutorError as exc:
-            yield {"type": "error", "code": exc.code, "message": exc.message}
+            yield error_of(exc)
 
     def ensure_idle(self) -> None:
         """One stream per socket at a time."""
         if self.forwarding is not None and not self.forwarding.done():
             raise Busy()
 
-    def forward(self, message_id: UUID, events: AsyncIterator[dict[str, Any]]) -> None:
+    def forward(self, message_id: UUID, events: AsyncIterator[Event]) -> None:
         """Relay events to the client in the background while messages keep being read."""
         self.message_id = message_id
         self.forwarding = asyncio.create_task(self._relay(events))
 
-    async def _relay(self, events: AsyncIterator[dict[str, Any]]) -> None:
+    async def _relay(self, events: AsyncIterator[Event]) -> None:
         try:
             async for event in events:
                 await self.send(event)
         except (WebSocketDisconnect, RuntimeError):
             pass  # the client left; the generation itself goes on and is saved
 
-    async def send(self, event: dict[str, Any]) -> None:
+    async def send(self, event: Event) -> None:
         """Send one event; sends from the relay and the reader never interleave."""
         async with self.send_lock:
-            await self.websocket.send_json(event)
+            await self.websocket.send_text(event.to_json())
 
 
 def parse_message(raw: str) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from tutor.chat.prompt_set import PromptSet
 from tutor.chat.reply import Emit, Reply
 from tutor.chat.stream_filters import SentinelFilter
 from tutor.errors import TutorError
+from tutor.events import Event, error_of
 from tutor.llm.chat_model import ChatMessage, ChatModel
 from tutor.llm.prompts import Prompt
 from tutor.settings import Settings
@@ -72,9 +73,13 @@ class TutorEngine:
             common = {"conversation_id": conversation_id, "owner_id": owner_id, "mode": ask.mode}
             await conversations.add_message(conn, role="user", content=ask.text, **common)
             await conversations.add_message(
-                conn, id=message_id, role="assistant", status="generating",
-                model_id=self.model.model_id, **common,
-            )  # fmt: skip
+                conn,
+                id=message_id,
+                role="assistant",
+                status="generating",
+                model_id=self.model.model_id,
+                **common,
+            )
         return conversation_id
 
     async def respond(self, owner_id: UUID, ask: Ask, message_id: UUID, emit: Emit) -> None:
@@ -86,14 +91,21 @@ class TutorEngine:
         try:
             conversation_id = await self.open(owner_id, ask, message_id)
         except TutorError as exc:
-            emit({"type": "error", "code": exc.code, "message": exc.message})
-            emit({"type": "done", "message_id": str(message_id), "status": "failed"})
+            emit(error_of(exc))
+            emit(Event.of("done", message_id=str(message_id), status="failed"))
             return
         finally:
             if not embedding.done():
                 await asyncio.wait([embedding])
-        await self.run(owner_id, ask, message_id, conversation_id, emit,
-                       embedding=embedding.result(), started=started)  # fmt: skip
+        await self.run(
+            owner_id,
+            ask,
+            message_id,
+            conversation_id,
+            emit,
+            embedding=embedding.result(),
+            started=started,
+        )
 
     async def run(
         self,
@@ -111,8 +123,14 @@ class TutorEngine:
         reply.max_output_tokens = self.settings.tutor_max_output_tokens
         reply.query_embedding = embedding
         reply.started = started or reply.started
-        emit({"type": "start", "message_id": str(message_id),
-              "conversation_id": str(conversation_id), "mode": ask.mode.value})  # fmt: skip
+        emit(
+            Event.of(
+                "start",
+                message_id=str(message_id),
+                conversation_id=str(conversation_id),
+                mode=ask.mode.value,
+            )
+        )
         try:
             await self._produce(reply, ask)
         except asyncio.CancelledError:
@@ -120,7 +138,7 @@ class TutorEngine:
             raise
         except TutorError as exc:
             reply.status, reply.error_code = "failed", exc.code
-            emit({"type": "error", "code": exc.code, "message": exc.message})
+            emit(error_of(exc))
         finally:
             await asyncio.shield(self._save(reply))
             emit(reply.done_event())
@@ -187,11 +205,13 @@ class TutorEngine:
         sources = await self._retrieve(reply, ask, prompt)
         if not sources:
             await self._decline(reply, ask)
-            reply.emit({"type": "citations", "items": []})
+            reply.emit(Event.of("citations", items=[]))
             return
         history_budget = self._source_budget(prompt, ask.text) // 3
-        values = {"sources": format_sources(sources), "history": await self.history(
-            reply, ask, history_budget)}  # fmt: skip
+        values = {
+            "sources": format_sources(sources),
+            "history": await self.history(reply, ask, history_budget),
+        }
         if ask.mode is Mode.EXPLAIN:
             values |= {"topic": ask.text, "level": ask.level}
         else:
@@ -219,7 +239,7 @@ class TutorEngine:
             reply.citations = [citation(s, reply.content) | {"attributed": True} for s in found]
             reply.extra["citations_attributed"] = bool(found)
         reply.grounded = bool(reply.citations) and not sentinel.found
-        reply.emit({"type": "citations", "items": reply.citations})  # final, even when empty
+        reply.emit(Event.of("citations", items=reply.citations))  # final, even when empty
         return sentinel.found
 
     async def _decline(self, reply: Reply, ask: Ask) -> None:
@@ -237,12 +257,19 @@ class TutorEngine:
         try:
             async with self.pool.connection() as conn:
                 await conversations.finish_message(
-                    conn, id=reply.message_id, owner_id=reply.owner_id, content=reply.content,
-                    status=reply.status, grounded=reply.grounded, citations=reply.citations,
-                    phantom_citations=reply.phantom_citations, timings=reply.timings,
-                    usage=reply.usage, error_code=reply.error_code,
+                    conn,
+                    id=reply.message_id,
+                    owner_id=reply.owner_id,
+                    content=reply.content,
+                    status=reply.status,
+                    grounded=reply.grounded,
+                    citations=reply.citations,
+                    phantom_citations=reply.phantom_citations,
+                    timings=reply.timings,
+                    usage=reply.usage,
+                    error_code=reply.error_code,
                     prompt_name=prompt.name if prompt else None,
                     prompt_version=prompt.version if prompt else None,
-                )  # fmt: skip
+                )
         except psycopg.Error:  # the student already has the text; a lost save must not hide it
             log.exception("could not save message %s", reply.message_id)

@@ -16,10 +16,10 @@ from typing import Any
 from uuid import UUID
 
 from tutor.errors import TooManyGenerations
+from tutor.events import Event, error_event
 
 log = logging.getLogger(__name__)
 
-Event = dict[str, Any]
 FINAL_TYPES = frozenset({"done"})
 
 
@@ -37,7 +37,7 @@ class Generation:
     def publish(self, event: Event) -> None:
         """Append an event and wake the followers."""
         self.events.append(event)
-        if event.get("type") in FINAL_TYPES:
+        if event.type in FINAL_TYPES:
             self.finished = True
         self._changed.set()
 
@@ -97,14 +97,11 @@ class Generations:
             log.exception("generation %s failed", generation.message_id)
             if not generation.finished:
                 generation.publish(
-                    {
-                        "type": "error",
-                        "code": "internal_error",
-                        "message": "Something went wrong writing this answer.",
-                    }
+                    error_event("internal_error", "Something went wrong writing this answer.")
                 )
-                generation.publish({"type": "done", "message_id": str(generation.message_id),
-                                    "status": "failed"})  # fmt: skip
+                generation.publish(
+                    Event.of("done", message_id=str(generation.message_id), status="failed")
+                )
         finally:
             # Saved before `done` was published: from now on a resume reads the database.
             self._running.pop(generation.message_id, None)

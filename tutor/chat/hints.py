@@ -21,6 +21,7 @@ from tutor.chat.context import ChatContext
 from tutor.chat.grounding import Source, citation, format_sources
 from tutor.chat.hint_guard import Leak, cosine, final_answer, find_leak, sentences
 from tutor.chat.reply import Reply
+from tutor.events import Event
 
 LEVEL_INSTRUCTIONS = {
     1: "a gentle nudge: say which idea or quantity to think about first. No calculations.",
@@ -46,7 +47,7 @@ async def write_hint(context: ChatContext, reply: Reply, ask: Ask, sources: list
     reply.citations = [citation(by_number[n], text) for n in cited.cited]
     reply.phantom_citations += cited.phantoms
     reply.grounded = bool(reply.citations)
-    reply.emit({"type": "citations", "items": reply.citations})
+    reply.emit(Event.of("citations", items=reply.citations))
     reply.extra["hint"] = {"level": ask.hint_level, "answer_from": answer_from, **outcome}
 
 
@@ -72,9 +73,12 @@ async def checked_hint(
     leaks: list[str] = []
     for avoid in ("", answer):  # the second try names the answer as the thing to avoid
         messages = prompt.render(
-            sources=format_sources(sources), problem=ask.text, level=ask.hint_level,
-            level_instruction=LEVEL_INSTRUCTIONS[ask.hint_level], avoid=avoid,
-        )  # fmt: skip
+            sources=format_sources(sources),
+            problem=ask.text,
+            level=ask.hint_level,
+            level_instruction=LEVEL_INSTRUCTIONS[ask.hint_level],
+            avoid=avoid,
+        )
         hint = (await reply.complete(context.model, messages, prompt)).strip()
         leak = await leak_of(context, hint, answer, ask.text) if hint else Leak("empty")
         if leak is None:

@@ -21,6 +21,7 @@ from tutor.chat.practice import (
 )
 from tutor.chat.reply import Reply
 from tutor.errors import PracticeGenerationFailed
+from tutor.events import Event
 
 NO_MATERIAL = (
     "Your notes don't have material on this topic yet, so there is nothing to write practice "
@@ -41,22 +42,30 @@ async def write_practice(
     kept, dropped = keep_valid(raw_items, sources)
     async with context.pool.connection() as conn:
         prompt = context.prompts.practice
-        header = {"message_id": reply.message_id, "topic": ask.text, "requested": ask.count,
-                  "dropped": sum(dropped.values()) + max(0, ask.count - len(raw_items)),
-                  "prompt_name": prompt.name, "prompt_version": prompt.version,
-                  "model_id": context.model.model_id}  # fmt: skip
+        header = {
+            "message_id": reply.message_id,
+            "topic": ask.text,
+            "requested": ask.count,
+            "dropped": sum(dropped.values()) + max(0, ask.count - len(raw_items)),
+            "prompt_name": prompt.name,
+            "prompt_version": prompt.version,
+            "model_id": context.model.model_id,
+        }
         set_id = await save_set(conn, reply.owner_id, header, kept)
     reply.say(f"Here are {len(kept)} practice questions on {ask.text.strip()}.")
-    reply.emit({"type": "practice", "set_id": str(set_id),
-                "questions": [item.public() for item in kept]})  # fmt: skip
+    reply.emit(Event.of("practice", set_id=str(set_id), questions=[item.public() for item in kept]))
     used = {item.chunk_id for item in kept}
     reply.citations = [citation(s) for s in sources if s.hit.chunk_id in used]
     if reply.citations:
-        reply.emit({"type": "citations", "items": reply.citations})
+        reply.emit(Event.of("citations", items=reply.citations))
     reply.grounded = bool(kept)
-    reply.extra["practice"] = {"set_id": str(set_id), "requested": ask.count,
-                               "kept": len(kept), "dropped": dict(dropped),
-                               "audit": audit(raw_items, sources, attempts)}  # fmt: skip
+    reply.extra["practice"] = {
+        "set_id": str(set_id),
+        "requested": ask.count,
+        "kept": len(kept),
+        "dropped": dict(dropped),
+        "audit": audit(raw_items, sources, attempts),
+    }
 
 
 async def _generate(

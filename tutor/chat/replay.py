@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
 from uuid import UUID
 
 from psycopg_pool import AsyncConnectionPool
@@ -12,6 +11,7 @@ from psycopg_pool import AsyncConnectionPool
 from tutor.chat import conversations, practice
 from tutor.chat.conversations import Message
 from tutor.errors import GenerationInterrupted
+from tutor.events import Event
 
 POLL_S = 0.5
 
@@ -31,24 +31,37 @@ async def wait_for_message(
         await asyncio.sleep(POLL_S)
 
 
-async def replay_events(
-    pool: AsyncConnectionPool, owner_id: UUID, message: Message
-) -> list[dict[str, Any]]:
-    """start, the whole text as one delta, citations, practice items, done."""
+async def replay_events(pool: AsyncConnectionPool, owner_id: UUID, message: Message) -> list[Event]:
+    """start, the whole text as one delta, citations, practice items, done (all new events)."""
     ids = {"message_id": str(message.id), "conversation_id": str(message.conversation_id)}
-    events: list[dict[str, Any]] = [{"type": "start", **ids, "mode": message.mode}]
+    events = [Event.of("start", **ids, mode=message.mode)]
     if message.content:
-        events.append({"type": "delta", "text": message.content})
+        events.append(Event.of("delta", text=message.content))
     if message.mode != "practice" or message.citations:
-        events.append({"type": "citations", "items": message.citations})
+        events.append(Event.of("citations", items=message.citations))
     if message.practice_set_id is not None:
         async with pool.connection() as conn:
             _, items = await practice.get_set(conn, owner_id, message.practice_set_id)
-        events.append({"type": "practice", "set_id": str(message.practice_set_id),
-                       "questions": [item.public() for item in items]})  # fmt: skip
+        events.append(
+            Event.of(
+                "practice",
+                set_id=str(message.practice_set_id),
+                questions=[item.public() for item in items],
+            )
+        )
     prompt = f"{message.prompt_name}@v{message.prompt_version}" if message.prompt_name else None
-    events.append({"type": "done", **ids, "status": message.status, "grounded": bool(
-        message.grounded), "timings": message.timings, "usage": message.usage, "prompt": prompt,
-        "model": message.model_id, "phantom_citations": message.phantom_citations,
-        "replayed": True})  # fmt: skip
+    events.append(
+        Event.of(
+            "done",
+            **ids,
+            status=message.status,
+            grounded=bool(message.grounded),
+            timings=message.timings,
+            usage=message.usage,
+            prompt=prompt,
+            model=message.model_id,
+            phantom_citations=message.phantom_citations,
+            replayed=True,
+        )
+    )
     return events

@@ -11,10 +11,11 @@ from uuid import UUID
 import numpy as np
 
 from tutor.chat.asks import Mode
+from tutor.events import Event
 from tutor.llm.chat_model import ChatChunk, ChatMessage, ChatModel, Usage
 from tutor.llm.prompts import Prompt
 
-Emit = Callable[[dict[str, Any]], None]
+Emit = Callable[[Event], None]
 
 
 @dataclass
@@ -36,8 +37,9 @@ class Reply:
     status: str = "complete"
     error_code: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
-    usage: dict[str, int] = field(default_factory=lambda: {"prompt_tokens": 0,
-                                                          "completion_tokens": 0})  # fmt: skip
+    usage: dict[str, int] = field(
+        default_factory=lambda: {"prompt_tokens": 0, "completion_tokens": 0}
+    )
     extra: dict[str, Any] = field(default_factory=dict)  # mode-specific facts for `done`
     max_output_tokens: int | None = None  # caps each prompt's max_tokens
     query_embedding: np.ndarray | None = None  # computed while the turn was being opened
@@ -54,7 +56,7 @@ class Reply:
         if not self.parts:
             self.timings["first_token_ms"] = self.elapsed_ms()
         self.parts.append(text)
-        self.emit({"type": "delta", "text": text})
+        self.emit(Event("delta", {"text": text}))
 
     def elapsed_ms(self) -> float:
         """Milliseconds since the ask arrived."""
@@ -94,19 +96,19 @@ class Reply:
             parts.append(chunk.text)
         return "".join(parts)
 
-    def done_event(self) -> dict[str, Any]:
-        """The protocol's `done` message."""
+    def done_event(self) -> Event:
+        """The protocol's `done` event."""
         self.timings["total_ms"] = self.elapsed_ms()
-        return {
-            "type": "done",
-            "message_id": str(self.message_id),
-            "conversation_id": str(self.conversation_id),
-            "status": self.status,
-            "grounded": self.grounded,
-            "timings": self.timings,
-            "usage": self.usage,
-            "prompt": self.prompt.ref if self.prompt else None,
-            "model": self.model_id,
-            "phantom_citations": self.phantom_citations,
+        return Event.of(
+            "done",
+            message_id=str(self.message_id),
+            conversation_id=str(self.conversation_id),
+            status=self.status,
+            grounded=self.grounded,
+            timings=self.timings,
+            usage=self.usage,
+            prompt=self.prompt.ref if self.prompt else None,
+            model=self.model_id,
+            phantom_citations=self.phantom_citations,
             **self.extra,
-        }
+        )

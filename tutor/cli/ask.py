@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 import uuid
@@ -11,8 +10,8 @@ from typing import Any
 from tutor.accounts import users
 from tutor.chat.asks import Ask
 from tutor.chat.engine import TutorEngine
-from tutor.database import migrate, open_pool
-from tutor.llm.chat_model import build_chat_model
+from tutor.events import Event
+from tutor.resources import opened
 from tutor.settings import Settings
 
 
@@ -21,36 +20,37 @@ class TerminalPrinter:
 
     def __init__(self, as_json: bool) -> None:
         self.as_json = as_json
-        self.events: list[dict[str, Any]] = []
+        self.events: list[Event] = []
 
-    def __call__(self, event: dict[str, Any]) -> None:
+    def __call__(self, event: Event) -> None:
         self.events.append(event)
         if self.as_json:
             return
-        if event["type"] == "delta":
-            sys.stdout.write(event["text"])
+        data = event.data
+        if event.type == "delta":
+            sys.stdout.write(data["text"])
             sys.stdout.flush()
-        elif event["type"] == "citations":
+        elif event.type == "citations":
             print("\n\nSources:")
-            for item in event["items"]:
+            for item in data["items"]:
                 pages = f", p. {item['page_start']}" if item["page_start"] else ""
                 print(f"  [{item['n']}] {item['filename']}{pages}: {item['quote']}")
-        elif event["type"] == "practice":
-            print_practice(event["questions"])
-        elif event["type"] == "error":
-            print(f"\nerror ({event['code']}): {event['message']}", file=sys.stderr)
+        elif event.type == "practice":
+            print_practice(data["questions"])
+        elif event.type == "error":
+            print(f"\nerror ({data['code']}): {data['message']}", file=sys.stderr)
 
     def final_message(self) -> dict[str, Any]:
         """The finished message as one JSON object."""
-        done = next(e for e in self.events if e["type"] == "done")
-        by_type = {e["type"]: e for e in self.events}
+        done = next(e.data for e in self.events if e.type == "done")
+        by_type = {e.type: e.data for e in self.events}
         return {
             "message_id": done["message_id"],
             "conversation_id": done.get("conversation_id"),
-            "text": "".join(e["text"] for e in self.events if e["type"] == "delta"),
+            "text": "".join(e.data["text"] for e in self.events if e.type == "delta"),
             "citations": by_type.get("citations", {}).get("items", []),
             "practice": by_type.get("practice"),
-            "errors": [e for e in self.events if e["type"] == "error"],
+            "errors": [e.data for e in self.events if e.type == "error"],
             "done": done,
         }
 
@@ -68,22 +68,12 @@ def print_practice(questions: list[dict[str, Any]]) -> None:
 
 async def ask(settings: Settings, email: str, ask: Ask, as_json: bool) -> int:
     """Ask as the user; returns the exit code (1 when the message failed)."""
-    from tutor.runtime.worker import build_embedder
-
-    assert settings.database_url
-    await migrate(settings.database_url)
-    embedder = await asyncio.to_thread(build_embedder, settings)
-    model = build_chat_model(settings)
-    pool = await open_pool(settings.database_url, ef_search=settings.hnsw_ef_search)
-    try:
-        async with pool.connection() as conn:
+    printer = TerminalPrinter(as_json)
+    async with opened(settings, embedder=True, chat=True) as resources:
+        async with resources.pool.connection() as conn:
             user = await users.get_user_by_email(conn, email)
-        printer = TerminalPrinter(as_json)
-        await TutorEngine(pool, embedder, model, settings).respond(
-            user.id, ask, uuid.uuid4(), printer
-        )
-    finally:
-        await pool.close()
+        engine = TutorEngine(resources.pool, resources.embedder, resources.chat_model, settings)
+        await engine.respond(user.id, ask, uuid.uuid4(), printer)
     message = printer.final_message()
     if as_json:
         print(json.dumps(message, indent=2, default=str))

@@ -1,0 +1,65 @@
+"""The one envelope every realtime event travels in, on both websockets and over Redis.
+
+On the wire an event is `{"type", "id", "at", "data"}`: what happened (`"delta"`,
+`"document.progress"`), a unique id, when it happened (UTC, ISO 8601) and the type's payload.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from tutor.errors import TutorError
+
+ENVELOPE_KEYS = frozenset({"type", "id", "at", "data"})
+
+
+def _new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One realtime event; built once per streamed token, so kept to four plain fields."""
+
+    type: str
+    data: dict[str, Any] = field(default_factory=dict)
+    id: str = field(default_factory=_new_id)
+    at: datetime = field(default_factory=_now)
+
+    @classmethod
+    def of(cls, type: str, /, **data: Any) -> Event:
+        """A new event of `type` with `data` as its payload: `Event.of("delta", text="Hi")`."""
+        return cls(type, data)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Event:
+        """An event back from its wire form."""
+        at = datetime.fromisoformat(raw["at"]).astimezone(UTC)
+        return cls(str(raw["type"]), dict(raw["data"]), str(raw["id"]), at)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The wire form, ready for `json.dumps` or `send_json`."""
+        at = self.at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return {"type": self.type, "id": self.id, "at": at, "data": self.data}
+
+    def to_json(self) -> str:
+        """The wire form as JSON text."""
+        return json.dumps(self.to_dict())
+
+
+def error_event(code: str, message: str) -> Event:
+    """The `error` event: a machine-readable code and a message for people."""
+    return Event("error", {"code": code, "message": message})
+
+
+def error_of(exc: TutorError) -> Event:
+    """The `error` event for a domain error."""
+    return error_event(exc.code, exc.message)
