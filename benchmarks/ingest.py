@@ -30,11 +30,11 @@ from ingestion.embedding import bundled_model_path, submit_embedding
 from ingestion.extraction import ExtractionReport, Section
 from ingestion.parser_process import ParseJob, ParserProcess
 from ingestion.pipeline import IngestionDeps, ingest
-from ingestion.queue import connect_redis
 from ingestion.uploads import UploadLimits, accept_upload
 from tutor.accounts import users
+from tutor.resources import database_url, opened
 from tutor.runtime.services import services
-from tutor.runtime.worker import worker_deps
+from tutor.runtime.worker import worker_deps, worker_pool_size
 from tutor.settings import Settings
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1].parent / "shared/data/documents/educational"
@@ -488,9 +488,10 @@ async def run(args: argparse.Namespace) -> None:
     if args.precision:
         settings = settings.model_copy(update={"embedding_precision": args.precision})
     with services(settings) as live:
-        assert live.database_url and live.redis_url
-        redis = connect_redis(live.redis_url)
-        async with worker_deps(live, live.database_url, redis) as base:
+        async with (
+            opened(live, pool_size=worker_pool_size(live), redis=True, embedder=True) as resources,
+            worker_deps(resources) as base,
+        ):
             chunker = RecordingChunker(
                 base.chunker.tokenizer,  # its own copy: parsing overlaps encoding
                 live.chunk_tokens,
@@ -512,11 +513,10 @@ async def run(args: argparse.Namespace) -> None:
             print_load("at start")
             ours = await measure_ours(deps, chunker, paths, live)
             if not args.skip_langchain:
-                theirs = await asyncio.to_thread(langchain_ingest, paths, live.database_url)
+                theirs = await asyncio.to_thread(langchain_ingest, paths, database_url(live))
                 if theirs is not None:
                     print_langchain(ours, theirs, chunker.tokenizer)
             print_load("at end")
-        await redis.aclose()
 
 
 async def measure_ours(

@@ -39,9 +39,8 @@ from ingestion.chunking import Chunk
 from ingestion.embedding import SentenceTransformerEmbedder
 from retrieval.search import SearchMode, SearchParams, search_chunks
 from tutor.accounts import users
-from tutor.database import migrate, open_pool
+from tutor.resources import build_embedder, database_url, migrate_database, open_pool
 from tutor.runtime.services import services
-from tutor.runtime.worker import build_embedder
 from tutor.settings import Settings
 
 SCIFACT = Path(__file__).resolve().parents[1].parent / "shared/data/scifact"
@@ -363,8 +362,10 @@ def print_latencies(samples: dict[str, list[float]]) -> None:
     bare = percentile(samples["bare HNSW top-10"], 50)
     for name in ("hybrid (search_chunks)",):
         hybrid = percentile(samples[name], 50)
-        print(f"{name} p50 / bare p50 = {hybrid * 1000:.2f} / {bare * 1000:.2f} = "
-              f"{hybrid / bare:.2f}  (target <= 1.5)")  # fmt: skip
+        print(
+            f"{name} p50 / bare p50 = {hybrid * 1000:.2f} / {bare * 1000:.2f} = "
+            f"{hybrid / bare:.2f}  (target <= 1.5)"
+        )
 
 
 @dataclass
@@ -381,7 +382,7 @@ class Corpus:
 
 async def prepare(args: argparse.Namespace, settings: Settings) -> Corpus:
     """Texts, their embeddings, the queries' embeddings, and the loaded user."""
-    assert settings.database_url
+    url = database_url(settings)
     embedder = build_embedder(settings)
     if args.embed_threads:
         torch.set_num_threads(args.embed_threads)
@@ -390,24 +391,21 @@ async def prepare(args: argparse.Namespace, settings: Settings) -> Corpus:
     vectors = embed_cached(embedder, texts, key)
     queries = load_queries(SCIFACT / "queries.jsonl", args.queries)
     query_vectors = embedder.embed(queries)
-    await migrate(settings.database_url)
+    await migrate_database(settings)
     email = f"bench-search-{key}@example.com"
-    async with await AsyncConnection.connect(settings.database_url, autocommit=True) as conn:
+    async with await AsyncConnection.connect(url, autocommit=True) as conn:
         owner = await find_owner(conn, email)
         loaded = 0 if owner is None else await owner_chunk_count(conn, owner)
     if owner is not None and loaded == len(texts) and not args.reload:
         print(f"reusing {loaded:,} chunks loaded by an earlier run (--reload to redo)")
     else:
-        owner = await load_corpus(
-            settings.database_url, email, texts, sources, vectors, embedder.tokenizer
-        )
+        owner = await load_corpus(url, email, texts, sources, vectors, embedder.tokenizer)
     return Corpus(owner, texts, sources, vectors, queries, query_vectors)
 
 
 async def measure(settings: Settings, data: Corpus, rounds: int) -> None:
     """Latencies, recall and the settings they ran under."""
-    assert settings.database_url
-    pool = await open_pool(settings.database_url, ef_search=settings.hnsw_ef_search, max_size=1)
+    pool = await open_pool(settings, max_size=1)
     params = SearchParams(candidates=settings.search_candidates)
     owner = data.owner
     calls: dict[str, Timed] = {

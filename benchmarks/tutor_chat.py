@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.run_info import print_load, source_state
 from retrieval.search import embed_query, search_chunks
-from tutor.database import open_pool
+from tutor.resources import opened
 from tutor.runtime.services import service_env, services
 from tutor.runtime.supervisor import spawn, stop
 from tutor.settings import Settings
@@ -48,10 +48,12 @@ The Calvin cycle fixes carbon dioxide into glucose using ATP and NADPH made by t
 reactions. Its key enzyme is called RuBisCO.
 """
 QUESTIONS = [
-    "What pigment do chloroplasts hold?", "Which light does chlorophyll absorb?",
-    "What does the Calvin cycle make?", "What is the key enzyme of the Calvin cycle?",
+    "What pigment do chloroplasts hold?",
+    "Which light does chlorophyll absorb?",
+    "What does the Calvin cycle make?",
+    "What is the key enzyme of the Calvin cycle?",
     "What energy does photosynthesis turn into chemical energy?",
-]  # fmt: skip
+]
 
 
 def free_port() -> int:
@@ -110,7 +112,7 @@ async def ask(ws_url: str, token: str, text: str) -> tuple[list[float], dict[str
             elif event["type"] == "error":
                 errors += 1
             elif event["type"] == "done":
-                return arrivals, event, errors
+                return arrivals, event["data"], errors
 
 
 async def overhead(ws_url: str, token: str, asks: int) -> list[float]:
@@ -126,24 +128,20 @@ async def overhead(ws_url: str, token: str, asks: int) -> list[float]:
 
 async def search_times(settings: Settings, asks: int) -> list[float]:
     """A plain hybrid search (embedding + SQL) for the same questions, in ms."""
-    from tutor.runtime.worker import build_embedder
-
-    embedder = build_embedder(settings)
-    assert settings.database_url
-    pool = await open_pool(settings.database_url, ef_search=settings.hnsw_ef_search)
-    async with pool.connection() as conn:
-        cur = await conn.execute("SELECT owner_id FROM chunks LIMIT 1")
-        owner_id = (await cur.fetchone())[0]  # type: ignore[index]
-    times = []
-    for i in range(asks + 3):
-        started = time.perf_counter()
-        query = QUESTIONS[i % len(QUESTIONS)]
-        embedding = await embed_query(embedder, query)
+    async with opened(settings, migrate=False, embedder=True) as resources:
+        pool, embedder = resources.pool, resources.embedder
         async with pool.connection() as conn:
-            await search_chunks(conn, owner_id, query, embedding, k=settings.tutor_top_k)
-        if i >= 3:  # the first few warm the model and the pool
-            times.append((time.perf_counter() - started) * 1000)
-    await pool.close()
+            cur = await conn.execute("SELECT owner_id FROM chunks LIMIT 1")
+            owner_id = (await cur.fetchone())[0]  # type: ignore[index]
+        times = []
+        for i in range(asks + 3):
+            started = time.perf_counter()
+            query = QUESTIONS[i % len(QUESTIONS)]
+            embedding = await embed_query(embedder, query)
+            async with pool.connection() as conn:
+                await search_chunks(conn, owner_id, query, embedding, k=settings.tutor_top_k)
+            if i >= 3:  # the first few warm the model and the pool
+                times.append((time.perf_counter() - started) * 1000)
     return times
 
 
@@ -187,12 +185,25 @@ def main() -> None:
     fake_url = f"http://127.0.0.1:{fake_port}/v1"
     base = Settings(data_dir=args.bench_dir, chat_base_url=fake_url, chat_model="fake")
     with services(base) as settings:
-        env = {**service_env(settings), "TUTOR_CHAT_BASE_URL": fake_url,
-               "TUTOR_CHAT_MODEL": "fake", "TUTOR_TUTOR_ASKS_PER_MINUTE": "100000",
-               "TUTOR_TUTOR_GENERATIONS_TOTAL": "1000"}  # fmt: skip
+        env = {
+            **service_env(settings),
+            "TUTOR_CHAT_BASE_URL": fake_url,
+            "TUTOR_CHAT_MODEL": "fake",
+            "TUTOR_TUTOR_ASKS_PER_MINUTE": "100000",
+            "TUTOR_TUTOR_GENERATIONS_TOTAL": "1000",
+        }
         log = (args.bench_dir / "bench.log").open("ab")
-        fake = [sys.executable, "-m", "benchmarks.fake_openai", "--port", str(fake_port),
-                "--tokens-per-s", str(args.tokens_per_s), "--tokens", str(args.tokens)]  # fmt: skip
+        fake = [
+            sys.executable,
+            "-m",
+            "benchmarks.fake_openai",
+            "--port",
+            str(fake_port),
+            "--tokens-per-s",
+            str(args.tokens_per_s),
+            "--tokens",
+            str(args.tokens),
+        ]
         children = {
             "fake": subprocess.Popen(fake, stdout=log, stderr=log, env={**os.environ, **env}),
             "worker": spawn(["worker"], env, log),
@@ -224,11 +235,15 @@ def report_overhead(over: list[float], search: list[float]) -> None:
 def report_concurrency(result: dict[str, Any], args: argparse.Namespace) -> None:
     gaps = result["gaps"]
     expected = 1000 / args.tokens_per_s
-    print(f"{args.sessions} concurrent sessions: errors {result['errors']} (target 0), "
-          f"wall {result['wall_s']:.1f} s")  # fmt: skip
-    print(f"gap between deltas (model emits every {expected:.0f} ms): "
-          f"p50 {pct(gaps, 50):.1f} ms, p99 {pct(gaps, 99):.1f} ms, "
-          f"max {max(gaps):.1f} ms over {len(gaps)} gaps")  # fmt: skip
+    print(
+        f"{args.sessions} concurrent sessions: errors {result['errors']} (target 0), "
+        f"wall {result['wall_s']:.1f} s"
+    )
+    print(
+        f"gap between deltas (model emits every {expected:.0f} ms): "
+        f"p50 {pct(gaps, 50):.1f} ms, p99 {pct(gaps, 99):.1f} ms, "
+        f"max {max(gaps):.1f} ms over {len(gaps)} gaps"
+    )
 
 
 if __name__ == "__main__":

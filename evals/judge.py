@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tutor.llm.chat_model import ChatModel, OpenAIChatModel, complete
+from tutor.llm.chat_model import ChatModel, complete
 from tutor.llm.prompts import Prompt
-from tutor.settings import Settings
 
 HELPFULNESS_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -23,16 +22,6 @@ HELPFULNESS_SCHEMA: dict[str, Any] = {
     "required": ["helpfulness", "reason"],
     "additionalProperties": False,
 }
-JUDGE_SEED = 1234  # judged reruns sample the same way
-
-
-def build_judge(settings: Settings) -> ChatModel | None:
-    """The configured judge, or None when evaluators have not set one up."""
-    if not settings.judge_base_url or not settings.judge_model:
-        return None
-    key = settings.judge_api_key.get_secret_value() if settings.judge_api_key else None
-    return OpenAIChatModel(settings.judge_base_url, key or "not-needed", settings.judge_model,
-                           settings.chat_timeout_s, seed=JUDGE_SEED)  # fmt: skip
 
 
 async def judge_hint(

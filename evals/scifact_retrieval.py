@@ -49,14 +49,13 @@ from evals.beir import BeirDataset, CorpusDoc, load_beir
 from evals.metrics import mrr_at_k, ndcg_at_k, recall_at_k
 from ingestion.embedding import LocalEmbedder
 from ingestion.pipeline import IngestionDeps, ingest
-from ingestion.queue import connect_redis
 from ingestion.uploads import UploadLimits, accept_upload
 from retrieval.search import SearchMode, SearchParams, search_chunks
 from tutor.accounts import users
-from tutor.database import open_pool
 from tutor.errors import EmailTaken
+from tutor.resources import build_embedder, opened
 from tutor.runtime.services import services
-from tutor.runtime.worker import build_embedder, worker_deps
+from tutor.runtime.worker import worker_deps, worker_pool_size
 from tutor.settings import Settings
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "scifact"
@@ -378,21 +377,18 @@ async def prepare(
     settings: Settings, args: argparse.Namespace, embedder: LocalEmbedder
 ) -> dict[str, Any]:
     """Load the dataset, make sure the whole corpus is ingested; returns what happened."""
-    assert settings.database_url and settings.redis_url
     dataset = load_beir(args.data, args.split)
-    redis = connect_redis(settings.redis_url)
     limits = UploadLimits(settings.max_upload_bytes, settings.max_documents_per_user)
     started = time.monotonic()
-    try:
-        model = ChunkerTokenizerEmbedder(embedder)
-        async with worker_deps(settings, settings.database_url, redis, model) as deps:
-            owner_id = await eval_owner(deps.pool, eval_email(args.data))
-            concurrency = args.concurrency or settings.worker_max_jobs
-            outcomes = await ingest_corpus(
-                deps, owner_id, dataset.corpus.values(), limits, concurrency
-            )
-    finally:
-        await redis.aclose()
+    model = ChunkerTokenizerEmbedder(embedder)
+    pool_size = worker_pool_size(settings)
+    async with (
+        opened(settings, pool_size=pool_size, redis=True, embedder=model) as resources,
+        worker_deps(resources) as deps,
+    ):
+        owner_id = await eval_owner(deps.pool, eval_email(args.data))
+        concurrency = args.concurrency or settings.worker_max_jobs
+        outcomes = await ingest_corpus(deps, owner_id, dataset.corpus.values(), limits, concurrency)
     seconds = round(time.monotonic() - started, 1)
     return {"dataset": dataset, "owner_id": owner_id, "ingestion": dict(outcomes), "s": seconds}
 
@@ -414,18 +410,13 @@ async def measure(settings: Settings, args: argparse.Namespace) -> dict[str, Any
     dataset = limited(prepared["dataset"], args.limit)
     ids = list(dataset.queries)
     vectors = await asyncio.to_thread(embedder.embed, [dataset.queries[q] for q in ids])
-    assert settings.database_url
-    pool = await open_pool(
-        settings.database_url, ef_search=settings.hnsw_ef_search, max_size=SEARCH_CONNECTIONS
-    )
-    try:
-        bench = Bench(pool, prepared["owner_id"], dataset, dict(zip(ids, vectors, strict=True)))
+    vector_of = dict(zip(ids, vectors, strict=True))
+    async with opened(settings, migrate=False, pool_size=SEARCH_CONNECTIONS) as resources:
+        bench = Bench(resources.pool, prepared["owner_id"], dataset, vector_of)
         candidates = args.candidates or settings.search_candidates
         params = SearchParams(candidates, args.rrf_k, args.dense_weight, args.fts_weight)
         runs = [await evaluate(bench, mode, params, deep=True) for mode in SearchMode]
         tuning = await tune(bench, params) if args.tune else None
-    finally:
-        await pool.close()
     return {"prepared": prepared, "dataset": dataset, "runs": runs, "tuning": tuning}
 
 
@@ -448,8 +439,10 @@ def report_text(results: dict[str, Any], args: argparse.Namespace) -> str:
         grid_runs, best, default = results["tuning"]
         title = f"\nTuning on train: {len(grid_runs)} hybrid parameter sets, best nDCG@10 first"
         parts.append(table(title, [run_row(run) for run in grid_runs]))
-        rows = [run_row(best, "best    " + describe(best.params)),
-                run_row(default, "default " + describe(default.params))]  # fmt: skip
+        rows = [
+            run_row(best, "best    " + describe(best.params)),
+            run_row(default, "default " + describe(default.params)),
+        ]
         parts += [table("\nHybrid, best against default:", rows), *comparisons(best, runs[1:])]
     refs = [(r["system"], r) for r in published(args.data)]
     if refs:

@@ -31,24 +31,23 @@ from psycopg_pool import AsyncConnectionPool
 from tqdm import tqdm
 
 from evals.answer_metrics import contains, exact_match, token_f1
-from evals.judge import build_judge, judge_hint
+from evals.judge import judge_hint
 from evals.scifact_retrieval import eval_owner
 from evals.tutor_datasets import SUITES, Item, Suite
 from ingestion.pipeline import IngestionDeps, ingest
-from ingestion.queue import connect_redis
 from ingestion.uploads import UploadLimits, accept_upload
 from tutor.chat.asks import Ask, Mode
 from tutor.chat.engine import TutorEngine
 from tutor.chat.hint_guard import find_leak
 from tutor.chat.prompt_set import PromptSet
-from tutor.database import open_pool
-from tutor.llm.chat_model import build_chat_model
+from tutor.events import Event
 from tutor.llm.prompts import DEFAULT_DIR, load_prompt
+from tutor.resources import build_judge, opened
 from tutor.runtime.services import services
-from tutor.runtime.worker import build_embedder, worker_deps
+from tutor.runtime.worker import worker_deps
 from tutor.settings import Settings
 
-Events = list[dict[str, Any]]
+Events = list[Event]
 EVAL_SEED = 1234  # unless TUTOR_CHAT_SEED says otherwise: reruns sample the same way
 CHUNK_TEXTS = "SELECT id, text FROM chunks WHERE owner_id = %(owner_id)s AND id = ANY(%(ids)s)"
 
@@ -86,15 +85,15 @@ async def ask_one(
 
 
 def text_of(events: Events) -> str:
-    return "".join(e["text"] for e in events if e["type"] == "delta")
+    return "".join(e.data["text"] for e in events if e.type == "delta")
 
 
 def done_of(events: Events) -> dict[str, Any]:
-    return next(e for e in events if e["type"] == "done")
+    return next(e.data for e in events if e.type == "done")
 
 
 def citations_of(events: Events) -> list[dict[str, Any]]:
-    return next((e["items"] for e in events if e["type"] == "citations"), [])
+    return next((e.data["items"] for e in events if e.type == "citations"), [])
 
 
 async def score_grounded(
@@ -145,9 +144,10 @@ def score_hint(item: Item, events: Events, index: int) -> dict[str, Any]:
 def score_practice(events: Events) -> dict[str, Any]:
     done = done_of(events)
     facts = done.get("practice", {"requested": 5, "kept": 0, "dropped": {}})
-    errors = [e["code"] for e in events if e["type"] == "error"]
-    audit = facts.get("audit", {"items": 0, "multiple_choice": 0, "problems": {},
-                                 "schema_attempts": None})  # fmt: skip
+    errors = [e.data["code"] for e in events if e.type == "error"]
+    audit = facts.get(
+        "audit", {"items": 0, "multiple_choice": 0, "problems": {}, "schema_attempts": None}
+    )
     return {
         "requested": facts["requested"],
         "kept": facts["kept"],
@@ -227,55 +227,43 @@ def practice_rates(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 async def run_suite(settings: Settings, suite: Suite, prompts: dict[str, str]) -> dict[str, Any]:
     """Ingest the suite's notes, ask every item, score it; returns rows and aggregates."""
-    assert settings.database_url and settings.redis_url
-    embedder = await asyncio.to_thread(build_embedder, settings)
-    redis = connect_redis(settings.redis_url)
     limits = UploadLimits(settings.max_upload_bytes, settings.max_documents_per_user)
-    try:
-        async with worker_deps(settings, settings.database_url, redis, embedder) as deps:
+    async with opened(settings, redis=True, embedder=True, chat=True, seed=EVAL_SEED) as resources:
+        async with worker_deps(resources) as deps:
             owner_id = await suite_owner(deps.pool, suite.name)
             ingestion = await ingest_notes(deps, owner_id, suite, limits)
-    finally:
-        await redis.aclose()
-    model = build_chat_model(settings, seed=EVAL_SEED)
-    pool = await open_pool(settings.database_url, ef_search=settings.hnsw_ef_search)
-    engine = TutorEngine(
-        pool, embedder, model, settings, PromptSet.load(prompts, settings.prompts_dir)
-    )
-    judge = build_judge(settings)
-    judge_prompt = load_prompt("judge_hint", settings.prompts_dir or DEFAULT_DIR)
+        engine = TutorEngine(
+            resources.pool,
+            resources.embedder,
+            resources.chat_model,
+            settings,
+            PromptSet.load(prompts, settings.prompts_dir),
+        )
+        result = await ask_suite(engine, owner_id, suite)
+    return result | {"suite": suite.name, "ingestion": dict(ingestion)}
+
+
+async def ask_suite(engine: TutorEngine, owner_id: UUID, suite: Suite) -> dict[str, Any]:
+    """Ask every item of the suite and score it; returns rows and aggregates."""
+    judge = build_judge(engine.settings)
+    judged = judge is not None and suite.name == "hints"
+    judge_prompt = load_prompt("judge_hint", engine.settings.prompts_dir or DEFAULT_DIR)
     rows = []
     started = time.monotonic()
-    try:
-        for index, item in enumerate(
-            tqdm(suite.items, desc=suite.name, unit="item", file=sys.stderr)
-        ):
-            events = await ask_one(engine, owner_id, suite, item, index)
-            row = await score_item(pool, owner_id, suite, item, events, index)
-            if judge is not None and suite.name == "hints":
-                row["judged_helpfulness"] = await judge_hint(
-                    judge, judge_prompt, item.text, text_of(events), row["level"]
-                )
-            done = done_of(events)
-            rows.append(
-                {
-                    "id": item.id,
-                    **row,
-                    "total_ms": done.get("timings", {}).get("total_ms"),
-                    "text": text_of(events),
-                }
+    for index, item in enumerate(tqdm(suite.items, desc=suite.name, unit="item", file=sys.stderr)):
+        events = await ask_one(engine, owner_id, suite, item, index)
+        row = await score_item(engine.pool, owner_id, suite, item, events, index)
+        if judge is not None and judged:
+            row["judged_helpfulness"] = await judge_hint(
+                judge, judge_prompt, item.text, text_of(events), row["level"]
             )
-    finally:
-        await pool.close()
+        total_ms = done_of(events).get("timings", {}).get("total_ms")
+        rows.append({"id": item.id, **row, "total_ms": total_ms, "text": text_of(events)})
+    prompts = {name: getattr(engine.prompts, name).ref for name in PromptSet.__dataclass_fields__}
     return {
-        "suite": suite.name,
-        "model": model.model_id,
+        "model": engine.model.model_id,
         "items": len(rows),
-        "ingestion": dict(ingestion),
-        "prompts": {
-            name: getattr(engine.prompts, name).ref for name in PromptSet.__dataclass_fields__
-        }
-        | ({"judge_hint": judge_prompt.ref} if judge is not None and suite.name == "hints" else {}),
+        "prompts": prompts | ({"judge_hint": judge_prompt.ref} if judged else {}),
         "judge": judge.model_id if judge is not None else None,
         "seconds": round(time.monotonic() - started, 1),
         "metrics": aggregate(suite.name, rows),

@@ -32,12 +32,6 @@ LIMIT %(limit)s
 """
 
 
-def connect_redis(url: str) -> ArqRedis:
-    """A lazily connecting client: processes start (and keep serving) while Redis is down."""
-    client: ArqRedis = ArqRedis.from_url(url, socket_connect_timeout=2, socket_timeout=10)
-    return client
-
-
 def job_id(document_id: UUID) -> str:
     """One arq job id per document, so enqueuing twice never runs it twice."""
     return f"ingest:{document_id}"

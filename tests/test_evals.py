@@ -14,7 +14,8 @@ from evals.gate import Check, breaches, load_baseline
 from evals.records import EvalItem, EvalRun, get_run, list_runs, save_run
 from evals.report import text_table, write_html
 from tests.conftest import FAST_CHAT_MODEL, shared_file
-from tutor.database import migrate, open_pool
+from tutor.database import migrate
+from tutor.resources import open_pool
 
 
 def test_paired_bootstrap_hand_computed():
@@ -44,8 +45,10 @@ def test_compare_pairs_items_and_flags_significance():
 
 def test_gate_breaches(tmp_path: Path):
     path = tmp_path / "baseline.json"
-    path.write_text('{"checks": [{"suite": "hints", "limit": 3, "min": {"f1": 0.5},'
-                    ' "max": {"leak_rate": 0.1}}]}')  # fmt: skip
+    path.write_text(
+        '{"checks": [{"suite": "hints", "limit": 3, "min": {"f1": 0.5},'
+        ' "max": {"leak_rate": 0.1}}]}'
+    )
     [check] = load_baseline(path)
     assert check == Check("tutor", "hints", 3, {"f1": 0.5}, {"leak_rate": 0.1}, {})
     assert breaches(check, {"f1": 0.6, "leak_rate": 0.0}) == []
@@ -54,14 +57,26 @@ def test_gate_breaches(tmp_path: Path):
 
 
 def run(suite: str, metrics: dict[str, float]) -> EvalRun:
-    return EvalRun(uuid.uuid4(), "tutor", suite, suite, "hash", "abc", "m", {"answer": "answer@v1"},
-                   {}, metrics, 40, 1.0)  # fmt: skip
+    return EvalRun(
+        uuid.uuid4(),
+        "tutor",
+        suite,
+        suite,
+        "hash",
+        "abc",
+        "m",
+        {"answer": "answer@v1"},
+        {},
+        metrics,
+        40,
+        1.0,
+    )
 
 
 def test_records_round_trip_and_html_report(settings, tmp_path: Path):
     async def scenario() -> None:
         await migrate(settings.database_url)
-        pool = await open_pool(settings.database_url)
+        pool = await open_pool(settings)
         try:
             a, b = run("records-test", {"f1": 0.0}), run("records-test", {"f1": 1.0})
             async with pool.connection() as conn:
@@ -98,7 +113,7 @@ def test_tiny_eval_run_on_the_real_stack(local_chat):
     assert 1 <= recorded.metrics["judged_helpfulness"] <= 5
 
     async def stored() -> int:
-        pool = await open_pool(local_chat.database_url)
+        pool = await open_pool(local_chat)
         try:
             async with pool.connection() as conn:
                 _, saved = await get_run(conn, str(recorded.id))
@@ -114,8 +129,10 @@ def test_judged_metrics_are_apart_and_absent_without_a_judge():
     from evals.judge import parse_score
     from evals.tutor_quality import aggregate
 
-    rows = [{"leaked": False, "level": 1, "fallback": False},
-            {"leaked": True, "level": 2, "fallback": True}]  # fmt: skip
+    rows = [
+        {"leaked": False, "level": 1, "fallback": False},
+        {"leaked": True, "level": 2, "fallback": True},
+    ]
     assert "judged_helpfulness" not in aggregate("hints", rows)
     judged = [row | {"judged_helpfulness": score} for row, score in zip(rows, (4, 1), strict=True)]
     assert aggregate("hints", judged)["judged_helpfulness"] == 2.5
@@ -137,7 +154,7 @@ def test_runs_over_http_for_evaluators_only(client, settings):
     recorded = run("http-test", {"f1": 0.5})
 
     async def store() -> None:
-        pool = await open_pool(settings.database_url)
+        pool = await open_pool(settings)
         try:
             async with pool.connection() as conn:
                 await save_run(conn, recorded, items({"f1": [0.5, 0.5]}))

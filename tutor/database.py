@@ -1,14 +1,11 @@
-"""Connection pool and the migration runner."""
+"""The migration runner (pools are opened by `tutor.resources`)."""
 
 from __future__ import annotations
 
 import logging
 from importlib import resources
-from typing import Any
 
-from pgvector.psycopg import register_vector_async
 from psycopg import AsyncConnection
-from psycopg_pool import AsyncConnectionPool
 
 log = logging.getLogger(__name__)
 
@@ -53,29 +50,4 @@ async def migrate(url: str) -> list[str]:
     return applied
 
 
-def _configure(ef_search: int) -> Any:
-    async def configure(conn: AsyncConnection) -> None:
-        await register_vector_async(conn)
-        # Iterative scans keep filtered HNSW queries (owner, document) from returning too few rows.
-        await conn.execute(f"SET hnsw.ef_search = {int(ef_search)}")
-        await conn.execute("SET hnsw.iterative_scan = relaxed_order")
-        await conn.commit()
-
-    return configure
-
-
-async def open_pool(url: str, *, ef_search: int = 100, max_size: int = 10) -> AsyncConnectionPool:
-    """Open a pool whose connections know the `vector` type."""
-    pool = AsyncConnectionPool(
-        url,
-        min_size=1,
-        max_size=max_size,
-        configure=_configure(ef_search),
-        open=False,
-        kwargs={"autocommit": False},
-    )
-    await pool.open(wait=True, timeout=30)
-    return pool
-
-
-__all__ = ["migrate", "open_pool"]
+__all__ = ["migrate"]

@@ -15,6 +15,12 @@ class TutorError(Exception):
         return str(self.args[0])
 
 
+class ServiceNotConfigured(TutorError):
+    """A service this process needs has no URL configured."""
+
+    code = "service_not_configured"
+
+
 class InvalidCredentials(TutorError):
     """Email or password is wrong."""
 

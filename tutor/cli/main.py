@@ -54,8 +54,7 @@ def cmd_worker(_: argparse.Namespace, settings: Settings) -> int:
     from tutor.runtime.worker import serve
 
     with services(settings) as live:
-        assert live.database_url and live.redis_url
-        return asyncio.run(_until_signal(serve(live, live.database_url, live.redis_url)))
+        return asyncio.run(_until_signal(serve(live)))
 
 
 async def _until_signal(coro: Coroutine[Any, Any, None]) -> int:
@@ -71,10 +70,9 @@ async def _until_signal(coro: Coroutine[Any, Any, None]) -> int:
 
 
 async def _migrate(settings: Settings) -> int:
-    from tutor.database import migrate
+    from tutor.resources import migrate_database
 
-    assert settings.database_url
-    applied = await migrate(settings.database_url)
+    applied = await migrate_database(settings)
     if applied:
         log.info("applied migrations: %s", ", ".join(applied))
     return 0
@@ -88,7 +86,7 @@ def cmd_migrate(_: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_user_create(args: argparse.Namespace, settings: Settings) -> int:
     """Create an account (any role, admin included)."""
-    from tutor.cli.commands import create_user
+    from tutor.cli.user import create_user
 
     with services(settings) as live:
         return asyncio.run(create_user(live, args.email, args.password, args.role))
@@ -96,7 +94,7 @@ def cmd_user_create(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     """Upload files as a user, through the same code path as the API."""
-    from tutor.cli.commands import ingest_files
+    from tutor.cli.ingest import ingest_files
 
     with services(settings) as live:
         paths = [Path(p) for p in args.paths]
@@ -107,7 +105,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     """Search a user's notes."""
-    from tutor.cli.commands import search_notes
+    from tutor.cli.search import search_notes
 
     with services(settings) as live:
         hits = asyncio.run(search_notes(live, args.user, args.query, args.k, args.mode))
@@ -128,8 +126,14 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from tutor.chat.asks import Ask
     from tutor.cli.ask import ask
 
-    request = Ask(mode=args.mode, text=args.text, hint_level=args.hint_level, count=args.count,
-                  level=args.level, document_ids=args.document or None)  # fmt: skip
+    request = Ask(
+        mode=args.mode,
+        text=args.text,
+        hint_level=args.hint_level,
+        count=args.count,
+        level=args.level,
+        document_ids=args.document or None,
+    )
     with services(settings, chat=True) as live:
         return asyncio.run(ask(live, args.user, request, args.json))
 
@@ -139,26 +143,42 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from evals import commands
     from evals.gate import load_baseline
 
-    chat = args.action == "tutor" or (args.action == "questions" and not args.no_model) or (
-        args.action == "check" and any(c.kind == "tutor" or c.options.get("model")
-                                       for c in load_baseline(args.baseline))
-    )  # fmt: skip
+    chat = (
+        args.action == "tutor"
+        or (args.action == "questions" and not args.no_model)
+        or (
+            args.action == "check"
+            and any(
+                c.kind == "tutor" or c.options.get("model") for c in load_baseline(args.baseline)
+            )
+        )
+    )
     with services(settings, chat=chat) as live:
         if args.action == "tutor":
             prompts = {ref.split("@")[0]: ref for ref in args.prompt}
             run = asyncio.run(commands.run_tutor_suite(live, args.suite, args.limit, prompts))
-            print(json.dumps(run.__dict__, indent=2, default=str) if args.json else
-                  f"run {run.id}: {json.dumps(run.metrics)}")  # fmt: skip
+            print(
+                json.dumps(run.__dict__, indent=2, default=str)
+                if args.json
+                else f"run {run.id}: {json.dumps(run.metrics)}"
+            )
             return 0
         if args.action == "questions":
-            run = asyncio.run(commands.run_question_review(
-                live, args.limit, not args.no_model, args.prompt))  # fmt: skip
-            print(json.dumps(run.__dict__, indent=2, default=str) if args.json else
-                  f"run {run.id}: {json.dumps(run.metrics)}")  # fmt: skip
+            run = asyncio.run(
+                commands.run_question_review(live, args.limit, not args.no_model, args.prompt)
+            )
+            print(
+                json.dumps(run.__dict__, indent=2, default=str)
+                if args.json
+                else f"run {run.id}: {json.dumps(run.metrics)}"
+            )
             return 0
         if args.action == "retrieval":
-            asyncio.run(commands.run_retrieval(
-                live, args.dataset, args.split, args.mode, args.limit, args.json))  # fmt: skip
+            asyncio.run(
+                commands.run_retrieval(
+                    live, args.dataset, args.split, args.mode, args.limit, args.json
+                )
+            )
             return 0
         if args.action == "list":
             return asyncio.run(commands.show_runs(live, args.suite, args.json))
@@ -211,6 +231,9 @@ def cmd_model_serve(args: argparse.Namespace, settings: Settings) -> int:
         return 1
 
 
+Adder = Callable[[str, Callable[..., int], str], argparse.ArgumentParser]
+
+
 def build_parser() -> argparse.ArgumentParser:
     """All subcommands and their options."""
     parser = argparse.ArgumentParser(prog="tutor", description=__doc__)
@@ -222,6 +245,16 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(handler=handler)
         return p
 
+    _add_processes(add)
+    _add_user(sub)
+    _add_model(sub)
+    _add_notes(add)
+    _add_eval(sub)
+    _add_ask(add)
+    return parser
+
+
+def _add_processes(add: Adder) -> None:
     for name, handler in (("up", cmd_up), ("api", cmd_api)):
         p = add(name, handler, (handler.__doc__ or "").strip())
         p.add_argument("--host", default=None)
@@ -231,6 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("worker", cmd_worker, "Run only the ingestion worker.")
     add("migrate", cmd_migrate, "Apply pending schema migrations.")
 
+
+def _add_user(sub: Any) -> None:
     user = sub.add_parser("user", help="Manage accounts.").add_subparsers(
         dest="action", required=True
     )
@@ -240,6 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--password", required=True)
     create.add_argument("--role", choices=["student", "teacher", "admin"], default="student")
 
+
+def _add_model(sub: Any) -> None:
     model = sub.add_parser("model", help="Local chat models.").add_subparsers(
         dest="action", required=True
     )
@@ -258,6 +295,8 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--host", default="127.0.0.1")
             p.add_argument("--port", type=int, default=0, help="0 picks a free port")
 
+
+def _add_notes(add: Adder) -> None:
     ingest = add("ingest", cmd_ingest, "Upload files for a user.")
     ingest.add_argument("--user", required=True, help="the owner's email")
     ingest.add_argument("--wait", action="store_true", help="show progress until each is done")
@@ -271,12 +310,15 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--json", action="store_true", help="print a JSON list")
     search.add_argument("query")
 
+
+def _add_eval(sub: Any) -> None:
     evals = sub.add_parser("eval", help="Evaluate the tutor.").add_subparsers(
         dest="action", required=True
     )
     run = evals.add_parser("tutor", help="Run a tutor suite on the configured model; recorded.")
-    run.add_argument("--suite", required=True,
-                     choices=["grounded-qa", "no-answer", "hints", "practice"])  # fmt: skip
+    run.add_argument(
+        "--suite", required=True, choices=["grounded-qa", "no-answer", "hints", "practice"]
+    )
     run.add_argument("--prompt", action="append", default=[], help="NAME@vN (repeatable)")
     run.add_argument("--limit", type=int, default=None, help="items (a fixed sample)")
     run.add_argument("--json", action="store_true")
@@ -304,6 +346,8 @@ def build_parser() -> argparse.ArgumentParser:
     for eval_parser in (run, review, beir, listing, versus, gate):
         eval_parser.set_defaults(handler=cmd_eval)
 
+
+def _add_ask(add: Adder) -> None:
     ask = add("ask", cmd_ask, "Ask the tutor as a user; the answer streams to the terminal.")
     ask.add_argument("--user", required=True, help="the asker's email")
     ask.add_argument("--mode", choices=["answer", "hint", "practice", "explain"], default="answer")
@@ -311,10 +355,13 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--document", action="append", help="only this document id (repeatable)")
     ask.add_argument("--hint-level", type=int, default=1, choices=[1, 2, 3])
     ask.add_argument("--count", type=int, default=5, help="practice questions to write")
-    ask.add_argument("--level", choices=["beginner", "intermediate", "advanced"],
-                     default="intermediate", help="for explain")  # fmt: skip
+    ask.add_argument(
+        "--level",
+        choices=["beginner", "intermediate", "advanced"],
+        default="intermediate",
+        help="for explain",
+    )
     ask.add_argument("text")
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from tutor.errors import ModelUnavailable
 from tutor.llm.local_server import LocalChatServer
+from tutor.resources import database_url, redis_url
 from tutor.runtime.local_postgres import start_postgres
 from tutor.runtime.local_redis import LocalRedis
 from tutor.settings import Settings
@@ -53,10 +54,9 @@ def _start_local_chat(server: LocalChatServer) -> dict[str, str]:
 
 def service_env(settings: Settings) -> dict[str, str]:
     """Environment that points child processes at the same services."""
-    assert settings.database_url and settings.redis_url
     env = {
-        "TUTOR_DATABASE_URL": settings.database_url,
-        "TUTOR_REDIS_URL": settings.redis_url,
+        "TUTOR_DATABASE_URL": database_url(settings),
+        "TUTOR_REDIS_URL": redis_url(settings),
         "TUTOR_DATA_DIR": str(settings.data_path),
     }
     if settings.chat_base_url:

@@ -1,4 +1,8 @@
-"""The ingestion worker: arq on Redis, resilient to Redis outages and to its own crashes."""
+"""The ingestion worker process: arq on Redis, resilient to Redis outages and its own crashes.
+
+The task itself is `ingestion.pipeline.ingest`; this module runs it, keeps the worker's lease
+and reconciles Redis with PostgreSQL every few seconds.
+"""
 
 from __future__ import annotations
 
@@ -18,11 +22,11 @@ from arq.worker import Worker, func
 from redis.exceptions import RedisError
 
 from ingestion.chunking import Chunker
-from ingestion.embedding import Embedder, LocalEmbedder, load_embedder
+from ingestion.embedding import Embedder
 from ingestion.parser_process import start_parser
 from ingestion.pipeline import IngestionDeps, ingest
-from ingestion.queue import LEASE_PREFIX, QUEUE_NAME, TASK_NAME, connect_redis, reconcile
-from tutor.database import migrate, open_pool
+from ingestion.queue import LEASE_PREFIX, QUEUE_NAME, TASK_NAME, reconcile
+from tutor.resources import Resources, opened
 from tutor.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -41,30 +45,13 @@ def new_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def build_embedder(settings: Settings) -> LocalEmbedder:
-    """The embedding model named by the settings (the bundled MiniLM by default)."""
-    return load_embedder(
-        settings.embedding_backend,
-        settings.embedding_model,
-        settings.embedding_batch_size,
-        settings.model_cache_path,
-        settings.embedding_precision,
-    )
-
-
 @contextlib.asynccontextmanager
-async def worker_deps(
-    settings: Settings, database_url: str, redis: ArqRedis, embedder: Embedder | None = None
-) -> AsyncIterator[IngestionDeps]:
-    """Pool, model and chunker for one worker process."""
-    await migrate(database_url)
-    model: Embedder = (
-        embedder if embedder is not None else await asyncio.to_thread(build_embedder, settings)
-    )
+async def worker_deps(resources: Resources) -> AsyncIterator[IngestionDeps]:
+    """The pipeline's dependencies over opened resources: adds the chunker and the parser."""
+    settings, model = resources.settings, resources.embedder
     tokenizer = getattr(model, "tokenizer", None)
     if tokenizer is None:
         raise TypeError("the embedder must expose its tokenizer for token-sized chunking")
-    pool = await open_pool(database_url, max_size=settings.worker_max_jobs + 2)
     parser = (
         await asyncio.to_thread(
             start_parser, tokenizer, settings.chunk_tokens, settings.chunk_overlap_tokens
@@ -74,8 +61,8 @@ async def worker_deps(
     )
     try:
         yield IngestionDeps(
-            pool=pool,
-            redis=redis,
+            pool=resources.pool,
+            redis=resources.redis,
             embedder=model,
             # Its own copy: a fast tokenizer's padding/truncation state is mutated per call, and
             # the parser thread chunks while the embedder encodes.
@@ -91,7 +78,6 @@ async def worker_deps(
     finally:
         if parser is not None:
             await asyncio.to_thread(parser.close)
-        await pool.close()
 
 
 async def _keep_lease(deps: IngestionDeps, lease_s: float) -> None:
@@ -130,29 +116,31 @@ def _arq_worker(settings: Settings, redis: ArqRedis, deps: IngestionDeps, burst:
     )
 
 
+def worker_pool_size(settings: Settings) -> int:
+    """Connections for the concurrent jobs, the lease keeper and the reconciler."""
+    return settings.worker_max_jobs + 2
+
+
 async def serve(
-    settings: Settings,
-    database_url: str,
-    redis_url: str,
-    *,
-    burst: bool = False,
-    embedder: Embedder | None = None,
+    settings: Settings, *, burst: bool = False, embedder: Embedder | None = None
 ) -> None:
     """Run the worker until cancelled (or, with `burst`, until the queue is empty)."""
-    redis = connect_redis(redis_url)
-    async with worker_deps(settings, database_url, redis, embedder) as deps:
+    model = embedder if embedder is not None else True
+    async with (
+        opened(settings, pool_size=worker_pool_size(settings), redis=True, embedder=model) as res,
+        worker_deps(res) as deps,
+    ):
         background = [
             asyncio.create_task(_keep_lease(deps, settings.worker_lease_s)),
-            asyncio.create_task(_keep_reconciling(deps, redis, settings.reconcile_interval_s)),
+            asyncio.create_task(_keep_reconciling(deps, res.redis, settings.reconcile_interval_s)),
         ]
         log.info("ingestion worker %s ready", deps.worker_id)
         try:
-            await _run_until_done(settings, redis, deps, burst)
+            await _run_until_done(settings, res.redis, deps, burst)
         finally:
             for task in background:
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
-            await redis.aclose()
 
 
 async def _run_until_done(
