@@ -122,18 +122,32 @@ def client(
 
 
 @pytest.fixture(scope="session")
-def chat() -> ScriptedChatModel:
+def scripted_model() -> ScriptedChatModel:
+    """The one scripted model the session's tutor API talks to."""
     return ScriptedChatModel()
+
+
+@pytest.fixture(autouse=True)
+def chat(scripted_model: ScriptedChatModel) -> ScriptedChatModel:
+    """The scripted model, reset for each test: no test sees another's script or settings."""
+    scripted_model.reset()
+    return scripted_model
 
 
 @pytest.fixture(scope="session")
 def tutor_client(
-    settings: Settings, embedder: SentenceTransformerEmbedder, worker: Any, chat: ScriptedChatModel
+    settings: Settings,
+    embedder: SentenceTransformerEmbedder,
+    worker: Any,
+    scripted_model: ScriptedChatModel,
 ) -> Iterator[TestClient]:
     """An API whose tutor talks to the scripted chat model."""
     del worker
-    app = create_app(settings.model_copy(update={"tutor_asks_per_minute": 25}), embedder=embedder,
-                     chat_model=chat)  # fmt: skip
+    app = create_app(
+        settings.model_copy(update={"tutor_asks_per_minute": 25}),
+        embedder=embedder,
+        chat_model=scripted_model,
+    )
     with TestClient(app) as test_client:
         yield test_client
 
@@ -151,7 +165,7 @@ def local_chat(settings: Settings) -> Iterator[Settings]:
                 "chat_base_url": server.base_url,
                 "chat_model": server.model,
                 "tutor_max_output_tokens": 64,
-            }  # fmt: skip
+            }
         )
     finally:
         server.stop()

@@ -10,6 +10,8 @@ from typing import Any
 from tutor.llm.chat_model import ChatChunk, ChatMessage, Usage
 
 Reply = str | Callable[[list[ChatMessage]], str]
+PIECE_CHARS = 4
+DEFAULT_REPLY = "I can help with that [1]."
 
 
 class ScriptedChatModel:
@@ -17,13 +19,20 @@ class ScriptedChatModel:
 
     model_id = "scripted-test-model"
 
-    def __init__(self, piece_chars: int = 4, delay_s: float = 0.0) -> None:
-        self.piece_chars = piece_chars
-        self.delay_s = delay_s
+    def __init__(self) -> None:
         self.queue: deque[Reply] = deque()
-        self.default: Reply = "I can help with that [1]."
         self.calls: list[list[ChatMessage]] = []
         self.schemas: list[dict[str, Any] | None] = []
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to a fresh model: no script, default reply and pace, nothing recorded."""
+        self.piece_chars = PIECE_CHARS
+        self.delay_s = 0.0
+        self.default: Reply = DEFAULT_REPLY
+        self.queue.clear()
+        self.calls.clear()
+        self.schemas.clear()
         self.closed_early = 0
 
     def script(self, *replies: Reply, delay_s: float = 0.0) -> None:

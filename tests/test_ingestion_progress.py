@@ -1,3 +1,5 @@
+"""Document ingestion progress as clients see it, and upload filename cleaning (no I/O)."""
+
 from datetime import UTC, datetime
 from uuid import uuid4
 
@@ -9,14 +11,34 @@ from tutor.errors import InvalidInput
 
 
 def _document(
-    status="processing", pages_total=None, pages_done=0, chunks_total=None, chunks_done=0,
+    status="processing",
+    pages_total=None,
+    pages_done=0,
+    chunks_total=None,
+    chunks_done=0,
     chunks_seen=0,
-) -> Document:  # fmt: skip
+) -> Document:
     now = datetime.now(UTC)
     return Document(
-        uuid4(), uuid4(), "f.pdf", None, "0" * 64, 1, status, pages_total, pages_done,
-        chunks_total, chunks_done, chunks_seen, False, None, None, now, now, None,
-    )  # fmt: skip
+        uuid4(),
+        uuid4(),
+        "f.pdf",
+        None,
+        "0" * 64,
+        1,
+        status,
+        pages_total,
+        pages_done,
+        chunks_total,
+        chunks_done,
+        chunks_seen,
+        False,
+        None,
+        None,
+        now,
+        now,
+        None,
+    )
 
 
 def test_ready_is_complete():
