@@ -50,15 +50,26 @@ async def _stream(
             await asyncio.sleep(1 / tokens_per_s)
         yield _event(model, created, {"content": word + " "})
     usage = {"prompt_tokens": 500, "completion_tokens": len(words), "total_tokens": 500}
-    last = {"id": "x", "object": "chat.completion.chunk", "created": created, "model": model,
-            "choices": [], "usage": usage}  # fmt: skip
+    last = {
+        "id": "x",
+        "object": "chat.completion.chunk",
+        "created": created,
+        "model": model,
+        "choices": [],
+        "usage": usage,
+    }
     yield "data: " + json.dumps(last) + "\n\n"
     yield "data: [DONE]\n\n"
 
 
 def _event(model: str, created: int, delta: dict[str, str]) -> str:
-    chunk = {"id": "x", "object": "chat.completion.chunk", "created": created, "model": model,
-             "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}  # fmt: skip
+    chunk = {
+        "id": "x",
+        "object": "chat.completion.chunk",
+        "created": created,
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": None}],
+    }
     return "data: " + json.dumps(chunk) + "\n\n"
 
 

@@ -69,10 +69,17 @@ def compare(a: Sequence[EvalItem], b: Sequence[EvalItem]) -> list[MetricDelta]:
             continue
         differences = [y - x for x, y in values]
         low, high = paired_bootstrap(differences)
-        rows.append(MetricDelta(
-            metric, statistics.fmean(x for x, _ in values), statistics.fmean(y for _, y in values),
-            statistics.fmean(differences), low, high, len(values),
-        ))  # fmt: skip
+        rows.append(
+            MetricDelta(
+                metric,
+                statistics.fmean(x for x, _ in values),
+                statistics.fmean(y for _, y in values),
+                statistics.fmean(differences),
+                low,
+                high,
+                len(values),
+            )
+        )
     return rows
 
 

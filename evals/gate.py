@@ -39,7 +39,7 @@ def load_baseline(path: Path) -> list[Check]:
             minimum=entry.get("min", {}),
             maximum=entry.get("max", {}),
             options=entry.get("options", {}),
-        )  # fmt: skip
+        )
         for entry in data["checks"]
     ]
 

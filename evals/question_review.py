@@ -64,10 +64,15 @@ def load_questions(limit: int | None, path: Path = DATASET) -> list[LabelledQues
         if not line.strip():
             continue
         row = json.loads(line)
-        questions.append(LabelledQuestion(
-            id=f"{row['subject']}/{row['row']}", question=row["question"],
-            options=row["choices"], key=row["answer"], label=row["error_type_norm"],
-        ))  # fmt: skip
+        questions.append(
+            LabelledQuestion(
+                id=f"{row['subject']}/{row['row']}",
+                question=row["question"],
+                options=row["choices"],
+                key=row["answer"],
+                label=row["error_type_norm"],
+            )
+        )
     if limit is None or limit >= len(questions):
         return questions
     rng = random.Random(SEED)
@@ -144,8 +149,9 @@ async def run_review(
     """Review every question; rows and aggregates."""
     started = time.monotonic()
     rows = []
-    for question in tqdm(questions, desc="questions", unit="item", file=sys.stderr,
-                         disable=model is None):  # fmt: skip
+    for question in tqdm(
+        questions, desc="questions", unit="item", file=sys.stderr, disable=model is None
+    ):
         rows.append(await review_one(question, model, prompt))
     return {
         "items": len(rows),

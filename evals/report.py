@@ -59,8 +59,10 @@ def _chart_png(a: EvalRun, b: EvalRun, rows: Sequence[MetricDelta]) -> tuple[str
     plt.close(fig)
     fig, ax = plt.subplots(figsize=(max(6, len(rows) * 1.1), 3.6))
     errors = [[r.delta - r.low for r in rows], [r.high - r.delta for r in rows]]
-    colours = ["tab:green" if r.significant and r.delta > 0 else
-               "tab:red" if r.significant else "tab:gray" for r in rows]  # fmt: skip
+    colours = [
+        "tab:green" if r.significant and r.delta > 0 else "tab:red" if r.significant else "tab:gray"
+        for r in rows
+    ]
     ax.bar(list(positions), [r.delta for r in rows], 0.5, yerr=errors, color=colours, capsize=4)
     ax.set_xlim(-0.75, len(rows) - 0.25)
     ax.axhline(0, color="black", linewidth=0.8)

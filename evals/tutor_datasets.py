@@ -83,7 +83,7 @@ def no_answer(limit: int | None, root: Path = SHARED) -> Suite:
             q["question"],
             tuple(truth[q["id"]]["answers"]),
             answerable=not truth[q["id"]]["is_impossible"],
-        )  # fmt: skip
+        )
         for q in queries
     ]
     if limit is not None:  # balanced: as many unanswerable as answerable
@@ -105,10 +105,17 @@ def hints(limit: int | None, root: Path = SHARED) -> Suite:
 
 
 PRACTICE_TOPICS = (
-    "vectors and assignment", "factors", "lists and data frames", "reading data from files",
-    "probability distributions", "grouping, loops and conditional execution",
-    "writing your own functions", "statistical models", "graphical procedures", "packages",
-)  # fmt: skip
+    "vectors and assignment",
+    "factors",
+    "lists and data frames",
+    "reading data from files",
+    "probability distributions",
+    "grouping, loops and conditional execution",
+    "writing your own functions",
+    "statistical models",
+    "graphical procedures",
+    "packages",
+)
 
 
 def practice(limit: int | None, root: Path = SHARED) -> Suite:
@@ -119,8 +126,7 @@ def practice(limit: int | None, root: Path = SHARED) -> Suite:
     return Suite("practice", "practice", [Note(pdf.name, pdf.read_bytes())], items)
 
 
-SUITES = {"grounded-qa": grounded_qa, "no-answer": no_answer, "hints": hints,
-          "practice": practice}  # fmt: skip
+SUITES = {"grounded-qa": grounded_qa, "no-answer": no_answer, "hints": hints, "practice": practice}
 
 
 def squad_normalise(text: str) -> str:

@@ -96,11 +96,20 @@ async def copy_chunks(
     async with cur.copy(COPY_CHUNKS) as copy:
         copy.set_types(COPY_TYPES)
         for chunk, vector in zip(chunks, embeddings, strict=True):
-            await copy.write_row((
-                document_id, owner_id, chunk.ordinal, chunk.page_start, chunk.page_end,
-                list(chunk.heading_path), chunk.heading, chunk.text.replace("\x00", ""),
-                chunk.token_count, vector,
-            ))  # fmt: skip
+            await copy.write_row(
+                (
+                    document_id,
+                    owner_id,
+                    chunk.ordinal,
+                    chunk.page_start,
+                    chunk.page_end,
+                    list(chunk.heading_path),
+                    chunk.heading,
+                    chunk.text.replace("\x00", ""),
+                    chunk.token_count,
+                    vector,
+                )
+            )
     written = {"id": document_id, "first": chunks[0].ordinal, "end": chunks[-1].ordinal + 1}
     await conn.execute(COUNT_TERMS, written)
     await conn.execute(ADD_POSTINGS, written)

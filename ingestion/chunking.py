@@ -74,8 +74,9 @@ class Chunker:
                 ids = tokens.ids_at(start, piece)
                 # The heading and the text meet at a line break, which no token crosses.
                 embedding_ids = (*heading, *ids)
-                yield Chunk(ordinal, piece, path, first.page_start, last.page_end, len(ids),
-                            embedding_ids)  # fmt: skip
+                yield Chunk(
+                    ordinal, piece, path, first.page_start, last.page_end, len(ids), embedding_ids
+                )
                 ordinal += 1
 
     def _splitter(self, length: Callable[[str], int]) -> RecursiveCharacterTextSplitter:

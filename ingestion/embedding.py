@@ -294,8 +294,11 @@ class OpenVinoEmbedder:
         for i, row in enumerate(rows):
             input_ids[i, : len(row)] = row
             mask[i, : len(row)] = 1
-        features = {"input_ids": input_ids, "attention_mask": mask,
-                    "token_type_ids": np.zeros_like(input_ids)}  # fmt: skip
+        features = {
+            "input_ids": input_ids,
+            "attention_mask": mask,
+            "token_type_ids": np.zeros_like(input_ids),
+        }
         return [features[name] for name in self.input_names]
 
     def _find_special_tokens(self) -> tuple[list[int], list[int]]:
@@ -326,8 +329,9 @@ class OpenVinoEmbedder:
         if cosine < MIN_COSINE_TO_TORCH[self.precision]:
             raise BackendUnavailable(f"its vectors differ from torch's (cosine {cosine:.6f})")
         self.probe_cosine = cosine
-        log.info("OpenVINO embedder ready in %s (cosine to torch on probes %.7f)",
-                 self.precision, cosine)  # fmt: skip
+        log.info(
+            "OpenVINO embedder ready in %s (cosine to torch on probes %.7f)", self.precision, cosine
+        )
 
 
 # What `load_embedder` returns: either backend, with the model's tokenizer.

@@ -200,8 +200,9 @@ class _Run:
         if self.deps.parser is not None:
             job = ParseJob(data, self.document.filename, options)
             return self.deps.parser.parse(job, self.report, self._on_page)
-        return document_chunks(data, self.document.filename, options, self.deps.chunker,
-                               self.report, self._on_page)  # fmt: skip
+        return document_chunks(
+            data, self.document.filename, options, self.deps.chunker, self.report, self._on_page
+        )
 
     async def _consume(self, start: int) -> int:
         """Embed and store chunks as they arrive; returns the document's chunk count.
@@ -302,11 +303,13 @@ class _Run:
     async def _write_progress(self, conn: AsyncConnection) -> None:
         params = {
             "id": self.document.id,
-            "pages_done": self.pages[0], "pages_total": self.pages[1] or None,
-            "chunks_done": self.chunks[0], "chunks_total": self.chunks[1],
+            "pages_done": self.pages[0],
+            "pages_total": self.pages[1] or None,
+            "chunks_done": self.chunks[0],
+            "chunks_total": self.chunks[1],
             "chunks_seen": self.seen,
             "needs_ocr": self.report.needs_ocr,
-        }  # fmt: skip
+        }
         cur = conn.cursor(row_factory=class_row(Document))
         await cur.execute(SET_PROGRESS, params)
         updated = await cur.fetchone()

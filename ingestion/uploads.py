@@ -94,9 +94,15 @@ async def _insert(
     if await documents.count_documents(conn, owner_id) >= limits.max_documents:
         raise QuotaExceeded()
     values = {
-        "id": uuid.uuid4(), "owner_id": owner_id, "filename": name, "mime": mime,
-        "sha256": sha256, "size_bytes": len(data), "content": data, "password": password,
-    }  # fmt: skip
+        "id": uuid.uuid4(),
+        "owner_id": owner_id,
+        "filename": name,
+        "mime": mime,
+        "sha256": sha256,
+        "size_bytes": len(data),
+        "content": data,
+        "password": password,
+    }
     document = await documents.insert_document(conn, values)
     if document is None:  # a concurrent upload of the same bytes won the race
         found = await documents.find_by_sha256(conn, owner_id, sha256)

@@ -165,8 +165,11 @@ WHERE fts.rank <= %(k)s AND c.owner_id = %(owner_id)s  -- as in HYBRID_SEARCH
 ORDER BY fts.rank
 """
 
-STATEMENTS = {SearchMode.HYBRID: HYBRID_SEARCH, SearchMode.DENSE: DENSE_SEARCH,
-              SearchMode.FTS: FTS_SEARCH}  # fmt: skip
+STATEMENTS = {
+    SearchMode.HYBRID: HYBRID_SEARCH,
+    SearchMode.DENSE: DENSE_SEARCH,
+    SearchMode.FTS: FTS_SEARCH,
+}
 
 
 async def embed_query(embedder: Embedder, query: str) -> np.ndarray:
@@ -188,12 +191,18 @@ def _values(
     if mode is not SearchMode.FTS and embedding is None:
         raise ValueError(f"{mode} search needs the query embedding")
     return {
-        "owner_id": owner_id, "query": query, "embedding": embedding, "k": k,
+        "owner_id": owner_id,
+        "query": query,
+        "embedding": embedding,
+        "k": k,
         "document_ids": list(document_ids) if document_ids else None,
-        "candidates": max(k, p.candidates), "rrf_k": p.rrf_k,
-        "dense_weight": p.dense_weight, "fts_weight": p.fts_weight,
-        "max_postings": p.max_postings, "seed_postings": p.seed_postings,
-    }  # fmt: skip
+        "candidates": max(k, p.candidates),
+        "rrf_k": p.rrf_k,
+        "dense_weight": p.dense_weight,
+        "fts_weight": p.fts_weight,
+        "max_postings": p.max_postings,
+        "seed_postings": p.seed_postings,
+    }
 
 
 async def search_chunks(

@@ -9,8 +9,12 @@ def test_register_login_and_me(client):
 
 
 def test_every_route_needs_a_token(client):
-    for method, path in [("GET", "/api/v1/me"), ("GET", "/api/v1/documents"),
-                         ("GET", "/api/v1/search?q=x"), ("POST", "/api/v1/documents")]:  # fmt: skip
+    for method, path in [
+        ("GET", "/api/v1/me"),
+        ("GET", "/api/v1/documents"),
+        ("GET", "/api/v1/search?q=x"),
+        ("POST", "/api/v1/documents"),
+    ]:
         response = client.request(method, path)
         assert response.status_code == 401, path
         assert response.json()["error"]["code"] == "invalid_token"

@@ -64,8 +64,16 @@ def test_token_counts_match_tokenising_each_piece(embedder):
         return len(embedder.tokenizer(piece, add_special_tokens=False)["input_ids"])
 
     # Whole words, a word cut in two (counted on its own), and text around the control char.
-    pieces = ["Naïve café ", "owners\u00a0tokenize ", "3.14-sized pieces; ", "tokenize 3.1",
-              "okenize", "Next line\x1fglued", "line\x1fglu", "déjà vu!\n"]  # fmt: skip
+    pieces = [
+        "Naïve café ",
+        "owners\u00a0tokenize ",
+        "3.14-sized pieces; ",
+        "tokenize 3.1",
+        "okenize",
+        "Next line\x1fglued",
+        "line\x1fglu",
+        "déjà vu!\n",
+    ]
     for piece in pieces:
         assert tokens.count(piece) == direct(piece), piece
 

@@ -56,8 +56,9 @@ def test_openvino_handles_any_batch_size(embedder, openvino_embedder):
 def test_queued_calls_overlap_and_each_gets_its_own_rows(embedder, openvino_embedder):
     # The pipeline queues the next batch before taking the last one's vectors, and other
     # threads (queries) may queue at the same time: every call must get exactly its rows.
-    calls = [[f"call {c} text {i} {'about plants ' * (i % 7)}" for i in range(40 + c)]
-             for c in range(6)]  # fmt: skip
+    calls = [
+        [f"call {c} text {i} {'about plants ' * (i % 7)}" for i in range(40 + c)] for c in range(6)
+    ]
     with ThreadPoolExecutor(3) as pool:
         futures = list(pool.map(openvino_embedder.submit, calls))
     for texts, future in zip(calls, futures, strict=True):

@@ -36,8 +36,9 @@ def test_same_chunks_as_parsing_in_place(parser, embedder):
     chunks, report, pages = parse(parser, path.name, data)
     here = ExtractionReport()
     chunker = Chunker(copy.deepcopy(embedder.tokenizer), 200, 30)
-    expected = list(chunker.stream(
-        iter_sections(data, detect_type(data, path.name), ExtractOptions(), here)))  # fmt: skip
+    expected = list(
+        chunker.stream(iter_sections(data, detect_type(data, path.name), ExtractOptions(), here))
+    )
     assert chunks == expected and len(chunks) > 100
     assert report.pages_total == here.pages_total == pages[-1][1] == len(pages)
     assert report.needs_ocr is False

@@ -12,8 +12,11 @@ from tests.conftest import FAST_CHAT_MODEL, shared_file
 from tutor.chat.question_checks import option_text, question_flags
 from tutor.chat.question_verifier import lettered, parse_pick
 
-GOOD = ("Which pigment absorbs light in photosynthesis?",
-        ["Chlorophyll", "Melanin", "Keratin", "Haemoglobin"], "Chlorophyll")  # fmt: skip
+GOOD = (
+    "Which pigment absorbs light in photosynthesis?",
+    ["Chlorophyll", "Melanin", "Keratin", "Haemoglobin"],
+    "Chlorophyll",
+)
 
 
 def flags_of(question: str = GOOD[0], options: list[str] | None = None, key: str = GOOD[2]):
@@ -23,8 +26,14 @@ def flags_of(question: str = GOOD[0], options: list[str] | None = None, key: str
 def test_a_sound_question_has_no_flags():
     assert flags_of() == []
     # Symbols matter in options: these four are all different.
-    assert flags_of("Factor it", ["(x - 1)(x + 2)", "(x + 1)(x + 2)", "(x − 1)(x − 2)",
-                                  "(x + 1)(x - 2)"], "(x + 1)(x + 2)") == []  # fmt: skip
+    assert (
+        flags_of(
+            "Factor it",
+            ["(x - 1)(x + 2)", "(x + 1)(x + 2)", "(x − 1)(x − 2)", "(x + 1)(x - 2)"],
+            "(x + 1)(x + 2)",
+        )
+        == []
+    )
 
 
 @pytest.mark.parametrize(
@@ -78,9 +87,15 @@ def row(label: str, checks: int, model: int | None = None) -> dict:
 
 
 def test_detector_scores_hand_computed():
-    rows = [row("ok", 0, 1), row("ok", 1, 0), row("ok", 0, 0), row("ok", 0, 0),
-            row("wrong_groundtruth", 1, 1), row("wrong_groundtruth", 0, 1),
-            row("bad_question_clarity", 0, 0)]  # fmt: skip
+    rows = [
+        row("ok", 0, 1),
+        row("ok", 1, 0),
+        row("ok", 0, 0),
+        row("ok", 0, 0),
+        row("wrong_groundtruth", 1, 1),
+        row("wrong_groundtruth", 0, 1),
+        row("bad_question_clarity", 0, 0),
+    ]
     checks = detector_scores(rows, "checks")
     # flagged: 1 ok + 1 defective -> precision 1/2; 1 of 3 defective -> recall 1/3
     assert checks["checks_precision"] == 0.5
@@ -118,12 +133,25 @@ def test_practice_rates_over_generated_items():
     from evals.tutor_quality import practice_rates
 
     rows = [
-        {"requested": 5, "kept": 3, "dropped": {"unsupported_key": 2}, "error": None,
-         "items": 5, "multiple_choice": 4, "problems": {"unsupported_key": 2}},
-        {"requested": 5, "kept": 2, "dropped": {"duplicate_options": 1}, "error": None,
-         "items": 4, "multiple_choice": 2,
-         "problems": {"duplicate_options": 1, "key_not_one_option": 1}},
-    ]  # fmt: skip
+        {
+            "requested": 5,
+            "kept": 3,
+            "dropped": {"unsupported_key": 2},
+            "error": None,
+            "items": 5,
+            "multiple_choice": 4,
+            "problems": {"unsupported_key": 2},
+        },
+        {
+            "requested": 5,
+            "kept": 2,
+            "dropped": {"duplicate_options": 1},
+            "error": None,
+            "items": 4,
+            "multiple_choice": 2,
+            "problems": {"duplicate_options": 1, "key_not_one_option": 1},
+        },
+    ]
     rates = practice_rates(rows)
     assert rates["kept_fraction"] == 0.5
     assert rates["one_correct_option_rate"] == round(5 / 6, 4)

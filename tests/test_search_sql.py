@@ -56,8 +56,9 @@ def test_search_scopes_to_a_list_of_documents(client, settings, embedder):
     async def scoped(scope: list[UUID] | None, mode: SearchMode) -> list[SearchHit]:
         async with await psycopg.AsyncConnection.connect(settings.database_url) as conn:
             await register_vector_async(conn)
-            return await search_chunks(conn, user_id, query, embedding, k=4, mode=mode,
-                                       document_ids=scope)  # fmt: skip
+            return await search_chunks(
+                conn, user_id, query, embedding, k=4, mode=mode, document_ids=scope
+            )
 
     everything = asyncio.run(scoped(None, SearchMode.HYBRID))
     assert len(everything) == 4

@@ -41,11 +41,14 @@ def test_file_over_the_size_limit_is_refused(client, settings):
 
 @pytest.mark.parametrize(
     ("name", "password"),
-    [("encrypted/password.pdf", "password"), ("encrypted/r2-user-password.pdf", "asdfzxcv"),
-     ("encrypted/r6-user-password.pdf", "asdfzxcv"),  # AES-256
-     ("encrypted/2206.01062_pg3_password-1234.pdf", "1234"),
-     ("encrypted/libreoffice-writer-password.pdf", "openpassword")],
-)  # fmt: skip
+    [
+        ("encrypted/password.pdf", "password"),
+        ("encrypted/r2-user-password.pdf", "asdfzxcv"),
+        ("encrypted/r6-user-password.pdf", "asdfzxcv"),  # AES-256
+        ("encrypted/2206.01062_pg3_password-1234.pdf", "1234"),
+        ("encrypted/libreoffice-writer-password.pdf", "openpassword"),
+    ],
+)
 def test_encrypted_pdf_fails_without_password_and_opens_with_it(client, name, password):
     headers = register(client)
     locked = ingest(client, headers, name.split("/")[-1], _read(name))
@@ -65,8 +68,9 @@ def test_copy_protected_pdf_opens_without_a_password(client):
 
 
 def test_wrong_password_says_so(client):
-    failed = ingest(client, register(client), "p.pdf", _read("encrypted/password.pdf"),
-                    password="not-it")  # fmt: skip
+    failed = ingest(
+        client, register(client), "p.pdf", _read("encrypted/password.pdf"), password="not-it"
+    )
     assert failed["status"] == "failed"
     assert failed["error"]["code"] == "encrypted"
     assert "password" in failed["error"]["message"].lower()
@@ -74,10 +78,14 @@ def test_wrong_password_says_so(client):
 
 @pytest.mark.parametrize(
     "name",
-    ["image-only/ocr_test.pdf", "image-only/nemotron_multipage.pdf",
-     "image-only/loremipsum-flat.pdf", "image-only/imagemagick-CCITTFaxDecode.pdf",
-     "corrupted-or-odd/empty_page.pdf"],
-)  # fmt: skip
+    [
+        "image-only/ocr_test.pdf",
+        "image-only/nemotron_multipage.pdf",
+        "image-only/loremipsum-flat.pdf",
+        "image-only/imagemagick-CCITTFaxDecode.pdf",
+        "corrupted-or-odd/empty_page.pdf",
+    ],
+)
 def test_image_only_pdf_fails_with_needs_ocr(client, name):
     document = ingest(client, register(client), name.split("/")[-1], _read(name))
     assert document["status"] == "failed"
@@ -86,15 +94,17 @@ def test_image_only_pdf_fails_with_needs_ocr(client, name):
 
 
 def test_garbage_text_layer_is_kept_but_flagged(client):
-    document = ingest(client, register(client), "bad.pdf",
-                      _read("image-only/pdf-with-bad-ocr-layer.pdf"))  # fmt: skip
+    document = ingest(
+        client, register(client), "bad.pdf", _read("image-only/pdf-with-bad-ocr-layer.pdf")
+    )
     assert document["status"] == "ready"
     assert document["needs_ocr"] is True
 
 
 def test_truncated_pdf_is_refused_as_corrupt(client):
-    response = upload(client, register(client), "corrupted.pdf",
-                      _read("corrupted-or-odd/corrupted.pdf"))  # fmt: skip
+    response = upload(
+        client, register(client), "corrupted.pdf", _read("corrupted-or-odd/corrupted.pdf")
+    )
     assert response.status_code == 422
     assert _error(response) == "corrupt"
 
@@ -115,14 +125,16 @@ def test_broken_xref_is_recovered(client):
         client, headers, "xref.pdf", _read("corrupted-or-odd/issue-297-broken-xref.pdf")
     )
     assert document["status"] == "ready"
-    hits = client.get("/api/v1/search", params={"q": "test example", "mode": "fts"},
-                      headers=headers).json()["items"]  # fmt: skip
+    hits = client.get(
+        "/api/v1/search", params={"q": "test example", "mode": "fts"}, headers=headers
+    ).json()["items"]
     assert "test example" in hits[0]["text"]
 
 
 def test_rotated_page_is_read(client):
-    document = ingest(client, register(client), "rot.pdf",
-                      _read("corrupted-or-odd/rotated-page-90.pdf"))  # fmt: skip
+    document = ingest(
+        client, register(client), "rot.pdf", _read("corrupted-or-odd/rotated-page-90.pdf")
+    )
     assert document["status"] == "ready"
 
 

@@ -111,9 +111,14 @@ def source(text: str) -> Source:
     return Source(1, hit(text), 0.9)
 
 
-MC = {"kind": "multiple_choice", "question": "Which pigment is green?",
-      "options": ["Chlorophyll", "Melanin", "Keratin", "Carotene"], "answer": "Chlorophyll",
-      "explanation": "e", "source": 1}  # fmt: skip
+MC = {
+    "kind": "multiple_choice",
+    "question": "Which pigment is green?",
+    "options": ["Chlorophyll", "Melanin", "Keratin", "Carotene"],
+    "answer": "Chlorophyll",
+    "explanation": "e",
+    "source": 1,
+}
 
 
 @pytest.mark.parametrize(

@@ -50,8 +50,12 @@ USER_BY_ID = "SELECT id, email, role, created_at FROM users WHERE id = %(id)s"
 async def create_user(conn: AsyncConnection, email: str, password: str, role: Role) -> User:
     """Create an account; raises EmailTaken when the email is in use."""
     cur = conn.cursor(row_factory=class_row(User))
-    params = {"id": uuid.uuid4(), "email": email.strip(), "role": role,
-              "password_hash": hash_password(password)}  # fmt: skip
+    params = {
+        "id": uuid.uuid4(),
+        "email": email.strip(),
+        "role": role,
+        "password_hash": hash_password(password),
+    }
     try:
         async with conn.transaction():
             await cur.execute(INSERT_USER, params)

@@ -75,8 +75,9 @@ def running_server(data_dir: Path) -> ServerState | None:
     """The recorded server, if its process is alive and it answers as that model."""
     record = read_state(data_dir)
     try:
-        state = ServerState(int(record["pid"]), str(record["host"]), int(record["port"]),
-                            str(record["model"]))  # fmt: skip
+        state = ServerState(
+            int(record["pid"]), str(record["host"]), int(record["port"]), str(record["model"])
+        )
     except (KeyError, TypeError, ValueError):
         return None
     return state if is_alive(state) else None
@@ -184,8 +185,11 @@ class LocalChatServer:
         if state is None:
             return None
         if state.model != self.settings.local_chat_model:
-            log.warning("using the running local chat model %s, not %s (set in this process)",
-                        state.model, self.settings.local_chat_model)  # fmt: skip
+            log.warning(
+                "using the running local chat model %s, not %s (set in this process)",
+                state.model,
+                self.settings.local_chat_model,
+            )
         log.info("attached to the local chat model %s at %s", state.model, state.base_url)
         return state
 
@@ -258,8 +262,9 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 0) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, on_signal)
     server = _start_llama(spec, path, settings, host, port)  # serves while referenced
-    state = ServerState(os.getpid(), host, urlsplit(server.listening_address).port or port,
-                        spec.name)  # fmt: skip
+    state = ServerState(
+        os.getpid(), host, urlsplit(server.listening_address).port or port, spec.name
+    )
     _write_state(settings.data_path, asdict(state))
     log.info("chat model %s (%s) serving at %s", spec.name, spec.title, state.base_url)
     try:

@@ -73,12 +73,23 @@ class LocalRedis:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.sock.unlink(missing_ok=True)
         args = [
-            redis_binary(), "--port", "0", "--unixsocket", str(self.sock),
-            "--unixsocketperm", "700", "--dir", str(self.dir),
+            redis_binary(),
+            "--port",
+            "0",
+            "--unixsocket",
+            str(self.sock),
+            "--unixsocketperm",
+            "700",
+            "--dir",
+            str(self.dir),
             # AOF keeps queued jobs across restarts; Postgres stays the source of truth anyway.
-            "--appendonly", "yes", "--save", "",
-            "--logfile", str(self.dir / "redis.log"),
-        ]  # fmt: skip
+            "--appendonly",
+            "yes",
+            "--save",
+            "",
+            "--logfile",
+            str(self.dir / "redis.log"),
+        ]
         self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout_s
         while not is_alive(self.sock):
