@@ -17,10 +17,10 @@ from uuid import UUID
 from fastapi import Query
 from pydantic import BaseModel, Field
 
+from tutor.database import Keyset
 from tutor.errors import InvalidInput
 
 T = TypeVar("T")
-Key = tuple[datetime, UUID]
 
 Limit = Annotated[int, Query(ge=1, le=100, description="Items per page.")]
 Cursor = Annotated[
@@ -38,13 +38,13 @@ class Page(BaseModel, Generic[T]):
     )
 
 
-def encode_cursor(key: Key) -> str:
+def encode_cursor(key: Keyset) -> str:
     """The opaque cursor for a row's (timestamp, id)."""
     raw = f"{key[0].isoformat()}|{key[1]}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None) -> Key | None:
+def decode_cursor(cursor: str | None) -> Keyset | None:
     """The (timestamp, id) a cursor stands for; None for no cursor (the first page)."""
     if not cursor:
         return None
@@ -59,7 +59,9 @@ def decode_cursor(cursor: str | None) -> Key | None:
     return key
 
 
-def paginate(rows: Sequence[T], limit: int, key: Callable[[T], Key]) -> tuple[list[T], str | None]:
+def paginate(
+    rows: Sequence[T], limit: int, key: Callable[[T], Keyset]
+) -> tuple[list[T], str | None]:
     """The page's rows (rows were fetched with `limit + 1`) and the next cursor, None at the end."""
     page = list(rows[:limit])
     return page, (encode_cursor(key(page[-1])) if len(rows) > limit else None)

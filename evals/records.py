@@ -14,6 +14,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
+from tutor.database import Keyset, after_params
 from tutor.errors import EvalRunNotFound
 
 REPO = Path(__file__).resolve().parents[1]
@@ -114,12 +115,11 @@ async def list_runs(
     suite: str | None = None,
     *,
     limit: int = 50,
-    after: tuple[datetime, UUID] | None = None,
+    after: Keyset | None = None,
 ) -> list[EvalRun]:
     """Runs, newest first, optionally of one suite, after the (created_at, id) of `after`."""
-    after_ts, after_id = after or (None, None)
     cur = conn.cursor(row_factory=class_row(EvalRun))
-    params = {"suite": suite, "limit": limit, "after_ts": after_ts, "after_id": after_id}
+    params = {"suite": suite, "limit": limit, **after_params(after)}
     await cur.execute(LIST_RUNS, params)
     return await cur.fetchall()
 

@@ -11,6 +11,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import class_row
 
 from ingestion.chunk_store import drop_chunks_from
+from tutor.database import Keyset, after_params
 from tutor.errors import DocumentNotFound
 
 DOCUMENT_COLUMNS = """
@@ -160,18 +161,11 @@ async def list_documents(
     *,
     limit: int,
     status: str | None = None,
-    after: tuple[datetime, UUID] | None = None,
+    after: Keyset | None = None,
 ) -> list[Document]:
     """The owner's documents, newest first, after the (created_at, id) of `after` if given."""
-    after_ts, after_id = after or (None, None)
     cur = conn.cursor(row_factory=class_row(Document))
-    params = {
-        "owner_id": owner_id,
-        "status": status,
-        "limit": limit,
-        "after_ts": after_ts,
-        "after_id": after_id,
-    }
+    params = {"owner_id": owner_id, "status": status, "limit": limit, **after_params(after)}
     await cur.execute(LIST_DOCUMENTS, params)
     return await cur.fetchall()
 

@@ -1,9 +1,12 @@
-"""The migration runner (pools are opened by `tutor.resources`)."""
+"""The migration runner and the keyset every list query pages by (pools: `tutor.resources`)."""
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from importlib import resources
+from typing import Any
+from uuid import UUID
 
 from psycopg import AsyncConnection
 
@@ -50,4 +53,14 @@ async def migrate(url: str) -> list[str]:
     return applied
 
 
-__all__ = ["migrate"]
+# A list row's place in its order: (timestamp, id), newest first.
+Keyset = tuple[datetime, UUID]
+
+
+def after_params(after: Keyset | None) -> dict[str, Any]:
+    """The `%(after_ts)s` / `%(after_id)s` parameters of a keyset list query (None: first page)."""
+    after_ts, after_id = after or (None, None)
+    return {"after_ts": after_ts, "after_id": after_id}
+
+
+__all__ = ["Keyset", "after_params", "migrate"]

@@ -12,6 +12,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
+from tutor.database import Keyset, after_params
 from tutor.errors import ConversationNotFound, MessageNotFound
 
 TITLE_CHARS = 80
@@ -192,11 +193,10 @@ async def list_conversations(
     owner_id: UUID,
     *,
     limit: int,
-    after: tuple[datetime, UUID] | None = None,
+    after: Keyset | None = None,
 ) -> list[Conversation]:
     """The owner's conversations, most recently active first, after the (updated_at, id) `after`."""
-    after_ts, after_id = after or (None, None)
     cur = conn.cursor(row_factory=class_row(Conversation))
-    params = {"owner_id": owner_id, "limit": limit, "after_ts": after_ts, "after_id": after_id}
+    params = {"owner_id": owner_id, "limit": limit, **after_params(after)}
     await cur.execute(CONVERSATIONS_OF, params)
     return await cur.fetchall()

@@ -24,6 +24,7 @@ from psycopg.types.json import Jsonb
 from tutor.chat.grounding import Source, quote
 from tutor.chat.hint_guard import normalise
 from tutor.chat.question_checks import option_text, question_flags
+from tutor.database import Keyset, after_params
 from tutor.errors import PracticeSetNotFound
 
 ITEM_SCHEMA: dict[str, Any] = {
@@ -253,11 +254,10 @@ async def list_sets(
     owner_id: UUID,
     *,
     limit: int,
-    after: tuple[datetime, UUID] | None = None,
+    after: Keyset | None = None,
 ) -> list[PracticeSetRecord]:
     """The owner's practice sets, newest first, after the (created_at, id) of `after` if given."""
-    after_ts, after_id = after or (None, None)
     cur = conn.cursor(row_factory=class_row(PracticeSetRecord))
-    params = {"owner_id": owner_id, "limit": limit, "after_ts": after_ts, "after_id": after_id}
+    params = {"owner_id": owner_id, "limit": limit, **after_params(after)}
     await cur.execute(SETS_OF_OWNER, params)
     return await cur.fetchall()
