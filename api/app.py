@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import mimetypes
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import FileResponse
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
 from api.body_limit import BodyLimit
 from api.errors import install_error_handlers
+from api.log_redaction import redact_server_logs
 from api.routes import auth, conversations, documents, evals, events, health, search, tutor
 from api.state import AppState
 from ingestion.embedding import Embedder
@@ -22,6 +26,7 @@ from tutor.settings import Settings
 
 API_PREFIX = "/api/v1"
 STATIC = Path(__file__).parent / "static"
+SWAGGER_UI = "/static/vendor/swagger-ui"
 
 
 def create_app(
@@ -29,6 +34,7 @@ def create_app(
 ) -> FastAPI:
     """An app bound to external services named in `settings` (see `tutor up` for embedded)."""
     database_url(settings), redis_url(settings)  # fail at creation, not at first request
+    redact_server_logs()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -58,6 +64,8 @@ def create_app(
         version="0.1.0",
         summary="Upload notes; search them; learn from them with a tutor that cites them.",
         lifespan=lifespan,
+        docs_url=None,  # served below from vendored files, not FastAPI's CDN
+        redoc_url=None,
     )
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
@@ -70,4 +78,29 @@ def create_app(
     async def demo_page() -> FileResponse:
         return FileResponse(STATIC / "index.html")
 
+    add_docs(app)
+    # A browser refuses an ES module served with a non-JavaScript type; the system's
+    # mime.types may not know `.mjs`.
+    mimetypes.add_type("text/javascript", ".mjs")
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+def add_docs(app: FastAPI) -> None:
+    """Swagger UI at `/docs`, from the vendored copy so it works offline."""
+    oauth2_redirect_url = "/docs/oauth2-redirect"
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} - Swagger UI",
+            swagger_js_url=f"{SWAGGER_UI}/swagger-ui-bundle.js",
+            swagger_css_url=f"{SWAGGER_UI}/swagger-ui.css",
+            swagger_favicon_url=f"{SWAGGER_UI}/favicon-32x32.png",
+            oauth2_redirect_url=oauth2_redirect_url,
+        )
+
+    @app.get(oauth2_redirect_url, include_in_schema=False)
+    async def swagger_ui_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()

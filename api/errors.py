@@ -33,6 +33,7 @@ STATUS: dict[type[errors.TutorError], int] = {
     errors.NotGenerating: 409,
     errors.Busy: 409,
     errors.EvalRunNotFound: 404,
+    errors.RealtimeUnavailable: 503,
     ingestion_errors.FileTooLarge: 413,
     ingestion_errors.UnsupportedFileType: 415,
     ingestion_errors.EmptyFile: 400,
@@ -40,6 +41,8 @@ STATUS: dict[type[errors.TutorError], int] = {
 }
 # Websocket close code for a failed handshake auth (4000-4999 are application codes).
 WS_UNAUTHORIZED = 4401
+# The server cannot go on serving the socket (its Redis feed broke): the client reconnects.
+WS_INTERNAL_ERROR = 1011
 
 
 def status_for(exc: errors.TutorError) -> int:

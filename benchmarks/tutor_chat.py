@@ -103,7 +103,8 @@ async def ask(ws_url: str, token: str, text: str) -> tuple[list[float], dict[str
     """One ask on its own socket: delta arrival times, the done event, error count."""
     arrivals: list[float] = []
     errors = 0
-    async with websockets.connect(f"{ws_url}?token={token}", max_size=None) as ws:
+    bearer = {"Authorization": f"Bearer {token}"}
+    async with websockets.connect(ws_url, additional_headers=bearer, max_size=None) as ws:
         await ws.send(json.dumps({"type": "ask", "mode": "answer", "text": text}))
         while True:
             event = json.loads(await ws.recv())

@@ -223,3 +223,11 @@ def ingest(
     response = upload(client, headers, name, content, **kwargs)
     assert response.status_code in (200, 202), response.text
     return wait_terminal(client, headers, response.json()["id"])
+
+
+def next_event(ws: Any) -> dict[str, Any]:
+    """The next event on an events socket, keep-alive `ping`s skipped."""
+    while True:
+        event: dict[str, Any] = ws.receive_json()
+        if event["type"] != "ping":
+            return event

@@ -1,4 +1,12 @@
+import asyncio
+import time
+from uuid import uuid4
+
+import psycopg
+import pytest
+
 from tests.conftest import register
+from tutor.accounts import users
 
 
 def test_register_login_and_me(client):
@@ -57,3 +65,61 @@ def test_health_is_public(client):
     response = client.get("/api/v1/health")
     assert response.status_code == 200
     assert response.json()["checks"] == {"database": "ok", "redis": "ok"}
+
+
+def test_display_name_defaults_to_the_email_local_part(client):
+    email = f"ada.lovelace-{time.time_ns()}@example.com"
+    body = {"email": email, "password": "long enough pw"}
+    created = client.post("/api/v1/auth/register", json=body)
+    assert created.status_code == 201
+    assert created.json()["display_name"] == email.split("@")[0]
+    token = client.post("/api/v1/auth/login", json=body).json()["access_token"]
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.json()["display_name"] == email.split("@")[0]
+
+
+def test_register_with_a_display_name_and_rename(client):
+    email = f"named-{time.time_ns()}@example.com"
+    body = {"email": email, "password": "long enough pw", "display_name": "  Ada L.  "}
+    assert client.post("/api/v1/auth/register", json=body).json()["display_name"] == "Ada L."
+    login = client.post("/api/v1/auth/login", json=body).json()
+    headers = {"Authorization": f"Bearer {login['access_token']}"}
+
+    renamed = client.patch("/api/v1/me", json={"display_name": " Countess "}, headers=headers)
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["display_name"] == "Countess"
+    assert client.get("/api/v1/me", headers=headers).json()["display_name"] == "Countess"
+    assert client.patch("/api/v1/me", json={"display_name": "x"}, headers={}).status_code == 401
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 81, None])
+def test_display_names_are_1_to_80_characters(client, name):
+    headers = register(client)
+    response = client.patch("/api/v1/me", json={"display_name": name}, headers=headers)
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_input"
+    registered = client.post(
+        "/api/v1/auth/register",
+        json={
+            "email": f"n{time.time_ns()}@example.com",
+            "password": "long enough pw",
+            "display_name": name or "y" * 81,
+        },
+    )
+    assert registered.status_code == 422
+    assert (
+        client.patch("/api/v1/me", json={"display_name": "x" * 80}, headers=headers).json()[
+            "display_name"
+        ]
+        == "x" * 80
+    )
+
+
+def test_the_database_refuses_an_overlong_display_name(settings):
+    async def rename() -> None:
+        async with await psycopg.AsyncConnection.connect(settings.database_url) as conn:
+            user = await users.create_user(conn, f"{uuid4().hex}@example.com", "pw", "student")
+            with pytest.raises(psycopg.errors.CheckViolation):
+                await users.set_display_name(conn, user.id, "z" * 81)
+
+    asyncio.run(rename())

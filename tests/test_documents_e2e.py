@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import ingest, register, shared_file, upload, wait_terminal
+from tests.conftest import ingest, next_event, register, shared_file, upload, wait_terminal
 from tutor.events import ENVELOPE_KEYS
 
 CASES = [
@@ -106,14 +106,13 @@ def test_search_can_be_limited_to_one_document(client):
 
 def test_events_stream_reports_progress_and_ready(client):
     headers = register(client)
-    token = headers["Authorization"].removeprefix("Bearer ")
-    with client.websocket_connect(f"/api/v1/events?token={token}") as ws:
+    with client.websocket_connect("/api/v1/events", headers=headers) as ws:
         subscribed = ws.receive_json()
         assert set(subscribed) == ENVELOPE_KEYS and subscribed["type"] == "subscribed"
         document_id = upload(client, headers, "ev.txt", b"Events are pushed live.").json()["id"]
         kinds: list[str] = []
         while not kinds or kinds[-1] not in ("document.ready", "document.failed"):
-            event = ws.receive_json()
+            event = next_event(ws)
             assert set(event) == ENVELOPE_KEYS, event
             assert event["data"]["document_id"] == document_id
             kinds.append(event["type"])

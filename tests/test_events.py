@@ -1,15 +1,21 @@
-"""The realtime event envelope: `{type, id, at, data}`, the same for every event."""
+"""The realtime event envelope, and the events socket that carries it: alive, or closed."""
 
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 
+from api.app import create_app
+from tests.conftest import register, upload
 from tutor.errors import ConversationNotFound
 from tutor.events import ENVELOPE_KEYS, Event, error_event, error_of
+from tutor.runtime.local_redis import LocalRedis
 
 
 def test_an_event_has_exactly_the_envelope_fields():
@@ -56,3 +62,54 @@ def test_error_of_a_domain_error_carries_its_code_and_message():
     event = error_of(ConversationNotFound())
     assert event.type == "error"
     assert event.data == {"code": "conversation_not_found", "message": "No such conversation."}
+
+
+@pytest.mark.timeout(120)  # a dead relay shows as a socket that never speaks again
+def test_an_idle_events_socket_still_delivers(client):
+    headers = register(client)
+    with client.websocket_connect("/api/v1/events", headers=headers) as ws:
+        assert ws.receive_json()["type"] == "subscribed"
+        time.sleep(35)  # past the Redis client's 10 s read timeout, and past one keep-alive
+        document_id = upload(client, headers, "late.md", b"# Late\n\nStill listening.").json()["id"]
+        kinds: list[str] = []
+        while not kinds or kinds[-1] not in ("document.ready", "document.failed"):
+            event = ws.receive_json()
+            assert set(event) == ENVELOPE_KEYS, event
+            if event["type"] != "ping":
+                assert event["data"]["document_id"] == document_id
+            kinds.append(event["type"])
+    assert kinds[0] == "ping", "25 s of silence must bring a keep-alive"
+    assert "document.progress" in kinds
+    assert kinds[-1] == "document.ready"
+
+
+def test_pings_keep_a_quiet_socket_busy(settings, embedder):
+    app = create_app(settings.model_copy(update={"events_ping_s": 0.3}), embedder=embedder)
+    with TestClient(app) as client:
+        headers = register(client)
+        with client.websocket_connect("/api/v1/events", headers=headers) as ws:
+            assert ws.receive_json()["type"] == "subscribed"
+            started = time.monotonic()
+            pings = [ws.receive_json() for _ in range(3)]
+    assert [p["type"] for p in pings] == ["ping"] * 3
+    assert all(set(p) == ENVELOPE_KEYS and p["data"] == {} for p in pings)
+    assert 0.6 <= time.monotonic() - started < 5
+
+
+def test_a_broken_relay_closes_the_socket(settings, embedder, data_dir):
+    redis = LocalRedis(data_dir / "events-outage")
+    redis.start()
+    own = settings.model_copy(update={"redis_url": redis.url})
+    try:
+        with TestClient(create_app(own, embedder=embedder)) as client:
+            headers = register(client)
+            with client.websocket_connect("/api/v1/events", headers=headers) as ws:
+                assert ws.receive_json()["type"] == "subscribed"
+                redis.stop()
+                with pytest.raises(WebSocketDisconnect) as closed:
+                    while True:
+                        assert ws.receive_json()["type"] == "ping"
+            assert closed.value.code == 1011
+            assert "interrupted" in closed.value.reason
+    finally:
+        redis.stop()

@@ -1,6 +1,6 @@
 """A second user gets nothing of the first user's documents, by any route or stream."""
 
-from tests.conftest import ingest, register, upload
+from tests.conftest import ingest, next_event, register, upload
 
 SECRET = b"The launch code of project Nightingale is 7-4-1-9 and the vault is in Zermatt."
 QUERIES = ["launch code project Nightingale", "vault Zermatt", "7-4-1-9"]
@@ -42,10 +42,9 @@ def test_same_file_for_two_users_is_two_documents(client):
 
 def test_event_stream_carries_only_ones_own_events(client):
     alice, bob = register(client), register(client)
-    token = bob["Authorization"].removeprefix("Bearer ")
-    with client.websocket_connect(f"/api/v1/events?token={token}") as ws:
+    with client.websocket_connect("/api/v1/events", headers=bob) as ws:
         assert ws.receive_json()["type"] == "subscribed"
         ingest(client, alice, "alice.txt", b"Alice's private diary entry.")
         own = upload(client, bob, "bob2.txt", b"Bob's second note.").json()["id"]
         # Alice's whole ingestion happened first; the first event Bob sees must be his own.
-        assert ws.receive_json()["data"]["document_id"] == own
+        assert next_event(ws)["data"]["document_id"] == own

@@ -31,8 +31,7 @@ reactions. Its key enzyme is called RuBisCO.
 
 
 def socket(client: TestClient, headers: dict[str, str]) -> Any:
-    token = headers["Authorization"].removeprefix("Bearer ")
-    return client.websocket_connect(f"/api/v1/tutor?token={token}")
+    return client.websocket_connect("/api/v1/tutor", headers=headers)
 
 
 def converse(ws: Any, **ask: Any) -> list[dict[str, Any]]:
@@ -352,8 +351,8 @@ def test_bad_messages_get_errors_and_the_socket_stays_open(tutor_client, student
         assert only(converse(ws, text="pigment?"), "done")["status"] == "complete"
 
 
-def test_socket_without_token_is_closed(tutor_client):
-    with tutor_client.websocket_connect("/api/v1/tutor?token=nope") as ws:
+def test_socket_with_a_bad_token_is_closed(tutor_client):
+    with socket(tutor_client, {"Authorization": "Bearer nope"}) as ws:
         with pytest.raises(WebSocketDisconnect) as closed:
             ws.receive_json()
     assert closed.value.code == 4401

@@ -139,3 +139,9 @@ class EvalRunNotFound(TutorError):
     """No evaluation run (or more than one) matches that id."""
 
     code = "eval_run_not_found"
+
+
+class RealtimeUnavailable(TutorError):
+    """Live connections are unavailable right now; try again shortly."""
+
+    code = "realtime_unavailable"

@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     jwt_secret: SecretStr | None = None
     jwt_ttl_minutes: int = Field(default=24 * 60, ge=1)
+    # A websocket ticket (POST /api/v1/ws-ticket) must be used within this many seconds.
+    ws_ticket_ttl_s: int = Field(default=30, ge=1, le=300)
+    # An idle events socket gets a `ping` event this often, so proxies do not cut it.
+    events_ping_s: float = Field(default=25.0, gt=0)
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)

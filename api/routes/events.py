@@ -1,7 +1,10 @@
 """The per-user event stream: document progress, ready and failed, as they happen.
 
 Every message is an event envelope (`tutor/events.py`): first `subscribed`, then whatever the
-worker publishes for this user, forwarded unchanged.
+worker publishes for this user, forwarded unchanged, and `ping` after every quiet
+`TUTOR_EVENTS_PING_S` (25 s) so that proxies do not cut an idle socket. When the relay breaks
+(Redis gone, say) the socket is closed with 1011 instead of staying open and silent: the client
+reconnects.
 """
 
 from __future__ import annotations
@@ -9,48 +12,40 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from uuid import UUID
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
-from api.errors import WS_UNAUTHORIZED
+from api.errors import WS_INTERNAL_ERROR
 from api.state import AppState
+from api.websocket_auth import accept_authenticated
 from ingestion.events import channel
-from tutor.accounts.auth import TokenClaims, decode_token
-from tutor.errors import InvalidToken
 from tutor.events import Event
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["events"])
 
-
-def websocket_claims(websocket: WebSocket, state: AppState) -> TokenClaims:
-    """Claims from the `token` query parameter or an `Authorization: Bearer` header."""
-    token = websocket.query_params.get("token")
-    header = websocket.headers.get("authorization", "")
-    if not token and header.lower().startswith("bearer "):
-        token = header[7:].strip()
-    if not token:
-        raise InvalidToken()
-    return decode_token(state.jwt_key, token)
+# Pub/sub is polled with a timeout well under the shared client's socket_timeout (10 s,
+# tutor/resources.py). A blocking read (`listen()`) takes that as its read timeout and dies on
+# the first quiet stretch. Polling keeps the one Redis client the process builds and its
+# timeouts (a second client with no read timeout would wait forever on a dead connection), and
+# each wake-up is also when the keep-alive is checked. One wake-up a second per socket is cheap.
+POLL_S = 1.0
 
 
 @router.websocket("/events")
 async def events(websocket: WebSocket) -> None:
     """Relay the caller's own events (and nobody else's) until the client leaves."""
     state: AppState = websocket.app.state.tutor
-    try:
-        claims = websocket_claims(websocket, state)
-    except InvalidToken:
-        # Accept first: a close before the handshake reaches browsers as a bare 403/1006.
-        await websocket.accept()
-        await websocket.close(code=WS_UNAUTHORIZED, reason="invalid or missing token")
+    claims = await accept_authenticated(websocket, state)
+    if claims is None:
         return
-    await websocket.accept()
     pubsub = state.redis.pubsub()
-    await pubsub.subscribe(channel(claims.user_id))
-    await websocket.send_text(Event.of("subscribed", user_id=str(claims.user_id)).to_json())
-    relay = asyncio.create_task(_relay(websocket, pubsub))
+    relay = asyncio.create_task(
+        _relay(websocket, pubsub, claims.user_id, state.settings.events_ping_s)
+    )
     try:
         while True:  # the client only ever closes; anything it sends is ignored
             await websocket.receive_text()
@@ -58,15 +53,39 @@ async def events(websocket: WebSocket) -> None:
         pass
     finally:
         relay.cancel()
-        with contextlib.suppress(asyncio.CancelledError, RedisError, OSError):
+        with contextlib.suppress(asyncio.CancelledError):
             await relay
         with contextlib.suppress(RedisError, OSError):
             await pubsub.aclose()  # type: ignore[no-untyped-call]
 
 
-async def _relay(websocket: WebSocket, pubsub: object) -> None:
-    async for message in pubsub.listen():  # type: ignore[attr-defined]
-        if message.get("type") != "message":
-            continue
-        data = message["data"]
-        await websocket.send_text(data.decode() if isinstance(data, bytes) else data)
+async def _relay(websocket: WebSocket, pubsub: PubSub, user_id: UUID, ping_s: float) -> None:
+    """Forward until cancelled; whatever else ends it is logged and closes the socket."""
+    try:
+        await _forward(websocket, pubsub, user_id, ping_s)
+    except WebSocketDisconnect:
+        return  # the client left; the reader sees that too
+    except (RedisError, OSError) as exc:
+        log.warning("events for user %s lost Redis (%s); closing the socket", user_id, exc)
+    except Exception:  # a task's edge: unlogged here, the error would vanish with the task
+        log.exception("events relay for user %s failed; closing the socket", user_id)
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        await websocket.close(code=WS_INTERNAL_ERROR, reason="event stream interrupted")
+
+
+async def _forward(websocket: WebSocket, pubsub: PubSub, user_id: UUID, ping_s: float) -> None:
+    await pubsub.subscribe(channel(user_id))
+    await websocket.send_text(Event.of("subscribed", user_id=str(user_id)).to_json())
+    clock = asyncio.get_running_loop().time
+    last_sent = clock()
+    while True:
+        message = await pubsub.get_message(
+            ignore_subscribe_messages=True, timeout=min(POLL_S, ping_s)
+        )
+        if message is not None and message["type"] == "message":
+            data = message["data"]
+            await websocket.send_text(data.decode() if isinstance(data, bytes) else data)
+            last_sent = clock()
+        elif clock() - last_sent >= ping_s:
+            await websocket.send_text(Event.of("ping").to_json())
+            last_sent = clock()

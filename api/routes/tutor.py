@@ -19,13 +19,12 @@ from uuid import UUID
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
-from api.errors import WS_UNAUTHORIZED
-from api.routes.events import websocket_claims
 from api.state import AppState
+from api.websocket_auth import accept_authenticated
 from tutor.accounts.auth import TokenClaims
 from tutor.chat.asks import Ask
 from tutor.chat.replay import replay_events, wait_for_message
-from tutor.errors import Busy, InvalidInput, InvalidToken, NotGenerating, TutorError
+from tutor.errors import Busy, InvalidInput, NotGenerating, TutorError
 from tutor.events import Event, error_of
 from tutor.rate_limit import check_rate
 
@@ -38,11 +37,8 @@ MAX_MESSAGE_BYTES = 64 * 1024
 async def tutor_socket(websocket: WebSocket) -> None:
     """One student's tutoring session."""
     state: AppState = websocket.app.state.tutor
-    await websocket.accept()
-    try:
-        claims = websocket_claims(websocket, state)
-    except InvalidToken:
-        await websocket.close(code=WS_UNAUTHORIZED, reason="invalid or missing token")
+    claims = await accept_authenticated(websocket, state)
+    if claims is None:
         return
     await TutorSession(websocket, state, claims).serve()
 

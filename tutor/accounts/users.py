@@ -27,6 +27,7 @@ class User:
     email: str
     role: str
     created_at: datetime
+    display_name: str | None
 
 
 @dataclass
@@ -35,26 +36,41 @@ class _UserWithHash(User):
 
 
 INSERT_USER = """
-INSERT INTO users (id, email, password_hash, role)
-VALUES (%(id)s, %(email)s, %(password_hash)s, %(role)s)
-RETURNING id, email, role, created_at
+INSERT INTO users (id, email, password_hash, role, display_name)
+VALUES (%(id)s, %(email)s, %(password_hash)s, %(role)s, %(display_name)s)
+RETURNING id, email, role, created_at, display_name
 """
 
 USER_BY_EMAIL = """
-SELECT id, email, role, created_at, password_hash FROM users WHERE lower(email) = lower(%(email)s)
+SELECT id, email, role, created_at, display_name, password_hash
+FROM users WHERE lower(email) = lower(%(email)s)
 """
 
-USER_BY_ID = "SELECT id, email, role, created_at FROM users WHERE id = %(id)s"
+USER_BY_ID = "SELECT id, email, role, created_at, display_name FROM users WHERE id = %(id)s"
+
+SET_DISPLAY_NAME = """
+UPDATE users SET display_name = %(display_name)s WHERE id = %(id)s
+RETURNING id, email, role, created_at, display_name
+"""
+MAX_DISPLAY_NAME = 80  # the CHECK in migration 009
 
 
-async def create_user(conn: AsyncConnection, email: str, password: str, role: Role) -> User:
-    """Create an account; raises EmailTaken when the email is in use."""
+def default_display_name(email: str) -> str | None:
+    """The name an account gets when none is given: the email's local part."""
+    return email.strip().rsplit("@", 1)[0][:MAX_DISPLAY_NAME].strip() or None
+
+
+async def create_user(
+    conn: AsyncConnection, email: str, password: str, role: Role, display_name: str | None = None
+) -> User:
+    """Create an account (named after its email unless named); raises EmailTaken if in use."""
     cur = conn.cursor(row_factory=class_row(User))
     params = {
         "id": uuid.uuid4(),
         "email": email.strip(),
         "role": role,
         "password_hash": hash_password(password),
+        "display_name": display_name or default_display_name(email),
     }
     try:
         async with conn.transaction():
@@ -76,7 +92,7 @@ async def authenticate(conn: AsyncConnection, email: str, password: str) -> User
         raise InvalidCredentials()
     if not verify_password(found.password_hash, password):
         raise InvalidCredentials()
-    return User(id=found.id, email=found.email, role=found.role, created_at=found.created_at)
+    return _without_hash(found)
 
 
 async def get_user(conn: AsyncConnection, user_id: UUID) -> User:
@@ -96,4 +112,18 @@ async def get_user_by_email(conn: AsyncConnection, email: str) -> User:
     found = await cur.fetchone()
     if found is None:
         raise UserNotFound(f"no user with email {email}")
-    return User(id=found.id, email=found.email, role=found.role, created_at=found.created_at)
+    return _without_hash(found)
+
+
+async def set_display_name(conn: AsyncConnection, user_id: UUID, display_name: str) -> User:
+    """Rename the account; raises UserNotFound."""
+    cur = conn.cursor(row_factory=class_row(User))
+    await cur.execute(SET_DISPLAY_NAME, {"id": user_id, "display_name": display_name})
+    user = await cur.fetchone()
+    if user is None:
+        raise UserNotFound()
+    return user
+
+
+def _without_hash(found: _UserWithHash) -> User:
+    return User(found.id, found.email, found.role, found.created_at, found.display_name)
