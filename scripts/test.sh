@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Set up and run every check: lint, format, types, the test suite on the real stack, and the
-# eval gate (search and tutor metrics on fixed smoke cuts must stay above their thresholds).
+# Set up and run every check: lint, format, types, the test suite on the real stack (browser
+# tests in headless Chromium included), and the eval gate (search and tutor metrics on fixed
+# smoke cuts must stay above their thresholds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/install_chromium.sh
 
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
