@@ -102,6 +102,8 @@ def test_quote_picks_the_sentence_nearest_the_answer():
     text = "Cells divide. Chlorophyll absorbs red light. Roots take up water."
     assert quote(text, "chlorophyll absorbs light") == "Chlorophyll absorbs red light."
     assert quote(text) == "Cells divide."
+    # The key's sentence wins over one sharing more of the question's words.
+    assert quote(text, "which cells absorbs red light", first="divide") == "Cells divide."
     assert quote("# Title\n## Part\nFirst line\ncontinues here. Next.") == (
         "First line continues here."
     )

@@ -60,14 +60,24 @@ def format_sources(sources: list[Source]) -> str:
     return "\n\n".join(f"[{s.n}] ({s.label()})\n{s.hit.text.strip()}" for s in sources)
 
 
-def quote(text: str, near: str = "") -> str:
-    """The sentence of `text` sharing most words with `near` (or its start), trimmed."""
+def quote(text: str, near: str = "", first: str = "") -> str:
+    """The sentence of `text` sharing most words with `first`, then with `near` (or its start).
+
+    `first` wins over `near`: a practice question's source must show the sentence stating its
+    key, even when the question's own common words match another sentence better.
+    """
     # Heading lines repeat the label; the quote is the prose, on one line.
     prose = " ".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
     sentences = [" ".join(s.split()) for s in SENTENCE_END.split(prose) if s.strip()] or [""]
     wanted = set(WORD.findall(near.lower()))
-    best = max(sentences, key=lambda s: len(wanted & set(WORD.findall(s.lower()))))
-    best = best if wanted else sentences[0]
+    preferred = set(WORD.findall(first.lower()))
+
+    def overlap(sentence: str) -> tuple[int, int]:
+        words = set(WORD.findall(sentence.lower()))
+        return len(preferred & words), len(wanted & words)
+
+    best = max(sentences, key=overlap)
+    best = best if wanted or preferred else sentences[0]
     return best if len(best) <= QUOTE_CHARS else best[: QUOTE_CHARS - 1].rstrip() + "…"
 
 

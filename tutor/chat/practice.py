@@ -142,7 +142,7 @@ def check_item(raw: dict[str, Any], sources: list[Source]) -> PracticeItem | str
         filename=hit.filename,
         page_start=hit.page_start,
         page_end=hit.page_end,
-        quote=quote(hit.text, answer + " " + raw["question"]),
+        quote=quote(hit.text, raw["question"], first=answer),
     )
 
 
