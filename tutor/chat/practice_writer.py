@@ -52,7 +52,7 @@ async def write_practice(
             "model_id": context.model.model_id,
         }
         set_id = await save_set(conn, reply.owner_id, header, kept)
-    reply.say(f"Here are {len(kept)} practice questions on {ask.text.strip()}.")
+    reply.say(f"{_questions_on(len(kept))} {ask.text.strip()}.")
     reply.emit(Event.of("practice", set_id=str(set_id), questions=[item.public() for item in kept]))
     used = {item.chunk_id for item in kept}
     reply.citations = [citation(s) for s in sources if s.hit.chunk_id in used]
@@ -116,3 +116,10 @@ def keep_valid(
             seen.add(normalise(checked.question))
             kept.append(checked)
     return kept, dropped
+
+
+def _questions_on(count: int) -> str:
+    """The summary's opening words, singular or plural."""
+    if count == 1:
+        return "Here is 1 practice question on"
+    return f"Here are {count} practice questions on"
