@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.body_limit import BodyLimit
@@ -17,6 +17,7 @@ from api.errors import install_error_handlers
 from api.log_redaction import redact_server_logs
 from api.routes import auth, conversations, documents, evals, events, health, search, tutor
 from api.state import AppState
+from api.web_app import add_web_app
 from ingestion.embedding import Embedder
 from tutor.chat.engine import TutorEngine
 from tutor.chat.generations import Generations
@@ -74,10 +75,7 @@ def create_app(
         v1.include_router(module.router)
     app.include_router(v1)
 
-    @app.get("/", include_in_schema=False)
-    async def demo_page() -> FileResponse:
-        return FileResponse(STATIC / "index.html")
-
+    add_web_app(app, STATIC / "index.html")
     add_docs(app)
     # A browser refuses an ES module served with a non-JavaScript type; the system's
     # mime.types may not know `.mjs`.

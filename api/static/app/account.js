@@ -1,0 +1,68 @@
+// The account menu: who is signed in, rename, sign out.
+import { html, useEffect, useRef, useState } from "./lib.js";
+import { api, session } from "./api.js";
+
+export function AccountMenu({ me, onRenamed }) {
+  const [open, setOpen] = useState(false);
+  const [editing, setEditing] = useState(false);
+  const [error, setError] = useState(null);
+  const root = useRef(null);
+  const nameField = useRef(null);
+  const changeButton = useRef(null);
+  const wasEditing = useRef(false);
+  // Focus follows the swap between the button and the form, both ways.
+  useEffect(() => {
+    if (editing) nameField.current?.focus();
+    else if (wasEditing.current) changeButton.current?.focus();
+    wasEditing.current = editing;
+  }, [editing]);
+  useEffect(() => {
+    if (!open) return undefined;
+    // composedPath() is the path at dispatch: a button that re-rendering has removed since
+    // (Preact renders in a microtask, before the click reaches document) still counts as inside.
+    const onClick = (event) => { if (!event.composedPath().includes(root.current)) setOpen(false); };
+    document.addEventListener("click", onClick);
+    return () => document.removeEventListener("click", onClick);
+  }, [open]);
+  const onKeyDown = (event) => {
+    if (event.key !== "Escape" || !open) return;
+    setOpen(false);
+    root.current.querySelector("button").focus();
+  };
+
+  const name = me?.display_name || me?.email || "Account";
+  async function rename(event) {
+    event.preventDefault();
+    const display_name = new FormData(event.target).get("display_name").trim();
+    try {
+      onRenamed(await api("/me", { method: "PATCH", body: { display_name } }));
+      setEditing(false);
+      setError(null);
+    } catch (failure) {
+      setError(failure.message);
+    }
+  }
+  return html`
+    <div class="account" ref=${root} onKeyDown=${onKeyDown}>
+      <button type="button" class="quiet" aria-expanded=${open}
+        aria-controls="account-panel" onClick=${() => setOpen(!open)}>
+        <span class="avatar" aria-hidden="true">${name.slice(0, 1).toUpperCase()}</span>
+        <span class="account-name">${name}</span>
+      </button>
+      ${open && html`
+        <div class="account-panel" id="account-panel">
+          <p class="muted">Signed in as <strong>${me?.email ?? "…"}</strong>${me ? ` (${me.role})` : ""}</p>
+          ${editing ? html`
+            <form class="stack" onSubmit=${rename}>
+              <label>Display name
+                <input name="display_name" ref=${nameField} required maxlength="80" defaultValue=${me?.display_name ?? ""} />
+              </label>
+              ${error && html`<p class="error" role="alert">${error}</p>`}
+              <div class="row"><button type="submit">Save</button>
+                <button type="button" class="quiet" onClick=${() => setEditing(false)}>Cancel</button></div>
+            </form>` : html`
+            <button type="button" class="quiet" ref=${changeButton} onClick=${() => setEditing(true)}>Change display name</button>`}
+          <button type="button" onClick=${() => session.signOut()}>Sign out</button>
+        </div>`}
+    </div>`;
+}
