@@ -15,7 +15,17 @@ from fastapi.staticfiles import StaticFiles
 from api.body_limit import BodyLimit
 from api.errors import install_error_handlers
 from api.log_redaction import redact_server_logs
-from api.routes import auth, conversations, documents, evals, events, health, search, tutor
+from api.routes import (
+    auth,
+    conversations,
+    documents,
+    evals,
+    events,
+    health,
+    limits,
+    search,
+    tutor,
+)
 from api.state import AppState
 from api.web_app import add_web_app
 from ingestion.embedding import Embedder
@@ -71,7 +81,7 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
     v1 = APIRouter(prefix=API_PREFIX)
-    for module in (health, auth, documents, search, events, tutor, conversations, evals):
+    for module in (health, auth, documents, limits, search, events, tutor, conversations, evals):
         v1.include_router(module.router)
     app.include_router(v1)
 

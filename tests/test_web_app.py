@@ -9,6 +9,7 @@ import re
 from fastapi.testclient import TestClient
 
 from api.app import STATIC
+from tests.conftest import register
 
 
 def test_page_has_a_policy_allowing_only_its_own_scripts(client: TestClient) -> None:
@@ -36,3 +37,11 @@ def test_every_module_the_page_imports_is_served(client: TestClient) -> None:
         response = client.get(f"/static/app/{module.name}")
         assert response.status_code == 200
         assert "javascript" in response.headers["content-type"]
+
+
+def test_limits_tell_clients_what_they_may_upload(client: TestClient) -> None:
+    assert client.get("/api/v1/limits").status_code == 401
+    limits = client.get("/api/v1/limits", headers=register(client)).json()
+    assert limits["max_upload_bytes"] == 20 * 1024 * 1024  # the test settings' limit
+    assert {".pdf", ".docx", ".md", ".txt"} <= set(limits["extensions"])
+    assert limits["max_documents"] >= 1

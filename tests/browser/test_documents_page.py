@@ -62,6 +62,13 @@ def test_refused_upload_and_filter_and_delete(
     )
     uploads = page.get_by_role("list", name="Uploads in progress")
     expect(uploads).to_contain_text("empty.txt is empty.")
+    # Over the limit (20 MB in the tests): refused before a byte is sent.
+    big = {"name": "big.txt", "mimeType": "text/plain", "buffer": b"a" * (21 * 1024 * 1024)}
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    page.get_by_label("Choose files").set_input_files([big])
+    expect(uploads).to_contain_text("big.txt is too large (21.0 MB); the limit is 20.0 MB.")
+    assert not [url for url in posts if url.endswith("/api/v1/documents")]
     wait_status(page, "multi_page.pdf", "ready")
 
     page.get_by_label("Show").select_option("failed")

@@ -2,7 +2,7 @@
 import { bytes, html, shortDate, useEffect, useRef, useState } from "./lib.js";
 
 const FILTERS = [["", "All"], ["queued", "Queued"], ["processing", "Processing"], ["ready", "Ready"], ["failed", "Failed"]];
-const ACCEPT = ".pdf,.docx,.md,.markdown,.txt,application/pdf,text/plain,text/markdown";
+const ACCEPT = ".pdf,.docx,.md,.markdown,.txt";
 
 /** Why a document failed, in words, and what to do about it. */
 export function failureText(document) {
@@ -79,9 +79,10 @@ function UploadZone({ documents }) {
       <div class=${`dropzone${dragging ? " dragging" : ""}`}
         onDragOver=${(e) => { e.preventDefault(); setDragging(true); }}
         onDragLeave=${() => setDragging(false)} onDrop=${onDrop}>
-        <p>Drop PDF, DOCX, Markdown or text files here, or</p>
+        <p>Drop PDF, DOCX, Markdown or text files here${documents.limits ? ` (up to ${bytes(documents.limits.max_upload_bytes)} each)` : ""}, or</p>
         <label class="button">Choose files
-          <input ref=${input} class="visually-hidden" type="file" multiple accept=${ACCEPT}
+          <input ref=${input} class="visually-hidden" type="file" multiple
+            accept=${documents.limits?.extensions.join(",") ?? ACCEPT}
             onChange=${(e) => { documents.upload(e.target.files); e.target.value = ""; }} />
         </label>
       </div>

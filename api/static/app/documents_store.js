@@ -1,6 +1,6 @@
 // The signed-in user's documents: one listing (with its status filter), uploads in flight, and
 // live progress from the events socket, shared by every view that shows documents.
-import { useCallback, useEffect, useRef, useState } from "./lib.js";
+import { bytes, useCallback, useEffect, useRef, useState } from "./lib.js";
 import { api, uploadFile } from "./api.js";
 import { LiveSocket } from "./sockets.js";
 
@@ -40,6 +40,12 @@ export function useDocuments() {
   // The File objects of this session's uploads, so an encrypted PDF can be sent again with its
   // password without choosing it again.
   const files = useRef(new Map());
+  // What the server accepts (GET /limits): a file over the size limit is refused here, at
+  // once, instead of after sending megabytes the server would stop reading.
+  const [limits, setLimits] = useState(null);
+  useEffect(() => { api("/limits").then(setLimits).catch(() => {}); }, []);
+  const limitsRef = useRef(null);
+  limitsRef.current = limits;
 
   const refresh = useCallback(async () => {
     const request = ++listRequest.current;
@@ -129,6 +135,11 @@ export function useDocuments() {
     for (const file of fileList) {
       const key = `upload-${uploadCounter++}`;
       setUploads((current) => [...current, { key, name: file.name, size: file.size, progress: 0, error: null }]);
+      const max = limitsRef.current?.max_upload_bytes;
+      if (max && file.size > max) {
+        patchUpload(key, { error: `${file.name} is too large (${bytes(file.size)}); the limit is ${bytes(max)}.` });
+        continue;
+      }
       uploadFile(file, { password, onProgress: (progress) => patchUpload(key, { progress }) })
         .then((document) => {
           files.current.set(document.id, file);
@@ -159,7 +170,7 @@ export function useDocuments() {
 
   return {
     items, filter, setFilter, nextCursor, loadMore, loaded, error, uploads, upload, dismissUpload,
-    retryWithPassword, remove, refresh, connection, hasFile: (id) => files.current.has(id),
+    retryWithPassword, remove, refresh, connection, limits, hasFile: (id) => files.current.has(id),
   };
 }
 
@@ -167,7 +178,7 @@ export function useDocuments() {
 function uploadError(failure, file) {
   switch (failure.code) {
     case "too_large":
-      return `${file.name} is too large. ${failure.message}`;
+      return `${file.name} is too large (${bytes(file.size)}).`;
     case "unsupported_type":
       return `${file.name} is not a PDF, DOCX, Markdown or text file.`;
     case "empty_file":
