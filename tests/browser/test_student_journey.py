@@ -15,6 +15,7 @@ from .scripted_replies import key_word, practice_from_source_one, source_one
 
 ANSWER = "A Boots self-locking nut is two nuts in one [1]. A spring joins its two sections [1]."
 HINT_1 = "Think about what joins the two sections of the nut. Look at [1]."
+PRACTICE_HINT = "Look again at what the passage says about fastening plates [1]."
 HINT_2 = "The passage names the part that pushes the sections apart; reread it [1]."
 
 
@@ -114,13 +115,23 @@ def test_student_journey(page: Page, chat: ScriptedChatModel) -> None:
     choose_mode(page, "Practice")
     page.get_by_label("Your question").fill("self-locking nuts")
     page.get_by_role("button", name="Send").click()
-    quiz = page.locator("article.assistant").last.locator("form.question")
+    quiz = page.locator("form.question")  # the one question of the set
     expect(quiz).to_have_count(1, timeout=15_000)
     key = key_word(source_one(chat.calls[-1]))
+
+    # A hint on the question itself: its key is what the hint is checked not to give away.
+    chat.script(PRACTICE_HINT)
+    quiz.get_by_role("button", name="A hint for question 1").click()
+    practice_hint = page.locator("article.assistant").last
+    expect(practice_hint).to_contain_text("Hint 1 of 3")
+    expect(practice_hint).to_contain_text("fastening plates")
+    assert len(chat.calls) == 1  # the key was known: no private solving call first
+    assert key.lower() not in PRACTICE_HINT.lower()  # (else the leak guard would replace it)
     quiz.get_by_label(key, exact=True).check()
     quiz.get_by_role("button", name="Check answer").click()
     expect(quiz.locator(".verdict")).to_have_text("✓ Correct.")
     expect(quiz).to_contain_text(f"The passage uses the word {key}.")
+    quiz.scroll_into_view_if_needed()
     screenshot(page, "tutor-practice")
     quiz.get_by_role("button", name=re.compile(r"\.(pdf|docx)")).click()
     expect(page.get_by_role("dialog")).to_contain_text(key)  # the sentence stating the key
@@ -136,9 +147,9 @@ def test_student_journey(page: Page, chat: ScriptedChatModel) -> None:
     expect(entry).to_contain_text("Boots self-locking nut")
     entry.click()
     expect(page).to_have_url(conversation_url)
-    expect(page.locator("article.assistant")).to_have_count(4)
+    expect(page.locator("article.assistant")).to_have_count(5)
     expect(page.locator("article.assistant").first).to_contain_text("joins its two sections")
-    expect(page.locator("article.assistant").last.locator("form.question")).to_have_count(1)
+    expect(page.locator("form.question")).to_have_count(1)
 
     # The practice set is listed and reopens as a quiz.
     page.get_by_role("link", name="Practice", exact=True).click()

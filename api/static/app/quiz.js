@@ -21,20 +21,24 @@ function matches(given, key) {
   return ` ${a} `.includes(` ${b} `) && !words.some((word) => NEGATIONS.has(word));
 }
 
-export function Quiz({ questions, onSource, idPrefix }) {
+/**
+ * @param onHint  optional (question) => void: asks the tutor for a hint on one question (its key
+ *   is what the hint is checked not to reveal); offered in the tutor, where there is a chat
+ */
+export function Quiz({ questions, onSource, onHint, idPrefix }) {
   const [results, setResults] = useState({});
   const correct = Object.values(results).filter(Boolean).length;
   const checked = Object.keys(results).length;
   return html`
     <div class="quiz">
       ${questions.map((q, i) => html`
-        <${Question} key=${q.id} question=${q} index=${i} idPrefix=${idPrefix ?? "q"} onSource=${onSource}
+        <${Question} key=${q.id} question=${q} index=${i} idPrefix=${idPrefix ?? "q"} onSource=${onSource} onHint=${onHint}
           onChecked=${(ok) => setResults((r) => ({ ...r, [q.id]: ok }))} />`)}
       <p class="score" role="status">${checked > 0 ? `${correct} of ${questions.length} correct so far` : ""}</p>
     </div>`;
 }
 
-function Question({ question, index, idPrefix, onSource, onChecked }) {
+function Question({ question, index, idPrefix, onSource, onHint, onChecked }) {
   const [given, setGiven] = useState("");
   const [result, setResult] = useState(null);
   const feedback = useRef(null);
@@ -61,7 +65,12 @@ function Question({ question, index, idPrefix, onSource, onChecked }) {
             <input name=${name} value=${given} disabled=${result !== null} onInput=${(e) => setGiven(e.target.value)} />
           </label>`}
       </fieldset>
-      ${result === null ? html`<button type="submit" disabled=${!given.trim()}>Check answer</button>` : html`
+      ${result === null ? html`
+        <div class="row">
+          <button type="submit" disabled=${!given.trim()}>Check answer</button>
+          ${onHint && html`<button type="button" class="quiet" onClick=${() => onHint(question)}
+            aria-label=${`A hint for question ${index + 1}`}>Hint</button>`}
+        </div>` : html`
         <div class="feedback" ref=${feedback} tabindex="-1">
           <p class="verdict">${result ? "✓ Correct." : multiple ? `✗ Not quite. The answer is: ${question.answer}` : `Compare with the key: ${question.answer}`}</p>
           ${question.explanation && html`<p class="explanation">${question.explanation}</p>`}

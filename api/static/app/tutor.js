@@ -93,7 +93,10 @@ function Answer({ message, onCite, session, latest }) {
       ${message.resuming && html`<p class="muted small" role="status">Reconnected: picking the answer up again…</p>`}
       ${message.text ? html`<${AnswerText} text=${message.text} citations=${message.citations} onCite=${onCite} />`
         : streaming && !message.practice && html`<p class="muted typing">${message.mode === "practice" ? "Writing questions…" : "Thinking…"}</p>`}
-      ${message.practice && html`<${Quiz} questions=${message.practice.questions} onSource=${onCite} idPrefix=${message.key} />`}
+      ${message.practice && html`<${Quiz} questions=${message.practice.questions} onSource=${onCite}
+        idPrefix=${message.key} onHint=${session.streaming ? null : (question) => session.ask({
+          mode: "hint", text: question.question, hint_level: 1, practice_item_id: question.id,
+        })} />`}
       <${SourceList} citations=${message.citations} onCite=${onCite} />
       ${message.error && html`<p class="error" role="alert">${message.error}</p>`}
       ${message.status === "cancelled" && html`<p class="muted small">Stopped.</p>`}
