@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import subprocess
@@ -119,6 +120,21 @@ def client(
     del worker  # the API is only useful with a worker behind it
     with TestClient(create_app(settings, embedder=embedder)) as test_client:
         yield test_client
+
+
+@contextlib.contextmanager
+def app_on_own_redis(
+    settings: Settings, embedder: SentenceTransformerEmbedder, folder: Path
+) -> Iterator[tuple[TestClient, LocalRedis]]:
+    """An API on a Redis of its own, which the test may stop (the session's Redis stays up)."""
+    redis = LocalRedis(folder)
+    redis.start()
+    try:
+        own = settings.model_copy(update={"redis_url": redis.url})
+        with TestClient(create_app(own, embedder=embedder)) as client:
+            yield client, redis
+    finally:
+        redis.stop()
 
 
 @pytest.fixture(scope="session")

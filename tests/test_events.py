@@ -12,10 +12,9 @@ from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from api.app import create_app
-from tests.conftest import register, upload
+from tests.conftest import app_on_own_redis, register, upload
 from tutor.errors import ConversationNotFound
 from tutor.events import ENVELOPE_KEYS, Event, error_event, error_of
-from tutor.runtime.local_redis import LocalRedis
 
 
 def test_an_event_has_exactly_the_envelope_fields():
@@ -97,19 +96,13 @@ def test_pings_keep_a_quiet_socket_busy(settings, embedder):
 
 
 def test_a_broken_relay_closes_the_socket(settings, embedder, data_dir):
-    redis = LocalRedis(data_dir / "events-outage")
-    redis.start()
-    own = settings.model_copy(update={"redis_url": redis.url})
-    try:
-        with TestClient(create_app(own, embedder=embedder)) as client:
-            headers = register(client)
-            with client.websocket_connect("/api/v1/events", headers=headers) as ws:
-                assert ws.receive_json()["type"] == "subscribed"
-                redis.stop()
-                with pytest.raises(WebSocketDisconnect) as closed:
-                    while True:
-                        assert ws.receive_json()["type"] == "ping"
-            assert closed.value.code == 1011
-            assert "interrupted" in closed.value.reason
-    finally:
-        redis.stop()
+    with app_on_own_redis(settings, embedder, data_dir / "events-outage") as (client, redis):
+        headers = register(client)
+        with client.websocket_connect("/api/v1/events", headers=headers) as ws:
+            assert ws.receive_json()["type"] == "subscribed"
+            redis.stop()
+            with pytest.raises(WebSocketDisconnect) as closed:
+                while True:
+                    assert ws.receive_json()["type"] == "ping"
+        assert closed.value.code == 1011
+        assert "interrupted" in closed.value.reason

@@ -17,8 +17,7 @@ from websockets.exceptions import ConnectionClosed
 
 from api.app import create_app
 from api.log_redaction import redact
-from tests.conftest import register, stop_worker, worker_env
-from tutor.runtime.local_redis import LocalRedis
+from tests.conftest import app_on_own_redis, register, stop_worker, worker_env
 from tutor.runtime.supervisor import spawn
 
 PASSWORD = "correct horse battery"
@@ -100,20 +99,14 @@ def test_a_ticket_needs_a_bearer_token(client):
 
 
 def test_without_redis_tickets_are_unavailable_not_invalid(settings, embedder, data_dir):
-    redis = LocalRedis(data_dir / "ticket-outage")
-    redis.start()
-    own = settings.model_copy(update={"redis_url": redis.url})
-    try:
-        with TestClient(create_app(own, embedder=embedder)) as client:
-            headers = register(client)
-            ticket = ticket_for(client, headers)
-            redis.stop()
-            response = client.post("/api/v1/ws-ticket", headers=headers)
-            assert response.status_code == 503
-            assert response.json()["error"]["code"] == "realtime_unavailable"
-            assert refused(client, f"/api/v1/tutor?ticket={ticket}") == 1011
-    finally:
+    with app_on_own_redis(settings, embedder, data_dir / "ticket-outage") as (client, redis):
+        headers = register(client)
+        ticket = ticket_for(client, headers)
         redis.stop()
+        response = client.post("/api/v1/ws-ticket", headers=headers)
+        assert response.status_code == 503
+        assert response.json()["error"]["code"] == "realtime_unavailable"
+        assert refused(client, f"/api/v1/tutor?ticket={ticket}") == 1011
 
 
 @pytest.mark.parametrize(
