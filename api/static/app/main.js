@@ -59,7 +59,7 @@ function Shell() {
     <main id="main" tabindex="-1">
       ${route.section === "documents" && html`<${DocumentsView} documents=${documents} />`}
       ${route.section === "search" && html`<${SearchView} documents=${documents} />`}
-      ${route.section === "tutor" && html`<${TutorView} documents=${documents} conversationId=${route.id} />`}
+      ${route.section === "tutor" && html`<${TutorView} documents=${documents} conversationId=${route.id} params=${route.params} />`}
       ${route.section === "practice" && html`<${PracticeView} setId=${route.id} />`}
     </main>
     ${documents.connection !== "open" && html`

@@ -10,15 +10,27 @@ export const SECTIONS = [
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** `#/tutor/<id>?mode=practice` → {section: "tutor", id, params: URLSearchParams}. */
 export function parseRoute() {
-  const [section, id] = location.hash.replace(/^#\/?/, "").split("/");
+  const [path, query = ""] = location.hash.replace(/^#\/?/, "").split("?");
+  const [section, id] = path.split("/");
   const known = SECTIONS.some(([name]) => name === section);
   // Ids go into API paths: only a UUID is one.
-  return { section: known ? section : "documents", id: known && UUID.test(id ?? "") ? id : null };
+  return {
+    section: known ? section : "documents",
+    id: known && UUID.test(id ?? "") ? id : null,
+    params: new URLSearchParams(query),
+  };
 }
 
-export function navigate(section, id = null, { replace = false } = {}) {
-  const hash = `#/${section}${id ? `/${id}` : ""}`;
+/** The hash for a route; `params` (an object) become its query. */
+export function href(section, id = null, params = null) {
+  const query = params ? `?${new URLSearchParams(params)}` : "";
+  return `#/${section}${id ? `/${id}` : ""}${query}`;
+}
+
+export function navigate(section, id = null, { replace = false, params = null } = {}) {
+  const hash = href(section, id, params);
   if (location.hash === hash) return;
   if (!replace) {
     location.hash = hash;

@@ -17,7 +17,11 @@ const MODES = [
 const MAX_HINT_LEVEL = 3;
 const MAX_CHOSEN = 50;  // an ask names at most 50 documents
 
-export function TutorView({ conversationId, documents }) {
+/**
+ * @param params  the route's query: `mode` and `text` prefill the composer (links elsewhere in
+ *   the app, such as a document's suggested practice topics, open the tutor ready to send)
+ */
+export function TutorView({ conversationId, documents, params }) {
   const conversations = useConversations();
   const [source, setSource] = useState(null);
   const session = useTutorSession(conversationId, {
@@ -54,7 +58,8 @@ export function TutorView({ conversationId, documents }) {
         </div>
         <p class="visually-hidden" role="status">${session.announcement}</p>
         ${session.problem && html`<p class="error" role="alert">${session.problem}</p>`}
-        <${Composer} session=${session} documents=${documents} />
+        <${Composer} session=${session} documents=${documents}
+          initialMode=${params?.get("mode")} initialText=${params?.get("text")} />
       </section>
       <${PassageDialog} source=${source} onClose=${() => setSource(null)} />
     </div>`;
@@ -115,9 +120,9 @@ function useReadyDocuments(documents) {
   return ready;
 }
 
-function Composer({ session, documents: store }) {
-  const [mode, setMode] = useState("answer");
-  const [text, setText] = useState("");
+function Composer({ session, documents: store, initialMode, initialText }) {
+  const [mode, setMode] = useState(MODES.some(([value]) => value === initialMode) ? initialMode : "answer");
+  const [text, setText] = useState(initialText ?? "");
   const [count, setCount] = useState(5);
   const [level, setLevel] = useState("intermediate");
   const [selected, setSelected] = useState([]);
