@@ -22,6 +22,8 @@ from tutor.settings import Settings
 SETTINGS_RECORDED = (
     "tutor_top_k",
     "tutor_min_similarity",
+    "tutor_min_lexical_share",
+    "tutor_lexical_floor",
     "search_candidates",
     "chunk_tokens",
     "tutor_max_output_tokens",

@@ -5,8 +5,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from retrieval.search import SearchHit
+from tutor.chat.answerability import RelevanceGate
 from tutor.chat.citations import CitationFilter, strip_markers
 from tutor.chat.grounding import Source, attribute, estimate_tokens, quote, select_sources
 from tutor.chat.hint_guard import final_answer, find_leak, normalise, numbers
@@ -92,10 +95,35 @@ def hit(text: str, chunk_id: int = 1) -> SearchHit:
 def test_select_sources_respects_similarity_and_budget():
     hits = [hit("a" * 320, 1), hit("b" * 32, 2), hit("c" * 3200, 3), hit("d" * 32, 4)]
     sims = {1: 0.9, 2: 0.1, 3: 0.8, 4: 0.7}
-    sources = select_sources(hits, sims, min_similarity=0.25, budget=200)
+    sources = select_sources(hits, sims, budget=200, gate=RelevanceGate(min_similarity=0.25))
     assert [s.hit.chunk_id for s in sources] == [1, 4]
     assert [s.n for s in sources] == [1, 2]
     assert estimate_tokens("x" * 320) >= 320 / 4
+    # Chunk 2 is far in meaning but holds the question's rare terms: admitted.
+    rescued = select_sources(
+        hits, sims, budget=200, gate=RelevanceGate(min_similarity=0.25), lexical={2: 0.9}
+    )
+    assert [s.hit.chunk_id for s in rescued] == [1, 2, 4]
+
+
+def test_rare_terms_stand_in_for_similarity_only_above_a_floor():
+    gate = RelevanceGate(min_similarity=0.25, min_lexical_share=0.6, lexical_floor=0.1)
+    assert gate.admits(0.3, 0.0)
+    assert gate.admits(0.15, 0.7)
+    assert not gate.admits(0.15, 0.5)  # too few of the question's rare terms
+    assert not gate.admits(0.05, 1.0)  # every term, but unrelated in meaning
+
+
+@given(
+    similarity=st.floats(-1, 1),
+    share=st.floats(0, 1),
+    more_similar=st.floats(0, 1),
+    more_shared=st.floats(0, 1),
+)
+def test_more_evidence_never_turns_a_source_away(similarity, share, more_similar, more_shared):
+    gate = RelevanceGate()
+    if gate.admits(similarity, share):
+        assert gate.admits(min(1.0, similarity + more_similar), min(1.0, share + more_shared))
 
 
 def test_quote_picks_the_sentence_nearest_the_answer():

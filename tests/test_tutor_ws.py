@@ -184,6 +184,30 @@ def test_hint_regenerated_once_when_first_leaks(tutor_client, student, chat):
     assert "RuBisCO" in chat.calls[2][0]["content"]
 
 
+def test_hint_naming_the_right_pasted_option_is_never_sent(tutor_client, student, chat):
+    problem = (
+        "Which pigment absorbs red and blue light?\n"
+        "A) Carotene\nB) Chlorophyll\nC) Melanin\nD) Hemoglobin"
+    )
+    chat.script(
+        "Chloroplasts hold chlorophyll [1].\nFinal answer: B) Chlorophyll",
+        "Look at option B.",  # the problem holds every option, but this one is the answer
+        "Compare options A and C with what source [1] says absorbs red and blue light.",
+    )
+    with socket(tutor_client, student["headers"]) as ws:
+        events = converse(ws, mode="hint", text=problem, hint_level=2)
+    text = text_of(events)
+    assert "option B" not in text and text.startswith("Compare options A and C")
+    hint = only(events, "done")["hint"]
+    assert hint == {
+        "level": 2,
+        "answer_from": "solved",
+        "attempts": 2,
+        "fallback": False,
+        "leaks": ["option"],
+    }
+
+
 def practice_json(items: list[dict[str, Any]]) -> str:
     return json.dumps({"questions": items})
 
@@ -269,6 +293,7 @@ def test_cancel_stops_generation_upstream(tutor_client, student, chat):
     with socket(tutor_client, student["headers"]) as ws:
         ws.send_json({"type": "ask", "text": "Explain chloroplasts in detail", "mode": "explain"})
         assert receive(ws)["type"] == "start"
+        assert receive(ws)["type"] == "sources"  # the notes' best passage, before the model
         assert receive(ws)["type"] == "delta"
         ws.send_json({"type": "cancel"})
         events = until_done(ws)
@@ -291,6 +316,7 @@ def test_resume_after_drop_delivers_the_complete_message(tutor_client, student, 
     with socket(tutor_client, student["headers"]) as ws:
         ws.send_json({"type": "ask", "text": "What does chlorophyll absorb?"})
         start = receive(ws)["data"]
+        assert receive(ws)["type"] == "sources"
         assert receive(ws)["type"] == "delta"
     # Dropped mid-stream; a new connection resumes (live, from the first event).
     with socket(tutor_client, student["headers"]) as ws:

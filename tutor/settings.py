@@ -88,6 +88,11 @@ class Settings(BaseSettings):
     # Caps every prompt's own max_tokens (cost and latency control); None = the prompts decide.
     tutor_max_output_tokens: int | None = Field(default=None, ge=16)
     tutor_min_similarity: float = Field(default=0.25, ge=-1.0, le=1.0)
+    # A chunk holding this share of the question's rare-term (IDF) mass is a source even below
+    # tutor_min_similarity, if its similarity is at least tutor_lexical_floor
+    # (tutor/chat/answerability.py says why).
+    tutor_min_lexical_share: float = Field(default=0.6, ge=0.0, le=1.0)
+    tutor_lexical_floor: float = Field(default=0.1, ge=-1.0, le=1.0)
     tutor_history_turns: int = Field(default=6, ge=0, le=50)
     tutor_asks_per_minute: int = Field(default=30, ge=1)
     tutor_generations_per_user: int = Field(default=2, ge=1)

@@ -80,6 +80,10 @@ def test_student_journey(page: Page, chat: ScriptedChatModel) -> None:
     stop = page.get_by_role("button", name="Stop")
     expect(stop).to_be_visible()
     answer = page.locator("article.assistant").last
+    # Before the model's first word: the sentence of the notes closest to the question.
+    best = answer.locator(".best-passage")
+    expect(best).to_contain_text("From your notes: amt_handbook_sample.pdf, p. 1")
+    assert "nut" in best.locator("blockquote").inner_text().lower()
     expect(answer).to_contain_text("two nuts in one")  # part of the text, while streaming
     expect(stop).to_be_hidden(timeout=15_000)
     expect(answer).to_contain_text("joins its two sections")

@@ -18,10 +18,12 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool
 
 from ingestion.embedding import Embedder
-from retrieval.relevance import similarities
+from retrieval.relevance import lexical_coverage, similarities
 from retrieval.search import SearchParams, embed_query, search_chunks
 from tutor.chat import conversations, hints, practice_writer
+from tutor.chat.answerability import RelevanceGate
 from tutor.chat.asks import Ask, Mode
+from tutor.chat.best_passage import best_passage
 from tutor.chat.citations import CitationFilter
 from tutor.chat.context import ChatContext
 from tutor.chat.grounding import (
@@ -63,6 +65,11 @@ class TutorEngine:
         self.pool, self.embedder, self.model, self.settings = pool, embedder, model, settings
         self.prompts = prompts or PromptSet.load(folder=settings.prompts_dir)
         self.context = ChatContext(pool, embedder, model, self.prompts)
+        self.gate = RelevanceGate(
+            settings.tutor_min_similarity,
+            settings.tutor_min_lexical_share,
+            settings.tutor_lexical_floor,
+        )
 
     async def open(self, owner_id: UUID, ask: Ask, message_id: UUID) -> UUID:
         """Record the question and a 'generating' answer; returns the conversation id."""
@@ -161,7 +168,7 @@ class TutorEngine:
         started = time.perf_counter()
         embedding = reply.query_embedding
         if embedding is None:
-            embedding = await embed_query(self.embedder, ask.text)
+            embedding = reply.query_embedding = await embed_query(self.embedder, ask.text)
         k = self.settings.tutor_top_k * k_factor
         params = SearchParams(candidates=self.settings.search_candidates)
         async with self.pool.connection() as conn:
@@ -169,11 +176,11 @@ class TutorEngine:
             hits = await search_chunks(
                 conn, reply.owner_id, ask.text, embedding, k=k, document_ids=scope, params=params
             )
-            similarity = await similarities(
-                conn, reply.owner_id, [h.chunk_id for h in hits], embedding
-            )
+            chunk_ids = [h.chunk_id for h in hits]
+            similarity = await similarities(conn, reply.owner_id, chunk_ids, embedding)
+            lexical = await lexical_coverage(conn, reply.owner_id, ask.text, chunk_ids)
         budget = self._source_budget(prompt, ask.text)
-        sources = select_sources(hits, similarity, self.settings.tutor_min_similarity, budget)
+        sources = select_sources(hits, similarity, budget, self.gate, lexical)
         reply.timings["retrieval_ms"] = round((time.perf_counter() - started) * 1000, 1)
         reply.extra["sources_considered"] = len(hits)
         return sources
@@ -207,6 +214,7 @@ class TutorEngine:
             await self._decline(reply, ask)
             reply.emit(Event.of("citations", items=[]))
             return
+        await self._show_sources(reply, ask.text, sources)
         history_budget = self._source_budget(prompt, ask.text) // 3
         values = {
             "sources": format_sources(sources),
@@ -219,6 +227,21 @@ class TutorEngine:
         declined = await self._stream_cited(reply, prompt, prompt.render(**values), sources)
         if declined:
             await self._decline(reply, ask)
+
+    async def _show_sources(self, reply: Reply, question: str, sources: list[Source]) -> None:
+        """Send the sources and the best passage of the notes before the model starts.
+
+        Something useful at once: the local model reads its prompt for seconds before its
+        first token (not in hint mode, where the passage could give the answer away).
+        """
+        assert reply.query_embedding is not None  # set by _retrieve
+        best = await best_passage(self.embedder, reply.query_embedding, sources)
+        items = [
+            citation(s, question) | {"heading_path": s.hit.heading_path, "similarity": s.similarity}
+            for s in sources
+        ]
+        reply.emit(Event.of("sources", items=items, best=best))
+        reply.timings["sources_ms"] = reply.elapsed_ms()
 
     async def _stream_cited(
         self, reply: Reply, prompt: Prompt, messages: list[ChatMessage], sources: list[Source]

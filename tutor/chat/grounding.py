@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from retrieval.search import SearchHit
+from tutor.chat.answerability import RelevanceGate
 
 CHARS_PER_TOKEN = 3.2  # below English's ~4: an overestimate of tokens keeps prompts in budget
 QUOTE_CHARS = 240
@@ -40,15 +41,20 @@ class Source:
 
 
 def select_sources(
-    hits: list[SearchHit], similarity: dict[int, float], min_similarity: float, budget: int
+    hits: list[SearchHit],
+    similarity: dict[int, float],
+    budget: int,
+    gate: RelevanceGate,
+    lexical: dict[int, float] | None = None,
 ) -> list[Source]:
-    """Hits, in rank order, that are similar enough and fit in `budget` tokens together."""
+    """Hits, in rank order, that the gate admits and that fit in `budget` tokens together."""
     sources: list[Source] = []
     used = 0
+    lexical = lexical or {}
     for hit in hits:
         score = similarity.get(hit.chunk_id, 0.0)
         cost = estimate_tokens(hit.text) + 12
-        if score < min_similarity or used + cost > budget:
+        if not gate.admits(score, lexical.get(hit.chunk_id, 0.0)) or used + cost > budget:
             continue
         sources.append(Source(len(sources) + 1, hit, score))
         used += cost
@@ -60,15 +66,20 @@ def format_sources(sources: list[Source]) -> str:
     return "\n\n".join(f"[{s.n}] ({s.label()})\n{s.hit.text.strip()}" for s in sources)
 
 
+def prose_sentences(text: str) -> list[str]:
+    """The sentences of a chunk's prose, each on one line; heading lines (they repeat the
+    source's label) are left out."""
+    prose = " ".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    return [" ".join(s.split()) for s in SENTENCE_END.split(prose) if s.strip()]
+
+
 def quote(text: str, near: str = "", first: str = "") -> str:
     """The sentence of `text` sharing most words with `first`, then with `near` (or its start).
 
     `first` wins over `near`: a practice question's source must show the sentence stating its
     key, even when the question's own common words match another sentence better.
     """
-    # Heading lines repeat the label; the quote is the prose, on one line.
-    prose = " ".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
-    sentences = [" ".join(s.split()) for s in SENTENCE_END.split(prose) if s.strip()] or [""]
+    sentences = prose_sentences(text) or [""]
     wanted = set(WORD.findall(near.lower()))
     preferred = set(WORD.findall(first.lower()))
 

@@ -27,7 +27,11 @@ class TerminalPrinter:
         if self.as_json:
             return
         data = event.data
-        if event.type == "delta":
+        if event.type == "sources" and data["best"]:
+            best = data["best"]
+            pages = f", p. {best['page_start']}" if best["page_start"] else ""
+            print(f"From your notes ({best['filename']}{pages}):\n  {best['text']}\n")
+        elif event.type == "delta":
             sys.stdout.write(data["text"])
             sys.stdout.flush()
         elif event.type == "citations":
@@ -50,6 +54,7 @@ class TerminalPrinter:
             "text": "".join(e.data["text"] for e in self.events if e.type == "delta"),
             "citations": by_type.get("citations", {}).get("items", []),
             "practice": by_type.get("practice"),
+            "best_passage": by_type.get("sources", {}).get("best"),
             "errors": [e.data for e in self.events if e.type == "error"],
             "done": done,
         }

@@ -1,7 +1,7 @@
 // The tutor: conversations on the side, the chat in the middle, the composer at the bottom.
 import { html, useCallback, useEffect, useRef, useState } from "./lib.js";
 import { api } from "./api.js";
-import { AnswerText, SourceList } from "./answer.js";
+import { AnswerText, SourceList, sourceLabel } from "./answer.js";
 import { ConversationList, useConversations } from "./conversations.js";
 import { PassageDialog } from "./passage.js";
 import { Quiz } from "./quiz.js";
@@ -96,8 +96,9 @@ function Answer({ message, onCite, session, latest }) {
       aria-label="Tutor" aria-busy=${streaming}>
       ${message.mode === "hint" && hintLevel && html`<span class="mode-tag">Hint ${hintLevel} of ${MAX_HINT_LEVEL}</span>`}
       ${message.resuming && html`<p class="muted small" role="status">Reconnected: picking the answer up again…</p>`}
+      ${message.best && html`<${BestPassage} best=${message.best} onOpen=${onCite} />`}
       ${message.text ? html`<${AnswerText} text=${message.text} citations=${message.citations} onCite=${onCite} />`
-        : streaming && !message.practice && html`<p class="muted typing">${message.mode === "practice" ? "Writing questions…" : "Thinking…"}</p>`}
+        : streaming && !message.practice && html`<p class="muted typing">${waitingWords(message)}</p>`}
       ${message.practice && html`<${Quiz} questions=${message.practice.questions} onSource=${onCite}
         idPrefix=${message.key} onHint=${session.streaming ? null : (question) => session.ask({
           mode: "hint", text: question.question, hint_level: 1, practice_item_id: question.id,
@@ -111,6 +112,23 @@ function Answer({ message, onCite, session, latest }) {
 }
 
 /** The ready documents to choose from; fetched again whenever a document becomes ready. */
+function waitingWords(message) {
+  if (message.mode === "practice") return "Writing questions…";
+  return message.best ? "The tutor is writing an answer…" : "Reading your notes…";
+}
+
+/** The sentence of the notes closest to the question, shown while the model reads its prompt. */
+function BestPassage({ best, onOpen }) {
+  const where = sourceLabel(best);
+  return html`
+    <figure class="best-passage">
+      <figcaption>From your notes:${" "}
+        <button type="button" class="link" onClick=${() => onOpen({ ...best, quote: best.text })}>${where}</button>
+      </figcaption>
+      <blockquote>${best.text}</blockquote>
+    </figure>`;
+}
+
 function useReadyDocuments(documents) {
   const [ready, setReady] = useState([]);
   const readyNow = documents.items.filter((d) => d.status === "ready").map((d) => d.id).join();

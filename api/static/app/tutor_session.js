@@ -114,11 +114,14 @@ export function useTutorSession(conversationId, { onConversation, onFinished }) 
         live.messageId = data.message_id;
         live.resuming = false;
         // A resumed message comes again from its start: rebuild it rather than append.
-        patch(live.key, { messageId: data.message_id, text: "", citations: [], practice: null, resuming: false });
+        patch(live.key, { messageId: data.message_id, text: "", citations: [], practice: null, best: null, resuming: false });
         if (data.conversation_id !== conversation.current) {
           conversation.current = data.conversation_id;
           callbacks.current.onConversation?.(data.conversation_id);
         }
+        break;
+      case "sources":  // before the model's first word: the notes' own best passage
+        patch(live.key, { best: data.best });
         break;
       case "delta":
         patch(live.key, (m) => ({ text: m.text + data.text }));
