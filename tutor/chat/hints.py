@@ -88,7 +88,7 @@ async def checked_hint(
 
 
 async def leak_of(context: ChatContext, hint: str, answer: str, problem: str) -> Leak | None:
-    """How `hint` gives `answer` away, if it does (wording, number, or meaning)."""
+    """How `hint` gives `answer` away, if it does (wording, number, a pasted option, meaning)."""
     if not answer:
         return None
     texts = [answer, *sentences(hint)]
