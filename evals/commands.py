@@ -24,6 +24,7 @@ SETTINGS_RECORDED = (
     "tutor_min_similarity",
     "tutor_min_lexical_share",
     "tutor_lexical_floor",
+    "tutor_source_tokens",
     "search_candidates",
     "chunk_tokens",
     "tutor_max_output_tokens",

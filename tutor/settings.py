@@ -72,7 +72,8 @@ class Settings(BaseSettings):
     # Which GGUF model the local server runs (see tutor/llm/local_server.py for the catalogue).
     local_chat_model: str = "qwen2.5-coder-1.5b-instruct"
     local_chat_context_tokens: int = Field(default=4096, ge=512)
-    local_chat_threads: int | None = Field(default=None, ge=1)
+    local_chat_threads: int | None = Field(default=None, ge=1)  # None: cores - 1 (generation)
+    local_chat_batch_threads: int | None = Field(default=None, ge=1)  # None: all cores (prompt)
 
     # Versioned prompt files; None = the `prompts/` folder of this checkout.
     prompts_dir: Path | None = None
@@ -93,6 +94,10 @@ class Settings(BaseSettings):
     # (tutor/chat/answerability.py says why).
     tutor_min_lexical_share: float = Field(default=0.6, ge=0.0, le=1.0)
     tutor_lexical_floor: float = Field(default=0.1, ge=-1.0, le=1.0)
+    # Tokens of source sentences an answer's prompt carries (tutor/chat/sharp_context.py): the
+    # local model reads 20-36 prompt tokens a second on 2 cores, so this sets the wait before
+    # its first word (the instructions before them are cached by llama.cpp between asks).
+    tutor_source_tokens: int = Field(default=320, ge=64)
     tutor_history_turns: int = Field(default=6, ge=0, le=50)
     tutor_asks_per_minute: int = Field(default=30, ge=1)
     tutor_generations_per_user: int = Field(default=2, ge=1)

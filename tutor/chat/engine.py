@@ -36,6 +36,7 @@ from tutor.chat.grounding import (
 )
 from tutor.chat.prompt_set import PromptSet
 from tutor.chat.reply import Emit, Reply
+from tutor.chat.sharp_context import Sentence, pack, score_sentences
 from tutor.chat.stream_filters import SentinelFilter
 from tutor.errors import TutorError
 from tutor.events import Event, error_of
@@ -214,11 +215,14 @@ class TutorEngine:
             await self._decline(reply, ask)
             reply.emit(Event.of("citations", items=[]))
             return
-        await self._show_sources(reply, ask.text, sources)
-        history_budget = self._source_budget(prompt, ask.text) // 3
+        assert reply.query_embedding is not None  # set by _retrieve
+        sentences = await score_sentences(self.embedder, reply.query_embedding, sources)
+        budget = self.settings.tutor_source_tokens
+        sources = pack(sources, sentences, budget)
+        self._show_sources(reply, ask.text, sentences, sources)
         values = {
             "sources": format_sources(sources),
-            "history": await self.history(reply, ask, history_budget),
+            "history": await self.history(reply, ask, budget // 2),
         }
         if ask.mode is Mode.EXPLAIN:
             values |= {"topic": ask.text, "level": ask.level}
@@ -228,14 +232,15 @@ class TutorEngine:
         if declined:
             await self._decline(reply, ask)
 
-    async def _show_sources(self, reply: Reply, question: str, sources: list[Source]) -> None:
+    def _show_sources(
+        self, reply: Reply, question: str, sentences: list[Sentence], sources: list[Source]
+    ) -> None:
         """Send the sources and the best passage of the notes before the model starts.
 
         Something useful at once: the local model reads its prompt for seconds before its
         first token (not in hint mode, where the passage could give the answer away).
         """
-        assert reply.query_embedding is not None  # set by _retrieve
-        best = await best_passage(self.embedder, reply.query_embedding, sources)
+        best = best_passage(sentences, sources)
         items = [
             citation(s, question) | {"heading_path": s.hit.heading_path, "similarity": s.similarity}
             for s in sources

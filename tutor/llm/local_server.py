@@ -143,6 +143,16 @@ def thread_count(settings: Settings) -> int:
     return settings.local_chat_threads or max(1, len(os.sched_getaffinity(0)) - 1)
 
 
+def batch_thread_count(settings: Settings) -> int:
+    """Threads for reading the prompt: the setting, or every core we may run on.
+
+    Prompt evaluation is most of the wait before the first token (a few hundred tokens at
+    20-36 a second on 2 cores) and it is one burst per ask, not a long decode, so it takes all
+    the cores; measured in benchmarks/tutor_latency.py.
+    """
+    return settings.local_chat_batch_threads or len(os.sched_getaffinity(0))
+
+
 class LocalChatServer:
     """The embedded server for a data dir; `start()` attaches instead if one already runs.
 
@@ -204,6 +214,7 @@ class LocalChatServer:
             "TUTOR_LOCAL_CHAT_MODEL": spec.name,
             "TUTOR_LOCAL_CHAT_CONTEXT_TOKENS": str(self.settings.local_chat_context_tokens),
             "TUTOR_LOCAL_CHAT_THREADS": str(thread_count(self.settings)),
+            "TUTOR_LOCAL_CHAT_BATCH_THREADS": str(batch_thread_count(self.settings)),
         }
         with self.log_path.open("ab") as log_file:
             self.process = spawn(["model", "serve", "--port", "0"], env, log_file)
@@ -290,7 +301,7 @@ def _start_llama(spec: ModelSpec, path: Path, settings: Settings, host: str, por
     params.n_parallel = PARALLEL_SLOTS
     params.n_ctx = settings.local_chat_context_tokens * PARALLEL_SLOTS
     params.cpuparams.n_threads = threads
-    params.cpuparams_batch.n_threads = threads
+    params.cpuparams_batch.n_threads = batch_thread_count(settings)
     params.hostnames = [host]
     params.port = port
     return xllamacpp.Server(params)
