@@ -19,6 +19,7 @@ STATUS: dict[type[errors.TutorError], int] = {
     errors.EmailTaken: 409,
     errors.UserNotFound: 404,
     errors.DocumentNotFound: 404,
+    errors.OverviewNotReady: 404,
     errors.QuotaExceeded: 403,
     errors.InvalidInput: 422,
     errors.ModelUnavailable: 503,

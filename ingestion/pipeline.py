@@ -16,7 +16,7 @@ from psycopg.rows import class_row
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
-from ingestion import chunk_store, events
+from ingestion import chunk_store, events, overview
 from ingestion.chunking import Chunk, Chunker
 from ingestion.documents import DOCUMENT_COLUMNS, Document
 from ingestion.embedding import Embedder, submit_embedding
@@ -94,7 +94,9 @@ async def ingest(deps: IngestionDeps, document_id: UUID) -> str:
     except IngestionError as exc:
         await _finish(deps, document, "failed", exc.code, exc.message)
         return "failed"
-    await _finish(deps, document, "ready", None, None)
+    # Made before `ready` and stored with it, in one transaction; it cannot fail the document.
+    made = await overview.try_build_overview(deps.pool, document.owner_id, document.id)
+    await _finish(deps, document, "ready", None, None, made)
     return "ready"
 
 
@@ -112,7 +114,12 @@ async def _claim(deps: IngestionDeps, document_id: UUID) -> tuple[Document | Non
 
 
 async def _finish(
-    deps: IngestionDeps, document: Document, status: str, code: str | None, message: str | None
+    deps: IngestionDeps,
+    document: Document,
+    status: str,
+    code: str | None,
+    message: str | None,
+    made: overview.Overview | None = None,
 ) -> None:
     async with deps.pool.connection() as conn:
         cur = conn.cursor(row_factory=class_row(Document))
@@ -123,6 +130,8 @@ async def _finish(
         await conn.execute(FORGET_PASSWORD, {"id": document.id})
         if status == "failed":  # a failed document must not stay half-searchable
             await chunk_store.drop_chunks_from(conn, document.id, 0)
+        if made is not None and final is not None:
+            await overview.save_quietly(conn, document.owner_id, made)
     if final is not None:
         kind = "ready" if status == "ready" else "failed"
         await events.publish(deps.redis, document.owner_id, events.document_event(kind, final))

@@ -57,6 +57,12 @@ class DocumentNotFound(TutorError):
     code = "document_not_found"
 
 
+class OverviewNotReady(TutorError):
+    """This document's overview is not ready yet: it is made once the document is processed."""
+
+    code = "overview_not_ready"
+
+
 class QuotaExceeded(TutorError):
     """You have reached the maximum number of documents."""
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, File, Form, Response, UploadFile, status
 from api.deps import ConnDep, StateDep, UserDep
 from api.pagination import Cursor, Limit, Page, decode_cursor, paginate
 from api.schemas import PublicModel
-from ingestion import documents
+from ingestion import documents, overview
 from ingestion.errors import FileTooLarge
 from ingestion.uploads import UploadLimits, accept_upload
 
@@ -47,6 +47,31 @@ class DocumentPublic(PublicModel):
     updated_at: datetime
     ready_at: datetime | None
     duplicate: bool = False
+
+
+class SummarySentencePublic(PublicModel):
+    """A sentence of the document's summary, with the pages of the passage it comes from."""
+
+    text: str
+    page_start: int | None
+    page_end: int | None
+
+
+class ConceptPublic(PublicModel):
+    """A key concept of the document: a term as the document writes it; the best weighs 1."""
+
+    term: str
+    weight: float
+
+
+class OverviewPublic(PublicModel):
+    """A document's extractive summary (its most central sentences, in reading order) and its
+    key concepts (terms frequent in it and rare in the owner's other documents)."""
+
+    document_id: UUID
+    summary: list[SummarySentencePublic]
+    concepts: list[ConceptPublic]
+    computed_ms: float
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED)
@@ -101,6 +126,14 @@ async def get_document(document_id: UUID, user: UserDep, conn: ConnDep) -> Docum
     """One of the caller's documents with its progress."""
     return DocumentPublic.model_validate(
         await documents.get_document(conn, user.user_id, document_id)
+    )
+
+
+@router.get("/{document_id}/overview")
+async def get_document_overview(document_id: UUID, user: UserDep, conn: ConnDep) -> OverviewPublic:
+    """The document's summary and key concepts; 404 `overview_not_ready` until it is made."""
+    return OverviewPublic.model_validate(
+        await overview.get_overview(conn, user.user_id, document_id)
     )
 
 

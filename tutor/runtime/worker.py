@@ -19,10 +19,12 @@ from uuid import UUID
 
 from arq.connections import ArqRedis
 from arq.worker import Worker, func
+from psycopg import Error as DatabaseError
 from redis.exceptions import RedisError
 
 from ingestion.chunking import Chunker
 from ingestion.embedding import Embedder
+from ingestion.overview import refresh_missing_overviews
 from ingestion.parser_process import start_parser
 from ingestion.pipeline import IngestionDeps, ingest
 from ingestion.queue import LEASE_PREFIX, QUEUE_NAME, TASK_NAME, reconcile
@@ -100,6 +102,18 @@ async def _keep_reconciling(deps: IngestionDeps, redis: ArqRedis, interval_s: fl
         await asyncio.sleep(interval_s)
 
 
+async def _make_missing_overviews(deps: IngestionDeps) -> None:
+    """Once per start: overviews for documents ready before overviews existed, or whose
+    overview failed (the pipeline makes the others)."""
+    try:
+        made = await refresh_missing_overviews(deps.pool)
+    except (DatabaseError, OSError) as exc:
+        log.warning("missing overviews not made: %s", exc)
+        return
+    if made:
+        log.info("made %d missing document overviews", made)
+
+
 def _arq_worker(settings: Settings, redis: ArqRedis, deps: IngestionDeps, burst: bool) -> Worker:
     task = func(ingest_document, name=TASK_NAME, timeout=settings.job_timeout_s, max_tries=1000)
     return Worker(
@@ -117,8 +131,9 @@ def _arq_worker(settings: Settings, redis: ArqRedis, deps: IngestionDeps, burst:
 
 
 def worker_pool_size(settings: Settings) -> int:
-    """Connections for the concurrent jobs, the lease keeper and the reconciler."""
-    return settings.worker_max_jobs + 2
+    """Connections for the concurrent jobs, the lease keeper, the reconciler and the start's
+    missing overviews."""
+    return settings.worker_max_jobs + 3
 
 
 async def serve(
@@ -133,6 +148,7 @@ async def serve(
         background = [
             asyncio.create_task(_keep_lease(deps, settings.worker_lease_s)),
             asyncio.create_task(_keep_reconciling(deps, res.redis, settings.reconcile_interval_s)),
+            asyncio.create_task(_make_missing_overviews(deps)),
         ]
         log.info("ingestion worker %s ready", deps.worker_id)
         try:

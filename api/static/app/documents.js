@@ -1,5 +1,7 @@
-// Documents: upload (several at once, drag and drop), live progress, failures in words, delete.
+// Documents: upload (several at once, drag and drop), live progress, failures in words, delete;
+// each name opens the document's own page (document_detail.js).
 import { bytes, html, shortDate, useEffect, useRef, useState } from "./lib.js";
+import { href } from "./router.js";
 
 const FILTERS = [["", "All"], ["queued", "Queued"], ["processing", "Processing"], ["ready", "Ready"], ["failed", "Failed"]];
 const ACCEPT = ".pdf,.docx,.md,.markdown,.txt";
@@ -27,12 +29,13 @@ export function failureText(document) {
   }
 }
 
-function statusLabel(document) {
+export function statusLabel(document) {
   if (document.status === "processing") return `processing ${Math.round(document.progress * 100)}%`;
   return document.status;
 }
 
-function detail(document) {
+/** Size, pages, passages and when it was added, in one line. */
+export function documentDetail(document) {
   const parts = [bytes(document.size_bytes)];
   if (document.pages_total) parts.push(`${document.pages_done}/${document.pages_total} pages`);
   if (document.chunks_total) parts.push(`${document.chunks_done}/${document.chunks_total} passages`);
@@ -120,7 +123,7 @@ function DocumentRow({ document, documents }) {
   return html`
     <li class=${`document ${document.status}`} data-status=${document.status}>
       <div class="doc-head">
-        <span class="doc-name">${document.filename}</span>
+        <a class="doc-name" href=${href("documents", document.id)}>${document.filename}</a>
         <span class=${`badge ${document.status}`}>${statusLabel(document)}</span>
         ${document.needs_ocr && document.status === "ready" && html`<span class="badge ocr" title="The text layer looks like OCR noise">text may be unreliable</span>`}
         ${!confirming && html`
@@ -128,7 +131,7 @@ function DocumentRow({ document, documents }) {
             aria-label=${`Delete ${document.filename}`}>Delete</button>`}
       </div>
       ${busy && html`<progress max="1" value=${document.progress} aria-label=${`Processing ${document.filename}`}></progress>`}
-      <p class="muted small">${detail(document)}</p>
+      <p class="muted small">${documentDetail(document)}</p>
       ${document.status === "failed" && html`<${FailureDetail} document=${document} documents=${documents} />`}
       ${confirming && html`
         <div class="confirm" role="group" aria-label=${`Confirm deleting ${document.filename}`}>

@@ -5,6 +5,7 @@ import { TOKEN_KEY, api, session } from "./api.js";
 import { AuthView } from "./auth.js";
 import { useDocuments } from "./documents_store.js";
 import { DocumentsView } from "./documents.js";
+import { DocumentDetail } from "./document_detail.js";
 import { SearchView } from "./search.js";
 import { TutorView } from "./tutor.js";
 import { PracticeView } from "./practice.js";
@@ -57,7 +58,9 @@ function Shell() {
       <${AccountMenu} me=${me} onRenamed=${setMe} />
     </header>
     <main id="main" tabindex="-1">
-      ${route.section === "documents" && html`<${DocumentsView} documents=${documents} />`}
+      ${route.section === "documents" && (route.id
+        ? html`<${DocumentDetail} documentId=${route.id} documents=${documents} />`
+        : html`<${DocumentsView} documents=${documents} />`)}
       ${route.section === "search" && html`<${SearchView} documents=${documents} />`}
       ${route.section === "tutor" && html`<${TutorView} documents=${documents} conversationId=${route.id} params=${route.params} />`}
       ${route.section === "practice" && html`<${PracticeView} setId=${route.id} />`}
