@@ -26,7 +26,11 @@ LISTS = [
     "/api/v1/evals/runs",
 ]
 # GET collections whose body holds an array but that are not a list to walk page by page.
-NOT_PAGED = {"/api/v1/search": "the k best matches of one query, ranked by score"}
+NOT_PAGED = {
+    "/api/v1/search": "the k best matches of one query, ranked by score",
+    "/api/v1/documents/{document_id}/overview": "3-6 summary sentences and about 10 concepts",
+    "/api/v1/limits": "the handful of accepted file extensions",
+}
 T = TypeVar("T")
 
 
