@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, cast
 from uuid import UUID
 
+from accounts import delete_user, fresh_user
 from run_info import postgres_cpu_s, print_load, process_cpu_s, source_state
 
 from ingestion.chunking import Chunk, Chunker
@@ -31,7 +32,6 @@ from ingestion.extraction import ExtractionReport, Section
 from ingestion.parser_process import ParseJob, ParserProcess
 from ingestion.pipeline import IngestionDeps, ingest
 from ingestion.uploads import UploadLimits, accept_upload
-from tutor.accounts import users
 from tutor.resources import database_url, opened
 from tutor.runtime.services import services
 from tutor.runtime.worker import worker_deps, worker_pool_size
@@ -54,9 +54,6 @@ texts, in one call, same embedder, same run."""
 
 CHUNK_COUNT = "SELECT count(*) FROM chunks WHERE document_id = %(id)s"
 PAGE_COUNT = "SELECT pages_total FROM documents WHERE id = %(id)s"
-# term_stats has no foreign key to users, so the user's term counts go first, by hand.
-DELETE_TERM_STATS = "DELETE FROM term_stats WHERE owner_id = %(id)s"
-DELETE_USER = "DELETE FROM users WHERE id = %(id)s"
 
 
 class RecordingChunker(Chunker):
@@ -206,21 +203,6 @@ class LangChainRun:
     chunks: int
     wall_s: float
     texts: list[str]
-
-
-async def fresh_user(deps: IngestionDeps) -> UUID:
-    """A new account, so no earlier upload can satisfy the dedup check."""
-    async with deps.pool.connection() as conn:
-        email = f"bench-ingest-{uuid.uuid4().hex[:12]}@example.com"
-        user = await users.create_user(conn, email, uuid.uuid4().hex, "student")
-    return user.id
-
-
-async def delete_user(deps: IngestionDeps, owner_id: UUID) -> None:
-    """Drop the account; its documents and chunks go with it."""
-    async with deps.pool.connection() as conn:
-        await conn.execute(DELETE_TERM_STATS, {"id": owner_id})
-        await conn.execute(DELETE_USER, {"id": owner_id})
 
 
 async def upload(deps: IngestionDeps, owner_id: UUID, path: Path, limits: UploadLimits) -> Any:
@@ -526,7 +508,7 @@ async def measure_ours(
     limits = UploadLimits(settings.max_upload_bytes, settings.max_documents_per_user)
     timed = cast(TimedEmbedder, deps.embedder)
     timed.inner.embed(["warm up the model before anything is timed"])
-    owner = await fresh_user(deps)
+    owner = await fresh_user(deps, "bench-ingest")
     meter = CpuMeter(cast(RecordingParser | None, deps.parser), Path(settings.data_dir) / "pgdata")
     runs: list[FileRun] = []
     try:

@@ -19,12 +19,12 @@ import argparse
 import asyncio
 import statistics
 import time
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID
 
+from accounts import delete_user, fresh_user
 from run_info import cpu_summary, print_load, source_state
 
 from ingestion.embedding import bundled_model_path
@@ -32,7 +32,6 @@ from ingestion.overview import Overview, build_overview, get_overview, save_over
 from ingestion.pipeline import IngestionDeps, ingest
 from ingestion.summary import is_informative, sentences
 from ingestion.uploads import UploadLimits, accept_upload
-from tutor.accounts import users
 from tutor.errors import OverviewNotReady
 from tutor.resources import opened
 from tutor.runtime.services import services
@@ -47,9 +46,6 @@ TARGET = 0.10
 
 CHUNKS = "SELECT text FROM chunks WHERE document_id = %(id)s ORDER BY ordinal"
 PAGES = "SELECT pages_total FROM documents WHERE id = %(id)s"
-# term_stats has no foreign key to users, so the user's term counts go first, by hand.
-DELETE_TERM_STATS = "DELETE FROM term_stats WHERE owner_id = %(id)s"
-DELETE_USER = "DELETE FROM users WHERE id = %(id)s"
 
 
 @dataclass
@@ -85,21 +81,6 @@ def document_files(data_dir: Path) -> list[Path]:
         for path in sorted((data_dir / folder).iterdir())
         if path.suffix.lower() in SUFFIXES
     ]
-
-
-async def fresh_user(deps: IngestionDeps) -> UUID:
-    """A new account: no earlier upload is deduplicated, no earlier document counts as other."""
-    async with deps.pool.connection() as conn:
-        email = f"bench-overview-{uuid.uuid4().hex[:12]}@example.com"
-        user = await users.create_user(conn, email, uuid.uuid4().hex, "student")
-    return user.id
-
-
-async def delete_user(deps: IngestionDeps, owner_id: UUID) -> None:
-    """Drop the account; its documents, chunks and overviews go with it."""
-    async with deps.pool.connection() as conn:
-        await conn.execute(DELETE_TERM_STATS, {"id": owner_id})
-        await conn.execute(DELETE_USER, {"id": owner_id})
 
 
 async def measure(
@@ -224,7 +205,7 @@ async def run(args: argparse.Namespace) -> None:
             print_load("at start")
             deps.embedder.embed(["warm up the model before anything is timed"])
             limits = UploadLimits(live.max_upload_bytes, live.max_documents_per_user)
-            owner = await fresh_user(deps)
+            owner = await fresh_user(deps, "bench-overview")
             try:
                 runs = []
                 for path in paths:
