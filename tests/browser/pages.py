@@ -4,13 +4,28 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 
+import httpx
 from playwright.sync_api import Locator, Page, expect
 
 from .conftest import Account
 
 TOKEN_KEY = "spark.token"  # api/static/app/api.js keeps the session here
+
+
+def ingest_note(base_url: str, account: Account, filename: str, content: bytes) -> None:
+    """Upload a note over HTTP and wait until it is ready (for tests not about uploading)."""
+    headers = {"Authorization": f"Bearer {account.token}"}
+    with httpx.Client(base_url=f"{base_url}/api/v1", headers=headers, timeout=30) as http:
+        document = http.post("/documents", files={"file": (filename, content)}).json()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if http.get(f"/documents/{document['id']}").json()["status"] == "ready":
+                return
+            time.sleep(0.1)
+    raise AssertionError(f"{filename} was not ready within 60 s")
 
 
 def sign_in(page: Page, account: Account, route: str = "#/documents") -> None:

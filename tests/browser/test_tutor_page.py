@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import threading
 
-import httpx
 from playwright.sync_api import Page, WebSocketRoute, expect
 
 from tests.scripted_chat import ScriptedChatModel
 
 from .conftest import Account, create_account
-from .pages import sign_in
+from .pages import ingest_note, sign_in
 
 NOTE = b"""# Volcanoes
 
@@ -27,14 +25,8 @@ LONG_ANSWER = " ".join(
 def account_with_note(live_server: str) -> Account:
     """A student with one small ready note, set up over HTTP."""
     account = create_account(live_server)
-    headers = {"Authorization": f"Bearer {account.token}"}
-    with httpx.Client(base_url=f"{live_server}/api/v1", headers=headers, timeout=30) as http:
-        document = http.post("/documents", files={"file": ("volcanoes.md", NOTE)}).json()
-        for _ in range(600):
-            if http.get(f"/documents/{document['id']}").json()["status"] == "ready":
-                return account
-            threading.Event().wait(0.1)
-    raise AssertionError("the note never became ready")
+    ingest_note(live_server, account, "volcanoes.md", NOTE)
+    return account
 
 
 def test_dropped_connection_mid_answer_resumes_with_the_full_text(
@@ -110,12 +102,8 @@ def test_the_student_chooses_which_notes_to_ask_about(
     page: Page, live_server: str, chat: ScriptedChatModel
 ) -> None:
     account = account_with_note(live_server)
-    headers = {"Authorization": f"Bearer {account.token}"}
     other = b"# Stratovolcano myths\n\nSome say that giants built stratovolcanoes, stacking stones."
-    with httpx.Client(base_url=f"{live_server}/api/v1", headers=headers, timeout=30) as http:
-        document = http.post("/documents", files={"file": ("myths.md", other)}).json()
-        while http.get(f"/documents/{document['id']}").json()["status"] != "ready":
-            threading.Event().wait(0.1)
+    ingest_note(live_server, account, "myths.md", other)
     sign_in(page, account, route="#/tutor")
     page.get_by_text("Notes: all ready documents").click()
     page.get_by_label("myths.md").check()
