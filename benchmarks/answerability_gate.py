@@ -34,8 +34,8 @@ from benchmarks.run_info import cpu_summary, print_load, source_state
 from evals.tutor_datasets import Item, Suite, grounded_qa, no_answer
 from evals.tutor_quality import ingest_notes, suite_owner
 from ingestion.uploads import UploadLimits
-from retrieval.relevance import lexical_coverage, similarities
-from retrieval.search import SearchParams, embed_query, search_chunks
+from retrieval.relevance import search_with_evidence
+from retrieval.search import SearchParams, embed_query
 from tutor.chat.answerability import RelevanceGate
 from tutor.resources import opened
 from tutor.runtime.services import services
@@ -89,13 +89,12 @@ async def evidence(resources: object, settings: Settings, owner_id: UUID, item: 
     embedding = await embed_query(embedder, item.text)
     params = SearchParams(candidates=settings.search_candidates)
     async with pool.connection() as conn:
-        hits = await search_chunks(
+        found = await search_with_evidence(
             conn, owner_id, item.text, embedding, k=settings.tutor_top_k, params=params
         )
-        ids = [h.chunk_id for h in hits]
-        similarity = await similarities(conn, owner_id, ids, embedding)
-        lexical = await lexical_coverage(conn, owner_id, item.text, ids)
-    return Observed(item, tuple((similarity.get(i, 0.0), lexical.get(i, 0.0)) for i in ids))
+    ids = [h.chunk_id for h in found.hits]
+    pairs = ((found.similarity.get(i, 0.0), found.lexical.get(i, 0.0)) for i in ids)
+    return Observed(item, tuple(pairs))
 
 
 def calibrate(rows: Sequence[Observed]) -> RelevanceGate:

@@ -6,10 +6,14 @@ decides "the notes don't cover this" on it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from uuid import UUID
 
 import numpy as np
 from psycopg import AsyncConnection
+
+from retrieval.search import SearchHit, SearchParams, search_chunks
 
 SIMILARITIES = """
 SELECT id, (1 - (embedding <=> %(embedding)s))::float8
@@ -73,3 +77,35 @@ async def lexical_coverage(
         LEXICAL_MATCHES, {"owner_id": owner_id, "query": query, "chunk_ids": chunk_ids}
     )
     return {chunk_id: matched / asked for chunk_id, matched, asked in await cur.fetchall() if asked}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The hits for a question with both kinds of evidence that they bear on it."""
+
+    hits: list[SearchHit]
+    similarity: dict[int, float]  # chunk id → cosine similarity to the question
+    lexical: dict[int, float]  # chunk id → share of the question's rare-term mass it holds
+
+
+async def search_with_evidence(
+    conn: AsyncConnection,
+    owner_id: UUID,
+    query: str,
+    embedding: np.ndarray,
+    *,
+    k: int,
+    params: SearchParams,
+    document_ids: Sequence[UUID] | None = None,
+) -> Evidence:
+    """Hybrid search for `query`, with each hit's similarity and rare-term coverage: what the
+    tutor's relevance gate decides on (the tutor and the gate's benchmark both call this)."""
+    hits = await search_chunks(
+        conn, owner_id, query, embedding, k=k, document_ids=document_ids, params=params
+    )
+    chunk_ids = [h.chunk_id for h in hits]
+    return Evidence(
+        hits,
+        await similarities(conn, owner_id, chunk_ids, embedding),
+        await lexical_coverage(conn, owner_id, query, chunk_ids),
+    )

@@ -18,8 +18,8 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool
 
 from ingestion.embedding import Embedder
-from retrieval.relevance import lexical_coverage, similarities
-from retrieval.search import SearchParams, embed_query, search_chunks
+from retrieval.relevance import search_with_evidence
+from retrieval.search import SearchParams, embed_query
 from tutor.chat import conversations, hints, practice_writer
 from tutor.chat.answerability import RelevanceGate
 from tutor.chat.asks import Ask, Mode
@@ -173,17 +173,19 @@ class TutorEngine:
         k = self.settings.tutor_top_k * k_factor
         params = SearchParams(candidates=self.settings.search_candidates)
         async with self.pool.connection() as conn:
-            scope = ask.document_ids or None
-            hits = await search_chunks(
-                conn, reply.owner_id, ask.text, embedding, k=k, document_ids=scope, params=params
+            found = await search_with_evidence(
+                conn,
+                reply.owner_id,
+                ask.text,
+                embedding,
+                k=k,
+                params=params,
+                document_ids=ask.document_ids or None,
             )
-            chunk_ids = [h.chunk_id for h in hits]
-            similarity = await similarities(conn, reply.owner_id, chunk_ids, embedding)
-            lexical = await lexical_coverage(conn, reply.owner_id, ask.text, chunk_ids)
         budget = self._source_budget(prompt, ask.text)
-        sources = select_sources(hits, similarity, budget, self.gate, lexical)
+        sources = select_sources(found.hits, found.similarity, budget, self.gate, found.lexical)
         reply.timings["retrieval_ms"] = round((time.perf_counter() - started) * 1000, 1)
-        reply.extra["sources_considered"] = len(hits)
+        reply.extra["sources_considered"] = len(found.hits)
         return sources
 
     def _source_budget(self, prompt: Prompt, question: str) -> int:
