@@ -4,7 +4,6 @@ import { bytes, html, shortDate, useEffect, useRef, useState } from "./lib.js";
 import { href } from "./router.js";
 
 const FILTERS = [["", "All"], ["queued", "Queued"], ["processing", "Processing"], ["ready", "Ready"], ["failed", "Failed"]];
-const ACCEPT = ".pdf,.docx,.md,.markdown,.txt";
 
 /** Why a document failed, in words, and what to do about it. */
 export function failureText(document) {
@@ -85,7 +84,7 @@ function UploadZone({ documents }) {
         <p>Drop PDF, DOCX, Markdown or text files here${documents.limits ? ` (up to ${bytes(documents.limits.max_upload_bytes)} each)` : ""}, or</p>
         <label class="button">Choose files
           <input ref=${input} class="visually-hidden" type="file" multiple
-            accept=${documents.limits?.extensions.join(",") ?? ACCEPT}
+            accept=${documents.limits?.extensions.join(",")}
             onChange=${(e) => { documents.upload(e.target.files); e.target.value = ""; }} />
         </label>
       </div>

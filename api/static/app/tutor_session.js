@@ -17,7 +17,7 @@ const FAILURES = {
   interrupted: "The answer was interrupted before it finished. Ask again.",
   practice_invalid: "The tutor could not write valid practice questions this time. Try again or name a narrower topic.",
 };
-export const failureText = (code, message) => FAILURES[code] ?? message ?? "The answer failed.";
+const answerFailure = (code, message) => FAILURES[code] ?? message ?? "The answer failed.";
 
 /** A saved message (GET /conversations/{id}) in the shape the chat view renders. */
 async function fromSaved(message, question) {
@@ -25,7 +25,7 @@ async function fromSaved(message, question) {
     key: message.id, role: message.role, mode: message.mode, text: message.content,
     citations: message.citations ?? [], practice: null,
     status: message.status === "generating" ? "streaming" : message.status,
-    error: message.error_code ? failureText(message.error_code) : null, hint: null,
+    error: message.error_code ? answerFailure(message.error_code) : null, hint: null,
     messageId: message.id, grounded: message.grounded, question,
   };
   if (message.practice_set_id) {
@@ -133,7 +133,7 @@ export function useTutorSession(conversationId, { onConversation, onFinished }) 
         patch(live.key, { practice: data });
         break;
       case "error":
-        patch(live.key, { error: failureText(data.code, data.message), resuming: false });
+        patch(live.key, { error: answerFailure(data.code, data.message), resuming: false });
         // Refused before it started, or a resume that failed: no `done` follows either way.
         if (!live.messageId || live.resuming) {
           patch(live.key, { status: "failed" });
