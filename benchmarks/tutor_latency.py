@@ -48,7 +48,12 @@ ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = json.loads((ROOT / "benchmarks" / "data" / "latency_questions.json").read_text())
 R_INTRO = ROOT.parent / "shared" / "data" / "documents" / "educational" / "R-intro.pdf"
 CONFIGS = {
-    "before": {"tutor_source_tokens": 100_000, "local_chat_batch_threads": 1},
+    # Whole chunks, the prompt read on one core, no answerability probe: the tutor as it was.
+    "before": {
+        "tutor_source_tokens": 100_000,
+        "local_chat_batch_threads": 1,
+        "tutor_answerable_threshold": 0.0,
+    },
     "after": {},
 }
 
@@ -138,6 +143,8 @@ def report(config: str, name: str, rows: list[Timed]) -> None:
     print(f"  whole answer             {quantiles([r.total_s for r in rows])}")
     retrieval = [t.get("retrieval_ms", 0) / 1000 for t in timings]
     print(f"  split: retrieval         {quantiles(retrieval)}")
+    probe = [t["answerable_ms"] / 1000 for t in timings if "answerable_ms" in t]
+    print(f"         answerable probe  {quantiles(probe)}")
     print(f"         prompt reading    {quantiles(model_first)}")
     print(f"         generation        {quantiles(generation)}")
     print(

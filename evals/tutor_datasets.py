@@ -2,9 +2,10 @@
 
 - grounded-qa: XQuAD (English), each article one document, its questions asked in turn.
 - no-answer: the SQuAD 2.0 dev sample, each distinct context one document; about half the
-  questions cannot be answered from it.
+  questions cannot be answered from it. Reported on its held-out half (250 items); the other
+  half calibrates the tutor's answerability threshold.
 - hints: GSM8K test problems with their final numeric answers.
-- practice: topics over R-intro.pdf.
+- practice: topics over R-intro.pdf and over 20 SciFact abstracts (five themes).
 """
 
 from __future__ import annotations
@@ -70,8 +71,12 @@ def grounded_qa(limit: int | None, root: Path = SHARED) -> Suite:
     return Suite("grounded-qa", "answer", notes, _sample(items, limit))
 
 
-def no_answer(limit: int | None, root: Path = SHARED) -> Suite:
-    """SQuAD 2.0 sample: each distinct context a document; half the questions unanswerable."""
+def squad2_halves(root: Path = SHARED) -> tuple[list[Note], dict[str, list[Item]]]:
+    """The SQuAD 2.0 sample's contexts as notes, and its items split in two fixed halves.
+
+    `calibration` tunes the answerability threshold; `held-out` is what `no-answer` reports.
+    Each half holds half of the answerable and half of the unanswerable items.
+    """
     folder = root / "squad2-dev-sample500"
     queries = json.loads((folder / "queries.json").read_text(encoding="utf-8"))["queries"]
     truth = json.loads((folder / "ground_truth.json").read_text(encoding="utf-8"))
@@ -86,6 +91,19 @@ def no_answer(limit: int | None, root: Path = SHARED) -> Suite:
         )
         for q in queries
     ]
+    halves: dict[str, list[Item]] = {"calibration": [], "held-out": []}
+    for answerable in (True, False):
+        group = sorted((i for i in items if i.answerable == answerable), key=lambda i: i.id)
+        random.Random(SEED).shuffle(group)
+        halves["calibration"] += group[: len(group) // 2]
+        halves["held-out"] += group[len(group) // 2 :]
+    return notes, halves
+
+
+def no_answer(limit: int | None, root: Path = SHARED, half: str = "held-out") -> Suite:
+    """SQuAD 2.0 sample, the held-out half: about half its questions are unanswerable."""
+    notes, halves = squad2_halves(root)
+    items = halves[half]
     if limit is not None:  # balanced: as many unanswerable as answerable
         answerable = _sample([i for i in items if i.answerable], (limit + 1) // 2)
         unanswerable = _sample([i for i in items if not i.answerable], limit // 2)
@@ -104,26 +122,60 @@ def hints(limit: int | None, root: Path = SHARED) -> Suite:
     return Suite("hints", "hint", [], _sample(items, limit))
 
 
+# Five topics per corpus. R-intro.pdf is one long manual; the SciFact notes are 20 abstracts,
+# four for each of five themes, so a topic spans several documents as a student's notes do.
 PRACTICE_TOPICS = (
     "vectors and assignment",
     "factors",
     "lists and data frames",
-    "reading data from files",
-    "probability distributions",
-    "grouping, loops and conditional execution",
     "writing your own functions",
     "statistical models",
-    "graphical procedures",
-    "packages",
 )
+# Theme as asked, and the word a title must contain to be one of its abstracts.
+SCIFACT_THEMES = (
+    ("malaria", "malaria"),
+    ("tuberculosis", "tuberculosis"),
+    ("vitamin D", "vitamin d"),
+    ("autophagy", "autophagy"),
+    ("telomeres", "telomer"),
+)
+SCIFACT_PER_THEME = 4
+SCIFACT_MIN_SENTENCES = 7  # enough for five distinct anchors in one abstract if need be
+
+
+def scifact_notes(root: Path = SHARED) -> dict[str, list[Note]]:
+    """Per theme, the first abstracts in corpus order whose title names it, long enough, none
+    taken twice; each a Markdown note, `# title` over the abstract."""
+    notes: dict[str, list[Note]] = {theme: [] for theme, _ in SCIFACT_THEMES}
+    taken: set[str] = set()
+    lines = (root / "scifact" / "corpus.jsonl").read_text(encoding="utf-8").splitlines()
+    for line in lines:
+        doc = json.loads(line)
+        sentences = len(re.split(r"(?<=[.!?])\s+", doc["text"]))
+        for theme, word in SCIFACT_THEMES:
+            wanted = len(notes[theme]) < SCIFACT_PER_THEME and word in doc["title"].lower()
+            if wanted and doc["_id"] not in taken and sentences >= SCIFACT_MIN_SENTENCES:
+                content = f"# {doc['title']}\n\n{doc['text']}\n".encode()
+                notes[theme].append(Note(f"scifact-{doc['_id']}.md", content))
+                taken.add(doc["_id"])
+    return notes
 
 
 def practice(limit: int | None, root: Path = SHARED) -> Suite:
-    """Practice sets on topics of R-intro.pdf (the introduction to R)."""
+    """Practice sets on R-intro.pdf topics and on SciFact themes, alternating (so `limit` 2 asks
+    one of each). Each item searches only its own corpus: `extra["documents"]` names the files,
+    which the eval turns into the ask's `document_ids`, so a statistics topic cannot draw on an
+    abstract's statistics, nor a SciFact theme on the manual."""
     pdf = root / "documents" / "educational" / "R-intro.pdf"
-    topics = PRACTICE_TOPICS[: limit or len(PRACTICE_TOPICS)]
-    items = [Item(f"topic-{i}", t) for i, t in enumerate(topics)]
-    return Suite("practice", "practice", [Note(pdf.name, pdf.read_bytes())], items)
+    abstracts = [note for notes in scifact_notes(root).values() for note in notes]
+    r_scope = {"corpus": "R-intro", "documents": pdf.name}
+    scifact_scope = {"corpus": "scifact", "documents": "|".join(n.filename for n in abstracts)}
+    items: list[Item] = []
+    for i, (topic, (theme, _)) in enumerate(zip(PRACTICE_TOPICS, SCIFACT_THEMES, strict=True)):
+        items.append(Item(f"r-intro-{i}", topic, extra=r_scope))
+        items.append(Item(f"scifact-{i}", theme, extra=scifact_scope))
+    notes = [Note(pdf.name, pdf.read_bytes()), *abstracts]
+    return Suite("practice", "practice", notes, items[: limit or len(items)])
 
 
 SUITES = {"grounded-qa": grounded_qa, "no-answer": no_answer, "hints": hints, "practice": practice}

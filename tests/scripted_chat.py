@@ -10,6 +10,8 @@ from typing import Any
 from tutor.llm.chat_model import ChatChunk, ChatMessage, Usage
 
 Reply = str | Callable[[list[ChatMessage]], str]
+# How sure the scripted model is that the sources answer the question: a probability of "yes".
+Verdict = float | Callable[[list[ChatMessage]], float]
 PIECE_CHARS = 4
 DEFAULT_REPLY = "I can help with that [1]."
 
@@ -34,6 +36,8 @@ class ScriptedChatModel:
         self.calls.clear()
         self.schemas.clear()
         self.closed_early = 0
+        self.answerable: Verdict = 1.0
+        self.probes: list[list[ChatMessage]] = []
 
     def script(self, *replies: Reply, delay_s: float = 0.0) -> None:
         """Replies for the next calls, in order; then `default` again."""
@@ -70,6 +74,17 @@ class ScriptedChatModel:
         finally:
             if not finished:
                 self.closed_early += 1
+
+    async def first_token_probabilities(
+        self,
+        messages: list[ChatMessage],
+        *,
+        top: int,  # noqa: ARG002
+    ) -> dict[str, float]:
+        """A yes/no verdict from `answerable` (the only question the tutor probes with)."""
+        self.probes.append(messages)
+        p = self.answerable(messages) if callable(self.answerable) else self.answerable
+        return {"Yes": p, "No": 1.0 - p}
 
     def prompts_text(self) -> str:
         """Everything sent to the model since the last `script`."""

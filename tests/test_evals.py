@@ -181,3 +181,32 @@ def test_published_references_only_for_scifact(tmp_path: Path):
     systems = [ref["system"] for ref in published(scifact)]
     assert systems[0] == "BM25 (BEIR paper)" and len(systems) >= 2
     assert published(tmp_path / "nfcorpus") == []  # another BEIR folder: none known
+
+
+def test_the_squad_halves_are_disjoint_and_each_holds_half_of_each_kind():
+    from evals.tutor_datasets import no_answer, squad2_halves
+
+    shared_file("squad2-dev-sample500/queries.json")
+    _, halves = squad2_halves()
+    calibration, held_out = halves["calibration"], halves["held-out"]
+    assert not {i.id for i in calibration} & {i.id for i in held_out}
+    for answerable in (True, False):
+        kinds = [sum(i.answerable == answerable for i in half) for half in halves.values()]
+        assert abs(kinds[0] - kinds[1]) <= 1 and min(kinds) >= 100
+    # The reported suite never sees an item the threshold was calibrated on.
+    assert {i.id for i in no_answer(200).items} <= {i.id for i in held_out}
+
+
+def test_every_baseline_file_names_known_suites():
+    from evals.gate import load_baseline
+    from evals.tutor_datasets import SUITES
+    from tutor.settings import Settings
+
+    for baseline in (Path(__file__).resolve().parents[1] / "evals" / "baselines").glob("*.json"):
+        checks = load_baseline(baseline)
+        assert checks, baseline
+        for check in checks:
+            if check.kind == "tutor":
+                assert check.suite in SUITES, (baseline, check.suite)
+                assert set(check.options) <= {"prompts", "settings"}, baseline
+                assert set(check.options.get("settings", {})) <= set(Settings.model_fields)

@@ -13,7 +13,7 @@ from tutor.chat.answerability import RelevanceGate
 from tutor.chat.citations import CitationFilter, strip_markers
 from tutor.chat.grounding import Source, attribute, estimate_tokens, quote, select_sources
 from tutor.chat.hint_guard import final_answer, find_leak, normalise, numbers
-from tutor.chat.practice import InvalidPracticeOutput, check_item, parse_output, supported
+from tutor.chat.practice import supported
 from tutor.chat.stream_filters import SentinelFilter
 
 
@@ -24,7 +24,7 @@ def stream_through(filter_, pieces):
 def test_citation_filter_keeps_valid_and_counts_phantoms():
     f = CitationFilter(valid=frozenset({1, 2}))
     out = stream_through(f, ["A [", "1] b [7", "] c [2, 9] d [1]"])
-    assert out == "A [1] b  c [2] d [1]"
+    assert out == "A [1] b c [2] d [1]"  # a dropped marker takes its space with it
     assert f.cited == [1, 2] and f.phantoms == 2
 
 
@@ -137,59 +137,11 @@ def test_quote_picks_the_sentence_nearest_the_answer():
     )
 
 
-def source(text: str) -> Source:
-    return Source(1, hit(text), 0.9)
-
-
-MC = {
-    "kind": "multiple_choice",
-    "question": "Which pigment is green?",
-    "options": ["Chlorophyll", "Melanin", "Keratin", "Carotene"],
-    "answer": "Chlorophyll",
-    "explanation": "e",
-    "source": 1,
-}
-
-
-@pytest.mark.parametrize(
-    ("change", "reason"),
-    [
-        ({"options": ["Chlorophyll", "Melanin", "Keratin"]}, "not_four_options"),
-        ({"options": ["Chlorophyll", "chlorophyll!", "Keratin", "Carotene"]}, "duplicate_options"),
-        ({"answer": "Starch"}, "key_not_one_option"),
-        ({"source": 2}, "unknown_source"),
-        ({"kind": "short_answer", "options": [], "answer": "xylem vessels"}, "unsupported_key"),
-    ],
-)
-def test_practice_checker_drops_defective_items(change, reason):
-    assert check_item({**MC, **change}, [source("Chlorophyll is the green pigment.")]) == reason
-
-
-def test_a_short_answer_with_options_settles_its_kind():
-    sources = [source("Chlorophyll is the green pigment.")]
-    mislabelled = check_item({**MC, "kind": "short_answer"}, sources)
-    assert not isinstance(mislabelled, str) and mislabelled.kind == "multiple_choice"
-    stray = check_item({**MC, "kind": "short_answer", "options": ["a", "b", "c", "d"]}, sources)
-    assert not isinstance(stray, str) and stray.kind == "short_answer" and stray.options == []
-
-
-def test_practice_checker_keeps_a_sound_item():
-    item = check_item(MC, [source("Chloroplasts hold chlorophyll, the green pigment.")])
-    assert not isinstance(item, str) and item.answer == "Chlorophyll" and item.chunk_id == 1
-
-
 def test_support_needs_the_keys_content_words():
     assert supported("the Calvin cycle", "In the Calvin cycle, carbon is fixed.")
     assert supported("1,000 years", "It took 1000 years.")
     assert not supported("Melvin Calvin in 1950", "The Calvin cycle fixes carbon.")
-
-
-def test_practice_output_parsing():
-    assert parse_output('```json\n{"questions": [' + __import__("json").dumps(MC) + "]}\n```")
-    with pytest.raises(InvalidPracticeOutput):
-        parse_output('{"questions": [{"kind": "essay"}]}')
-    with pytest.raises(InvalidPracticeOutput):
-        parse_output("no json")
+    assert not supported("cat", "Each category holds one name.")  # whole words only
 
 
 def test_strip_markers():
@@ -202,10 +154,3 @@ def test_uncited_answer_is_attributed_to_the_source_that_states_it():
     found = attribute("The Calvin cycle turns carbon dioxide into glucose.", [chlorophyll, calvin])
     assert [s.n for s in found] == [2]
     assert attribute("Something else entirely happens here.", [chlorophyll, calvin]) == []
-
-
-def test_practice_key_is_traced_to_the_source_that_states_it():
-    wrong = Source(1, hit("Roots take up water.", 1), 0.9)
-    right = Source(2, hit("Chlorophyll is the green pigment of leaves.", 2), 0.9)
-    item = check_item(MC, [wrong, right])
-    assert not isinstance(item, str) and item.chunk_id == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 
@@ -10,8 +11,17 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
+from tests.browser.scripted_replies import (
+    anchor_of,
+    draft,
+    draft_from_anchor,
+    key_word,
+    practice_reply,
+    verify_by_source,
+)
 from tests.conftest import ingest, register
 from tests.scripted_chat import ScriptedChatModel
+from tutor.chat.distractors import same_option
 from tutor.chat.engine import DECLINE, GENERAL_LABEL
 from tutor.events import ENVELOPE_KEYS
 from tutor.llm.prompts import versions
@@ -76,7 +86,7 @@ def student(tutor_client: TestClient) -> dict[str, Any]:
 
 
 def test_phantom_citation_is_removed_and_valid_one_kept(tutor_client, student, chat):
-    chat.script("Chloroplasts hold chlorophyll [1]. It absorbs light [7]. See also [1, 9].")
+    chat.script("Chloroplasts hold chlorophyll [1]. It absorbs light [7]. It is green [1, 9].")
     with socket(tutor_client, student["headers"]) as ws:
         events = converse(ws, mode="answer", text="What pigment do chloroplasts hold?")
     text = text_of(events)
@@ -114,11 +124,12 @@ def test_answer_without_markers_gets_attributed_citations(tutor_client, student,
 
 
 def test_marker_split_across_pieces_is_still_checked(tutor_client, student, chat):
-    chat.script("Light reactions make ATP [12]. Done [1].")
+    chat.script("Light reactions make ATP [12]. They make ATP and NADPH [1].")
     chat.piece_chars = 1  # the next test gets a fresh model again (the `chat` fixture)
     with socket(tutor_client, student["headers"]) as ws:
         events = converse(ws, mode="answer", text="What do light reactions make?")
-    assert "[12]" not in text_of(events) and "[1]" in text_of(events)
+    # The phantom goes; the valid marker stays (on whichever source states the sentence best).
+    assert "[12]" not in text_of(events) and re.search(r"NADPH \[\d\]\.$", text_of(events))
     assert only(events, "done")["phantom_citations"] == 1
 
 
@@ -208,81 +219,128 @@ def test_hint_naming_the_right_pasted_option_is_never_sent(tutor_client, student
     }
 
 
-def practice_json(items: list[dict[str, Any]]) -> str:
-    return json.dumps({"questions": items})
+PIGMENTS = b"""# Plant pigments
+
+Chlorophyll is the green pigment that absorbs red and blue light in chloroplasts.
+Carotenoids are yellow and orange pigments that protect chlorophyll from excess light.
+Anthocyanins are red and purple pigments stored in the vacuoles of petal cells.
+Phycobilins are water-soluble pigments found in cyanobacteria and red algae.
+"""
 
 
-GOOD_MC = {
-    "kind": "multiple_choice",
-    "question": "Which pigment absorbs red and blue light?",
-    "options": ["Chlorophyll", "Carotene", "Melanin", "Hemoglobin"],
-    "answer": "Chlorophyll",
-    "explanation": "Chloroplasts hold chlorophyll.",
-    "source": 1,
-}
+@pytest.fixture(scope="module")
+def botanist(tutor_client: TestClient) -> dict[str, Any]:
+    """A student whose notes hold four sentences on pigments: anchors for a few items."""
+    headers = register(tutor_client)
+    document = ingest(tutor_client, headers, "pigments.md", PIGMENTS)
+    assert document["status"] == "ready", document
+    return {"headers": headers, "document_id": document["id"]}
 
 
-def test_practice_items_are_checked_saved_and_reopened(tutor_client, student, chat):
-    duplicate_options = {
-        **GOOD_MC,
-        "question": "Name the green pigment in chloroplasts?",
-        "options": ["Chlorophyll", "chlorophyll", "Melanin", "Keratin"],
-    }
-    unsupported = {
-        "kind": "short_answer",
-        "question": "Who discovered the Calvin cycle?",
-        "options": [],
-        "answer": "Melvin Calvin in 1950",
-        "explanation": "History.",
-        "source": 1,
-    }
-    phantom_source = {**GOOD_MC, "question": "What is the key enzyme?", "source": 9}
+def pick_a_distractor(messages: list[Any]) -> str:
+    """The blind verifier picking an option other than the one its source states."""
+    agreed = json.loads(verify_by_source(messages))["answer"]
+    return json.dumps({"answer": "B" if agreed == "A" else "A"})
+
+
+def test_practice_items_are_repaired_checked_streamed_and_saved(tutor_client, botanist, chat):
+    unsupported = draft("Melvin Calvin", ["Hans Krebs", "Robert Hill", "Peter Mitchell"])
+
+    def weak_distractors(messages: list[Any]) -> str:
+        key = key_word(anchor_of(messages) or "")
+        return draft(key, [key.lower(), f"the {key}", "Melanin"])
+
     chat.script(
-        "Sure! Here are questions: {not json",  # invalid: retried once
-        practice_json([GOOD_MC, duplicate_options, unsupported, phantom_source]),
+        unsupported,  # no sentence states the key: dropped
+        weak_distractors,  # two distractors restate the key: replaced by the model
+        '{"distractors": ["Keratin", "keratin", "Carotene"]}',
+        verify_by_source,
+        draft_from_anchor,
+        verify_by_source,
     )
-    with socket(tutor_client, student["headers"]) as ws:
-        events = converse(ws, mode="practice", text="photosynthesis pigments", count=4)
+    with socket(tutor_client, botanist["headers"]) as ws:
+        events = converse(ws, mode="practice", text="photosynthesis pigments", count=2)
+    kinds = [e["type"] for e in events]
     practice = only(events, "practice")
-    assert [q["question"] for q in practice["questions"]] == [GOOD_MC["question"]]
-    question = practice["questions"][0]
-    assert question["answer"] == "Chlorophyll" and question["document_id"] == student["document_id"]
-    assert "chlorophyll" in question["quote"].lower()
+    streamed = [e["data"]["question"] for e in events if e["type"] == "practice.item"]
+    # Each item went out as it passed, before the whole set.
+    assert kinds.count("practice.item") == 2
+    assert max(i for i, k in enumerate(kinds) if k == "practice.item") < kinds.index("practice")
+    assert streamed == practice["questions"]
+    assert [q["ordinal"] for q in streamed] == [0, 1]
+    repaired = practice["questions"][0]
+    key = repaired["answer"]
+    assert sorted(repaired["options"]) == sorted([key, "Melanin", "Keratin", "Carotene"])
+    assert repaired["document_id"] == botanist["document_id"]
+    assert key.lower() in repaired["explanation"].lower()  # the anchor sentence states the key
+    assert key.lower() in repaired["quote"].lower()
     done = only(events, "done")
-    assert done["practice"]["dropped"] == {
-        "duplicate_options": 1,
+    assert done["practice"]["kept"] == 2
+    assert done["practice"]["dropped"] == {"unsupported_key": 1}
+    assert done["timings"]["first_item_ms"] <= done["timings"]["total_ms"]
+    audit = done["practice"]["audit"]
+    assert audit["items"] == 3 and audit["schema_attempts"] == 3 and audit["schema_failures"] == 0
+    # As drafted: one key unsupported, and restating the key made two options one.
+    assert audit["problems"] == {
         "unsupported_key": 1,
-        "unknown_source": 1,
+        "duplicate_options": 1,
+        "key_not_one_option": 1,
     }
-    # Every problem of every item, for the evals' per-check rates (the duplicated option is
-    # also the key, so that item's key is not exactly one option either).
-    assert done["practice"]["audit"] == {
-        "items": 4,
-        "multiple_choice": 3,
-        "schema_attempts": 2,
-        "problems": {
-            "duplicate_options": 1,
-            "key_not_one_option": 1,
-            "unsupported_key": 1,
-            "unknown_source": 1,
-        },
-    }
-    assert chat.schemas[0] is not None and "questions" in chat.schemas[0]["properties"]
+    assert audit["after_repair"] == {} and audit["checked"] == 2
+    assert audit["distractors"] == {"weak": 2, "model_replaced": 2, "notes_replaced": 0}
+    assert audit["verifier"] == {"checked": 2, "agreed": 2}
+    assert chat.schemas[0] is not None and "distractors" in chat.schemas[0]["properties"]
+    assert "Melvin" not in str(practice)
 
     reopened = tutor_client.get(
-        f"/api/v1/practice-sets/{practice['set_id']}", headers=student["headers"]
+        f"/api/v1/practice-sets/{practice['set_id']}", headers=botanist["headers"]
     )
     assert reopened.status_code == 200
     assert reopened.json()["questions"] == practice["questions"]
-    assert reopened.json()["dropped"] == 3
+    assert reopened.json()["dropped"] == 0
+
+
+def test_practice_item_whose_key_the_verifier_disputes_is_dropped(tutor_client, botanist, chat):
+    chat.script(draft_from_anchor, pick_a_distractor)
+    chat.default = practice_reply  # the next anchor's draft and its check go through
+    with socket(tutor_client, botanist["headers"]) as ws:
+        events = converse(ws, mode="practice", text="photosynthesis pigments", count=1)
+    done = only(events, "done")
+    assert done["practice"]["dropped"] == {"key_disputed": 1}
+    assert done["practice"]["kept"] == 1  # a spare anchor stood in
+    assert done["practice"]["audit"]["verifier"] == {"checked": 2, "agreed": 1}
+
+
+def test_practice_distractors_fall_back_to_terms_from_the_notes(tutor_client, botanist, chat):
+    def restating(messages: list[Any]) -> str:
+        key = key_word(anchor_of(messages) or "")
+        return draft(key, [key.upper(), f"{key} again", f"the {key}"])
+
+    def restating_again(messages: list[Any]) -> str:
+        key = messages[-1]["content"].split("Correct answer: ")[1].splitlines()[0]
+        return json.dumps({"distractors": [key, key.lower(), f"a {key}"]})
+
+    # The model's new distractors restate the key again: the notes supply all three.
+    chat.script(restating, restating_again, verify_by_source)
+    with socket(tutor_client, botanist["headers"]) as ws:
+        events = converse(ws, mode="practice", text="photosynthesis pigments", count=1)
+    question = only(events, "practice")["questions"][0]
+    notes = PIGMENTS.decode().lower()
+    distractors = [o for o in question["options"] if o != question["answer"]]
+    assert len(distractors) == 3 and all(d.lower() in notes for d in distractors)
+    assert not any(same_option(d, question["answer"]) for d in distractors)
+    assert not any(d.lower() in question["explanation"].lower() for d in distractors)
+    audit = only(events, "done")["practice"]["audit"]
+    assert audit["distractors"] == {"weak": 3, "model_replaced": 0, "notes_replaced": 3}
 
 
 def test_practice_fails_cleanly_when_model_never_gives_json(tutor_client, student, chat):
-    chat.script("no json here", "still none")
+    chat.script("no json here", "still none")  # then the default reply: no JSON either
     with socket(tutor_client, student["headers"]) as ws:
         events = converse(ws, mode="practice", text="photosynthesis", count=2)
         assert only(events, "error")["code"] == "practice_invalid"
         assert only(events, "done")["status"] == "failed"
+        assert "practice.item" not in [e["type"] for e in events]
         # The socket stays usable after an error.
         chat.script("Chlorophyll [1].")
         assert only(converse(ws, text="pigment?"), "done")["status"] == "complete"

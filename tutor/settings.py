@@ -94,6 +94,10 @@ class Settings(BaseSettings):
     # (tutor/chat/answerability.py says why).
     tutor_min_lexical_share: float = Field(default=0.6, ge=0.0, le=1.0)
     tutor_lexical_floor: float = Field(default=0.1, ge=-1.0, le=1.0)
+    # Below this P(yes) from the answerability probe the tutor declines instead of answering;
+    # 0 turns the probe off. Unset: the local model's calibrated value (tutor/llm/catalogue.py),
+    # or off for a model nobody calibrated (evals/answerability_calibration.py finds one).
+    tutor_answerable_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
     # Tokens of source sentences an answer's prompt carries (tutor/chat/sharp_context.py): the
     # local model reads 20-36 prompt tokens a second on 2 cores, so this sets the wait before
     # its first word (the instructions before them are cached by llama.cpp between asks).

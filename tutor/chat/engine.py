@@ -1,9 +1,11 @@
 """The tutor engine: retrieve from the student's notes, prompt the model, check, stream, save.
 
 Every answer is built only from the asking student's own chunks (the search is owner-scoped
-in SQL). Citations are validated as they stream, a model that finds nothing in the sources
-says so, hints are checked against a privately obtained answer, and practice items are
-checked against their source. Each message records the prompt version and model behind it.
+in SQL). Before the model answers, it is asked whether the sources state the answer at all
+(tutor/chat/answerability.py); citations are checked against the sentence they close as they
+stream; a model that finds nothing in the sources says so; hints are checked against a
+privately obtained answer, and practice items against their source. Each message records the
+prompt version and model behind it.
 """
 
 from __future__ import annotations
@@ -21,9 +23,14 @@ from ingestion.embedding import Embedder
 from retrieval.relevance import search_with_evidence
 from retrieval.search import SearchParams, embed_query
 from tutor.chat import conversations, hints, practice_writer
-from tutor.chat.answerability import RelevanceGate
+from tutor.chat.answerability import (
+    RelevanceGate,
+    answerable_probability,
+    answerable_threshold,
+)
 from tutor.chat.asks import Ask, Mode
 from tutor.chat.best_passage import best_passage
+from tutor.chat.citation_check import CitationCheck
 from tutor.chat.citations import CitationFilter
 from tutor.chat.context import ChatContext
 from tutor.chat.grounding import (
@@ -212,11 +219,27 @@ class TutorEngine:
 
     async def _grounded_answer(self, reply: Reply, ask: Ask) -> None:
         prompt = self.prompts.explain if ask.mode is Mode.EXPLAIN else self.prompts.answer
-        sources = await self._retrieve(reply, ask, prompt)
-        if not sources:
+        prepared = await self.prepare_answer(reply, ask, prompt)
+        if prepared is None:
             await self._decline(reply, ask)
             reply.emit(Event.of("citations", items=[]))
             return
+        sources, messages = prepared
+        if ask.mode is Mode.ANSWER and not await self.judged_answerable(reply, messages):
+            await self._decline(reply, ask)
+            reply.emit(Event.of("citations", items=[]))
+            return
+        declined = await self._stream_cited(reply, prompt, messages, sources)
+        if declined:
+            await self._decline(reply, ask)
+
+    async def prepare_answer(
+        self, reply: Reply, ask: Ask, prompt: Prompt
+    ) -> tuple[list[Source], list[ChatMessage]] | None:
+        """Sources packed into the answer's messages (the sources shown first); None: none."""
+        sources = await self._retrieve(reply, ask, prompt)
+        if not sources:
+            return None
         assert reply.query_embedding is not None  # set by _retrieve
         sentences = await score_sentences(self.embedder, reply.query_embedding, sources)
         budget = self.settings.tutor_source_tokens
@@ -230,9 +253,26 @@ class TutorEngine:
             values |= {"topic": ask.text, "level": ask.level}
         else:
             values |= {"question": ask.text}
-        declined = await self._stream_cited(reply, prompt, prompt.render(**values), sources)
-        if declined:
-            await self._decline(reply, ask)
+        return sources, prompt.render(**values)
+
+    async def judged_answerable(self, reply: Reply, messages: list[ChatMessage]) -> bool:
+        """The model's yes/no on whether the packed sources state the answer, thresholded.
+
+        A server that reports no token probabilities leaves the decision to the answer prompt
+        (which may still reply NOT_IN_NOTES).
+        """
+        threshold = answerable_threshold(
+            self.settings.tutor_answerable_threshold,
+            self.model.model_id,
+            self.prompts.answerable.ref,
+        )
+        if threshold <= 0:
+            return True
+        started = time.perf_counter()
+        p_yes = await answerable_probability(self.model, self.prompts.answerable, messages)
+        reply.timings["answerable_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        reply.extra["answerable"] = {"p_yes": p_yes, "threshold": threshold}
+        return p_yes is None or p_yes >= threshold
 
     def _show_sources(
         self, reply: Reply, question: str, sentences: list[Sentence], sources: list[Source]
@@ -255,13 +295,16 @@ class TutorEngine:
     ) -> bool:
         """Stream the answer with only valid citations; True when the model found nothing."""
         sentinel = SentinelFilter()
-        cited = CitationFilter(valid=frozenset(s.n for s in sources))
+        check = CitationCheck(sources)
+        cited = CitationFilter(valid=frozenset(s.n for s in sources), resolve=check.resolve)
         async for chunk in reply.stream(self.model, messages, prompt):
             reply.say(cited.feed(sentinel.feed(chunk.text)))
             if sentinel.found:
                 break  # the model said the sources don't answer it: stop generating
         reply.say(cited.feed(sentinel.finish()) + cited.finish())
         reply.phantom_citations += cited.phantoms
+        if check.moved or check.dropped:
+            reply.extra["citations_checked"] = {"moved": check.moved, "dropped": check.dropped}
         by_number = {s.n: s for s in sources}
         reply.citations = [citation(by_number[n], reply.content) for n in cited.cited]
         if not reply.citations and not sentinel.found and reply.content.strip():

@@ -13,11 +13,14 @@ class PromptSet:
     """The prompt used for each step of a tutor turn."""
 
     answer: Prompt
+    answerable: Prompt  # the yes/no probe before an answer (tutor/chat/answerability.py)
     explain: Prompt
     general: Prompt
     hint: Prompt
     solve: Prompt
     practice: Prompt
+    distractors: Prompt  # new distractors for a practice item whose own were weak
+    verify: Prompt  # the blind check of a practice item's key
 
     @classmethod
     def load(cls, overrides: dict[str, str] | None = None, folder: Path | None = None) -> PromptSet:

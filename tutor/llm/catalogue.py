@@ -32,6 +32,14 @@ class Part:
 
 
 @dataclass(frozen=True)
+class Calibration:
+    """A threshold on P(yes) and the probe prompt it was measured with."""
+
+    probe: str  # e.g. "answerable@v1"
+    threshold: float
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     """A GGUF chat model the local server can run."""
 
@@ -44,6 +52,10 @@ class ModelSpec:
     context_tokens: int  # what it was trained for; the server uses less
     install: str  # how to get its packages
     source: str  # the upstream file it is identical to
+    # The tutor's answerability threshold on this model's P(yes) from one probe prompt version,
+    # calibrated on SQuAD 2.0 (evals/answerability_calibration.py). None: not calibrated, so
+    # the probe stays off; another probe version voids it too.
+    answerable: Calibration | None = None
 
 
 def _split(package: str, module: str, count: int) -> tuple[Part, ...]:
@@ -88,6 +100,7 @@ CATALOGUE: dict[str, ModelSpec] = {
             context_tokens=32768,
             install="pip install 'spark-tutor[model-default]'",
             source="Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+            answerable=Calibration("answerable@v1", 0.64),
         ),
     )
 }

@@ -52,6 +52,15 @@ class ChatModel(Protocol):
         """Text as it is generated; closing the iterator stops generation upstream."""
         ...
 
+    async def first_token_probabilities(
+        self, messages: list[ChatMessage], *, top: int
+    ) -> dict[str, float]:
+        """The `top` likeliest first tokens of a greedy reply and their probabilities.
+
+        Empty when the server does not report token probabilities.
+        """
+        ...
+
 
 async def complete(
     model: ChatModel,
@@ -86,3 +95,12 @@ class UnavailableChatModel:
         """Raises ModelUnavailable with the reason."""
         raise ModelUnavailable(self.reason)
         yield ChatChunk()  # pragma: no cover  (makes this an async generator)
+
+    async def first_token_probabilities(
+        self,
+        messages: list[ChatMessage],  # noqa: ARG002
+        *,
+        top: int,  # noqa: ARG002
+    ) -> dict[str, float]:
+        """Raises ModelUnavailable with the reason."""
+        raise ModelUnavailable(self.reason)

@@ -6,10 +6,11 @@ engine has one code path.
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator
 from typing import Any, cast
 
-from openai import APIConnectionError, APIError, AsyncOpenAI
+from openai import APIConnectionError, APIError, AsyncOpenAI, BadRequestError
 from openai.types.chat import ChatCompletionMessageParam
 
 from tutor.errors import ModelUnavailable
@@ -68,3 +69,35 @@ class OpenAIChatModel:
             raise ModelUnavailable(f"The chat model server cannot be reached: {exc}") from exc
         except APIError as exc:
             raise ModelUnavailable(f"The chat model server failed: {exc.message}") from exc
+
+    async def first_token_probabilities(
+        self, messages: list[ChatMessage], *, top: int
+    ) -> dict[str, float]:
+        """One greedy token with its `top` alternatives (OpenAI's `logprobs`, which llama.cpp
+        and vLLM serve too); {} from a server that refuses or ignores them."""
+        try:
+            response = await self.client.chat.completions.create(
+                model=self.model_id,
+                messages=cast(list[ChatCompletionMessageParam], messages),
+                max_tokens=1,
+                temperature=0.0,
+                logprobs=True,
+                top_logprobs=top,
+                seed=self.seed,
+            )
+        except BadRequestError:
+            return {}
+        except APIConnectionError as exc:
+            raise ModelUnavailable(f"The chat model server cannot be reached: {exc}") from exc
+        except APIError as exc:
+            raise ModelUnavailable(f"The chat model server failed: {exc.message}") from exc
+        logprobs = response.choices[0].logprobs if response.choices else None
+        if not logprobs or not logprobs.content:
+            return {}
+        probabilities: dict[str, float] = {}
+        for candidate in logprobs.content[0].top_logprobs:
+            # Tokens can repeat after detokenisation (" yes" vs "yes" stay distinct here).
+            probabilities[candidate.token] = probabilities.get(candidate.token, 0.0) + math.exp(
+                candidate.logprob
+            )
+        return probabilities
