@@ -5,9 +5,10 @@
 Suites (see evals/tutor_datasets.py): grounded-qa (XQuAD: containment, F1, citation
 precision, phantom citations), no-answer (SQuAD 2.0 sample: declines on unanswerable,
 answers answerable), hints (GSM8K: leak rate of the gold answer per hint level), practice
-(R-intro.pdf: share of requested items kept, drop reasons). Notes are ingested once per suite
-into a dedicated account (cached by content hash), then every item goes through the same
-`TutorEngine` the websocket uses. Metrics are deterministic, except `judged_helpfulness` of
+(R-intro.pdf and 20 SciFact abstracts: share of requested items kept, each check's rate before
+and after distractor repair, the blind verifier's agreement, drop reasons). Notes are ingested
+once per suite into a dedicated account (cached by content hash), then every item goes through
+the same `TutorEngine` the websocket uses. Metrics are deterministic, except `judged_helpfulness` of
 hints, which an LLM judge gives when one is configured (`evals/judge.py`).
 """
 
@@ -50,6 +51,9 @@ from tutor.settings import Settings
 Events = list[Event]
 EVAL_SEED = 1234  # unless TUTOR_CHAT_SEED says otherwise: reruns sample the same way
 CHUNK_TEXTS = "SELECT id, text FROM chunks WHERE owner_id = %(owner_id)s AND id = ANY(%(ids)s)"
+DOCUMENTS_NAMED = """
+SELECT id FROM documents WHERE owner_id = %(owner_id)s AND filename = ANY(%(filenames)s)
+"""
 
 
 async def suite_owner(pool: AsyncConnectionPool, suite: str) -> UUID:
@@ -79,9 +83,27 @@ async def ask_one(
 ) -> Events:
     """The events one item produced."""
     events: Events = []
-    ask = Ask(mode=Mode(suite.mode), text=item.text, hint_level=index % 3 + 1, count=5)
+    scope = await documents_of(engine.pool, owner_id, item)
+    ask = Ask(
+        mode=Mode(suite.mode),
+        text=item.text,
+        hint_level=index % 3 + 1,
+        count=5,
+        document_ids=scope,
+    )
     await engine.respond(owner_id, ask, uuid.uuid4(), events.append)
     return events
+
+
+async def documents_of(pool: AsyncConnectionPool, owner_id: UUID, item: Item) -> list[UUID] | None:
+    """The documents an item may search (`extra["documents"]`, "|"-separated filenames), or
+    None for all of the suite's notes."""
+    if "documents" not in item.extra:
+        return None
+    filenames = item.extra["documents"].split("|")
+    async with pool.connection() as conn:
+        cur = await conn.execute(DOCUMENTS_NAMED, {"owner_id": owner_id, "filenames": filenames})
+        return [row[0] for row in await cur.fetchall()]
 
 
 def text_of(events: Events) -> str:
@@ -145,26 +167,28 @@ def score_practice(events: Events) -> dict[str, Any]:
     done = done_of(events)
     facts = done.get("practice", {"requested": 5, "kept": 0, "dropped": {}})
     errors = [e.data["code"] for e in events if e.type == "error"]
-    audit = facts.get(
-        "audit", {"items": 0, "multiple_choice": 0, "problems": {}, "schema_attempts": None}
-    )
+    audit = facts.get("audit", {})
+    distractors = audit.get("distractors", {})
+    verifier = audit.get("verifier", {})
     return {
         "requested": facts["requested"],
         "kept": facts["kept"],
         "dropped": facts["dropped"],
         "error": errors[0] if errors else None,
-        "schema_valid_first": _schema_valid_first(errors, audit["schema_attempts"]),
-        "items": audit["items"],
-        "multiple_choice": audit["multiple_choice"],
-        "problems": audit["problems"],
+        "items": audit.get("items", 0),
+        "multiple_choice": audit.get("multiple_choice", 0),
+        "problems": audit.get("problems", {}),
+        "schema_attempts": audit.get("schema_attempts", 0),
+        "schema_failures": audit.get("schema_failures", 0),
+        "checked": audit.get("checked", 0),
+        "after_repair": audit.get("after_repair", {}),
+        "distractors_weak": distractors.get("weak", 0),
+        "distractors_from_model": distractors.get("model_replaced", 0),
+        "distractors_from_notes": distractors.get("notes_replaced", 0),
+        "verifier_checked": verifier.get("checked", 0),
+        "verifier_agreed": verifier.get("agreed", 0),
+        "first_item_ms": done.get("timings", {}).get("first_item_ms"),
     }
-
-
-def _schema_valid_first(errors: list[str], attempts: int | None) -> int | None:
-    """1 when the model's first JSON validated; a set that never did fails practice_invalid."""
-    if "practice_invalid" in errors:
-        return 0
-    return None if attempts is None else int(attempts == 1)
 
 
 def aggregate(suite: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -196,32 +220,51 @@ def aggregate(suite: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
         return {"leak_rate": mean("leaked"), **by_level, "fallback_rate": mean("fallback")} | (
             judged if judged["judged_helpfulness"] is not None else {}
         )
-    return practice_rates(rows) | {"schema_valid_rate": mean("schema_valid_first")}
+    return practice_rates(rows)
 
 
 def practice_rates(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Kept share of requested items, and the rate of each check over the generated items."""
-    requested = sum(r["requested"] for r in rows)
-    items = sum(r["items"] for r in rows)
-    multiple_choice = sum(r["multiple_choice"] for r in rows)
-    dropped: Counter[str] = Counter()
-    problems: Counter[str] = Counter()
-    for r in rows:
-        dropped.update(r["dropped"])
-        problems.update(r["problems"])
+    """Kept share of requested items; each check's rate over the drafts as the model wrote
+    them, and over those that reached the option checks after distractor repair; the blind
+    verifier's agreement with the keys it was shown; time to the first item and to the set."""
 
-    def share(count: int, total: int) -> float | None:
-        return round(count / total, 4) if total else None
+    def total(key: str) -> int:
+        return sum(r.get(key) or 0 for r in rows)
 
+    def counted(key: str) -> Counter[str]:
+        found: Counter[str] = Counter()
+        for r in rows:
+            found.update(r.get(key) or {})
+        return found
+
+    def share(count: int, whole: int) -> float | None:
+        return round(count / whole, 4) if whole else None
+
+    def mean_s(key: str) -> float | None:
+        values = [r[key] / 1000 for r in rows if r.get(key) is not None]
+        return round(statistics.fmean(values), 1) if values else None
+
+    items, multiple_choice, checked = total("items"), total("multiple_choice"), total("checked")
+    problems, repaired = counted("problems"), counted("after_repair")
+    attempts = total("schema_attempts")
     return {
-        "kept_fraction": share(sum(r["kept"] for r in rows), requested),
-        "failed_sets": sum(1 for r in rows if r["error"]),
+        "kept_fraction": share(total("kept"), total("requested")),
+        "failed_sets": sum(1 for r in rows if r.get("error")),
+        "schema_valid_rate": share(attempts - total("schema_failures"), attempts),
+        "key_supported_rate": share(items - problems["unsupported_key"], items),
         "one_correct_option_rate": share(
             multiple_choice - problems["key_not_one_option"], multiple_choice
         ),
         "duplicate_options_rate": share(problems["duplicate_options"], multiple_choice),
-        "key_supported_rate": share(items - problems["unsupported_key"], items),
-        "dropped": dict(dropped),
+        "weak_distractor_rate": share(total("distractors_weak"), 3 * items),
+        "one_correct_option_rate_after_repair": share(
+            checked - repaired["key_not_one_option"], checked
+        ),
+        "duplicate_options_rate_after_repair": share(repaired["duplicate_options"], checked),
+        "verifier_agreement_rate": share(total("verifier_agreed"), total("verifier_checked")),
+        "first_item_seconds": mean_s("first_item_ms"),
+        "set_seconds": mean_s("total_ms"),
+        "dropped": dict(counted("dropped")),
     }
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.browser.scripted_replies import practice_from_source_one
+from tests.browser.scripted_replies import practice_reply
 from tests.conftest import ingest, register
 from tests.scripted_chat import ScriptedChatModel
 from tests.test_tutor_ws import converse, only
@@ -64,7 +64,7 @@ def test_readme_example_is_answered_from_the_demo_notes(
         assert hits and hits[0]["filename"] == "photosynthesis.md"
         return
     if mode == "practice":
-        chat.script(practice_from_source_one)
+        chat.default = practice_reply  # every draft, and the blind check of its key
         with tutor_client.websocket_connect("/api/v1/tutor", headers=demo_student) as ws:
             events = converse(ws, mode=mode, text=text, count=3)
         assert only(events, "practice")["questions"], events  # material found, a set written

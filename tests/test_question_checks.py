@@ -158,3 +158,35 @@ def test_practice_rates_over_generated_items():
     assert rates["duplicate_options_rate"] == round(1 / 6, 4)
     assert rates["key_supported_rate"] == round(7 / 9, 4)
     assert rates["dropped"] == {"unsupported_key": 2, "duplicate_options": 1}
+    assert rates["verifier_agreement_rate"] is None  # no verifier ran: no rate, not a zero
+
+
+def test_practice_rates_after_repair_and_blind_verification():
+    from evals.tutor_quality import practice_rates
+
+    row = {
+        "requested": 5,
+        "kept": 4,
+        "dropped": {"key_disputed": 1},
+        "error": None,
+        "items": 6,
+        "multiple_choice": 6,
+        "problems": {"duplicate_options": 3, "key_not_one_option": 2},
+        "schema_attempts": 7,
+        "schema_failures": 1,
+        "checked": 5,
+        "after_repair": {"key_disputed": 1},
+        "distractors_weak": 4,
+        "verifier_checked": 5,
+        "verifier_agreed": 4,
+        "first_item_ms": 12_000,
+        "total_ms": 70_000,
+    }
+    rates = practice_rates([row])
+    assert rates["schema_valid_rate"] == round(6 / 7, 4)
+    assert rates["duplicate_options_rate"] == 0.5  # as the model drafted them
+    assert rates["duplicate_options_rate_after_repair"] == 0.0
+    assert rates["one_correct_option_rate_after_repair"] == 1.0
+    assert rates["weak_distractor_rate"] == round(4 / 18, 4)
+    assert rates["verifier_agreement_rate"] == 0.8
+    assert rates["first_item_seconds"] == 12.0 and rates["set_seconds"] == 70.0

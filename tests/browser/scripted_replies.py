@@ -1,7 +1,9 @@
-"""Scripted tutor replies built from the sources the engine actually put in the prompt.
+"""Scripted tutor replies built from what the engine actually put in the prompt.
 
-Which passage retrieval ranks first depends on the embedding model, so a practice question
-whose key must be stated in its source is written from source [1] as the prompt shows it.
+Which passage retrieval ranks first, and which sentence of it anchors a practice question,
+depend on the embedding model; so a practice draft is written from the sentence its prompt
+shows (its key is the sentence's longest word), and the blind verifier picks the option its
+context states.
 """
 
 from __future__ import annotations
@@ -12,7 +14,11 @@ import re
 from tutor.llm.chat_model import ChatMessage
 
 SOURCE_ONE = re.compile(r"^\[1\] \([^\n]*\)\n(.*?)(?=\n\n\[\d+\] \(|\Z)", re.S | re.M)
+ANCHOR = re.compile(r"^Sentence: (.*)$", re.M)
+VERIFIED_SOURCE = re.compile(r"written from:\n(.*?)\n", re.S)
+OPTION = re.compile(r"^([A-D])\. (.*)$", re.M)
 FILLERS = ["Photosynthesis", "Mitochondria", "Thermodynamics", "Archipelago"]
+QUESTION = "Which of these words appears in your notes on this topic?"
 
 
 def source_one(messages: list[ChatMessage]) -> str:
@@ -28,16 +34,42 @@ def key_word(text: str) -> str:
     return max(re.findall(r"[A-Za-z]{5,}", text), key=len)
 
 
-def practice_from_source_one(messages: list[ChatMessage]) -> str:
-    """One multiple-choice question whose key is a word of source [1], as JSON."""
-    answer = key_word(source_one(messages))
-    options = [answer, *[f for f in FILLERS if f.lower() != answer.lower()][:3]]
-    question = {
-        "kind": "multiple_choice",
-        "question": "Which of these words does the first passage use?",
-        "options": options,
-        "answer": answer,
-        "explanation": f"The passage uses the word {answer}.",
-        "source": 1,
-    }
-    return json.dumps({"questions": [question]})
+def anchor_of(messages: list[ChatMessage]) -> str | None:
+    """The sentence a practice draft prompt asks about, or None for another prompt."""
+    match = ANCHOR.search(messages[-1]["content"])
+    return match.group(1) if match else None
+
+
+def draft(answer: str, distractors: list[str], question: str = QUESTION) -> str:
+    """A practice draft as the model writes it."""
+    return json.dumps({"question": question, "answer": answer, "distractors": distractors})
+
+
+def draft_from_anchor(messages: list[ChatMessage]) -> str:
+    """A sound draft on the prompt's anchor: its longest word, and three fillers."""
+    anchor = anchor_of(messages)
+    assert anchor, f"not a practice draft prompt: {messages}"
+    answer = key_word(anchor)
+    return draft(answer, [f for f in FILLERS if f.lower() != answer.lower()][:3])
+
+
+def verify_by_source(messages: list[ChatMessage]) -> str:
+    """The verifier's pick: the option that is the longest word of the source it is shown."""
+    context = VERIFIED_SOURCE.search(messages[0]["content"])
+    assert context, f"not a verify prompt: {messages}"
+    wanted = key_word(context.group(1)).lower()
+    options = OPTION.findall(messages[-1]["content"])
+    letter = next((letter for letter, text in options if text.lower() == wanted), "A")
+    return json.dumps({"answer": letter})
+
+
+def practice_reply(messages: list[ChatMessage]) -> str:
+    """Any call of the practice writer: a sound draft, or the verifier's pick of its key."""
+    if anchor_of(messages) is not None:
+        return draft_from_anchor(messages)
+    return verify_by_source(messages)
+
+
+def drafted_keys(calls: list[list[ChatMessage]]) -> list[str]:
+    """The keys of the drafts `practice_reply` wrote, in order."""
+    return [key_word(anchor) for call in calls if (anchor := anchor_of(call))]

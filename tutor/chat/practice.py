@@ -1,56 +1,30 @@
-"""Practice questions: the JSON schema the model must follow, the checker, and saved sets.
+"""Practice questions: the checked item, when its source states its key, and saved sets.
 
-The model writes JSON constrained to `SCHEMA`; `check_item` then applies what a schema cannot
-say: the checks of `tutor.chat.question_checks` (four distinct options, exactly one of them the key,
-none cut off, no catch-all option...) and a key its source chunk supports. Items that fail are
-dropped, never shown.
+How an item is written and checked is in `tutor.chat.practice_writer`; this module holds what
+the items are once written, and the SQL that saves and reads them.
 """
 
 from __future__ import annotations
 
-import json
-import re
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import jsonschema
 from psycopg import AsyncConnection
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
-from tutor.chat.grounding import Source, quote
 from tutor.chat.hint_guard import normalise
-from tutor.chat.question_checks import option_text, question_flags
 from tutor.database import Keyset, after_params
 from tutor.errors import PracticeSetNotFound
 
-ITEM_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "kind": {"type": "string", "enum": ["multiple_choice", "short_answer"]},
-        "question": {"type": "string", "minLength": 8},
-        "options": {"type": "array", "items": {"type": "string", "minLength": 1}, "maxItems": 4},
-        "answer": {"type": "string", "minLength": 1},
-        "explanation": {"type": "string"},
-        "source": {"type": "integer", "minimum": 1},
-    },
-    "required": ["kind", "question", "options", "answer", "explanation", "source"],
-    "additionalProperties": False,
-}
-SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {"questions": {"type": "array", "items": ITEM_SCHEMA, "minItems": 1}},
-    "required": ["questions"],
-    "additionalProperties": False,
-}
 STOPWORDS = frozenset(
     "a an the of in on at to for by with and or is are was were be been it its this that as "
     "from which who what when where how why".split()
 )
-# Share of the key's content words its source chunk must contain.
+# Share of the key's content words its source sentence must contain.
 MIN_SUPPORT = 0.75
 
 
@@ -80,86 +54,10 @@ class PracticeItem:
         return data
 
 
-class InvalidPracticeOutput(ValueError):
-    """The model's output was not JSON of the expected shape."""
-
-
-def parse_output(text: str) -> list[dict[str, Any]]:
-    """The raw items from the model's JSON; raises InvalidPracticeOutput when it is not valid."""
-    match = re.search(r"\{.*\}", text, re.DOTALL)  # tolerate prose or fences around the JSON
-    try:
-        data = json.loads(match.group(0) if match else text)
-        jsonschema.validate(data, SCHEMA)
-    except (json.JSONDecodeError, jsonschema.ValidationError) as exc:
-        raise InvalidPracticeOutput(str(exc).splitlines()[0]) from exc
-    items: list[dict[str, Any]] = data["questions"]
-    return items
-
-
-def settle_kind(raw: dict[str, Any]) -> dict[str, Any]:
-    """A "short answer" that came with options: multiple choice when its key is one of them,
-    else a short answer without them. Small models mislabel the kind often (3 of 10 items from
-    the default model); the question itself is no worse for it."""
-    if raw["kind"] != "short_answer" or not raw["options"]:
-        return raw
-    if option_text(raw["answer"]) in {option_text(o) for o in raw["options"]}:
-        return {**raw, "kind": "multiple_choice"}
-    return {**raw, "options": []}
-
-
-def problems_of(raw: dict[str, Any], sources: list[Source]) -> list[str]:
-    """Every problem of a raw item, not only the first (the eval's per-check rates need all)."""
-    raw = settle_kind(raw)
-    problems = [] if raw["source"] in {s.n for s in sources} else ["unknown_source"]
-    options = [o.strip() for o in raw["options"]]
-    answer = raw["answer"].strip()
-    if raw["kind"] == "multiple_choice":
-        problems += question_flags(raw["question"], options, answer)
-    if _key_source(answer, raw["source"], sources) is None:
-        problems.append("unsupported_key")
-    return problems
-
-
-def check_item(raw: dict[str, Any], sources: list[Source]) -> PracticeItem | str:
-    """A PracticeItem, or the reason the raw item is dropped."""
-    problems = problems_of(raw, sources)
-    if problems:
-        return problems[0]
-    raw = settle_kind(raw)
-    options = [o.strip() for o in raw["options"]]
-    answer = raw["answer"].strip()
-    source = _key_source(answer, raw["source"], sources)
-    assert source is not None  # problems_of found it
-    hit = source.hit
-    return PracticeItem(
-        kind=raw["kind"],
-        question=raw["question"].strip(),
-        options=options,
-        answer=answer,
-        explanation=raw["explanation"].strip(),
-        chunk_id=hit.chunk_id,
-        document_id=hit.document_id,
-        filename=hit.filename,
-        page_start=hit.page_start,
-        page_end=hit.page_end,
-        quote=quote(hit.text, raw["question"], first=answer),
-    )
-
-
-def _key_source(answer: str, cited: int, sources: list[Source]) -> Source | None:
-    """The source stating the key: the cited one, else any other provided source.
-
-    Small models often cite a neighbouring source; the key is traced to whichever provided
-    source states it, and the item dropped only when none does.
-    """
-    ordered = sorted(sources, key=lambda s: s.n != cited)
-    return next((s for s in ordered if supported(answer, s.hit.text)), None)
-
-
-def supported(answer: str, chunk_text: str) -> bool:
-    """Whether the chunk states the key: the key's content words (or numbers) appear in it."""
-    key, text = normalise(answer), normalise(chunk_text)
-    if key and key in text:
+def supported(answer: str, source_text: str) -> bool:
+    """Whether the text states the key: the key's content words (or numbers) appear in it."""
+    key, text = normalise(answer), normalise(source_text)
+    if key and f" {key} " in f" {text} ":  # as whole words: "cat" is not in "category"
         return True
     words = [w for w in key.split() if w not in STOPWORDS]
     if not words:

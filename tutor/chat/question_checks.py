@@ -45,6 +45,14 @@ def question_flags(question: str, options: list[str], key: str) -> list[str]:
     return flags
 
 
+def option_defects(option: str) -> list[str]:
+    """The defects one option has on its own: empty, cut off mid-phrase, or a catch-all."""
+    if not option_text(option):
+        return ["empty_option"]
+    flags = ["truncated_option"] if _truncated(option) else []
+    return flags + (["catch_all_option"] if CATCH_ALL.search(option.strip()) else [])
+
+
 def option_text(text: str) -> str:
     """An option compared as written: case, spacing, dashes and final punctuation aside.
 

@@ -39,8 +39,10 @@ class TerminalPrinter:
             for item in data["items"]:
                 pages = f", p. {item['page_start']}" if item["page_start"] else ""
                 print(f"  [{item['n']}] {item['filename']}{pages}: {item['quote']}")
-        elif event.type == "practice":
-            print_practice(data["questions"])
+        elif event.type == "practice.item":  # each question as it passes its checks
+            print_practice([data["question"]], start=data["question"]["ordinal"] + 1)
+        elif event.type == "practice" and not any(e.type == "practice.item" for e in self.events):
+            print_practice(data["questions"])  # a replayed set: never streamed item by item
         elif event.type == "error":
             print(f"\nerror ({data['code']}): {data['message']}", file=sys.stderr)
 
@@ -60,9 +62,9 @@ class TerminalPrinter:
         }
 
 
-def print_practice(questions: list[dict[str, Any]]) -> None:
-    """Questions, options and keys, numbered."""
-    for number, question in enumerate(questions, start=1):
+def print_practice(questions: list[dict[str, Any]], start: int = 1) -> None:
+    """Questions, options and keys, numbered from `start`."""
+    for number, question in enumerate(questions, start=start):
         print(f"\n{number}. {question['question']}")
         for letter, option in zip("ABCD", question["options"], strict=False):
             print(f"   {letter}) {option}")

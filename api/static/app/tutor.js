@@ -103,12 +103,21 @@ function Answer({ message, onCite, session, latest }) {
         idPrefix=${message.key} onHint=${session.streaming ? null : (question) => session.ask({
           mode: "hint", text: question.question, hint_level: 1, practice_item_id: question.id,
         })} />`}
+      ${message.practice && streaming && !message.text && html`
+        <p class="muted typing">${moreQuestionsWords(message.practice)}</p>`}
       <${SourceList} citations=${message.citations} onCite=${onCite} />
       ${message.error && html`<p class="error" role="alert">${message.error}</p>`}
       ${message.status === "cancelled" && html`<p class="muted small">Stopped.</p>`}
       ${canHintMore && html`
         <button type="button" class="quiet" onClick=${nextHint} disabled=${session.streaming}>Next hint (level ${hintLevel + 1})</button>`}
     </article>`;
+}
+
+/** While a practice set is still being written below the questions already checked. */
+function moreQuestionsWords(practice) {
+  const written = practice.questions.length;
+  const noun = written === 1 ? "question" : "questions";
+  return `${written} of up to ${practice.requested ?? written} ${noun} ready; writing more…`;
 }
 
 /** The ready documents to choose from; fetched again whenever a document becomes ready. */

@@ -1,9 +1,9 @@
 // One tutor conversation over the tutor websocket: ask, stream, cancel, and resume after a drop.
 //
-// The server streams `start`, `delta`s, `citations`, `practice` and `done` for each answer. If
-// the connection drops mid-answer the generation goes on server-side; on reconnecting we send
-// `resume` and the server sends the whole message again from its `start` (live, or from the
-// database once finished), so the text is rebuilt in full rather than patched.
+// The server streams `start`, `delta`s, `citations`, `practice.item`s, `practice` and `done` for
+// each answer. If the connection drops mid-answer the generation goes on server-side; on
+// reconnecting we send `resume` and the server sends the whole message again from its `start`
+// (live, or from the database once finished), so the text is rebuilt in full rather than patched.
 import { useCallback, useEffect, useRef, useState } from "./lib.js";
 import { api } from "./api.js";
 import { LiveSocket } from "./sockets.js";
@@ -129,7 +129,15 @@ export function useTutorSession(conversationId, { onConversation, onFinished }) 
       case "citations":
         patch(live.key, { citations: data.items });
         break;
-      case "practice":
+      case "practice.item":  // one question as soon as it passed its checks
+        patch(live.key, (m) => ({
+          practice: {
+            set_id: null, requested: data.requested,
+            questions: [...(m.practice?.questions ?? []), data.question],
+          },
+        }));
+        break;
+      case "practice":  // the whole saved set: the same questions, now with the set's id
         patch(live.key, { practice: data });
         break;
       case "error":
