@@ -31,7 +31,13 @@ SETTINGS_RECORDED = (
 )
 
 
-OUTPUT_FIELDS = ("text", "dropped", "leak", "problems")  # kept per item, but not numbers
+OUTPUT_FIELDS = (
+    "text",
+    "dropped",
+    "leak",
+    "problems",
+    "after_repair",
+)  # kept per item, but not numbers
 
 
 def suite_hash(suite: Suite) -> str:
@@ -209,7 +215,9 @@ async def check_baseline(settings: Settings, baseline: Path) -> int:
 async def _run_check(settings: Settings, check: Check, relative_to: Path) -> EvalRun:
     options = check.options
     if check.kind == "tutor":
-        return await run_tutor_suite(settings, check.suite, check.limit, options.get("prompts", {}))
+        # A check may set settings of its own, e.g. a shorter answer where only declines count.
+        tuned = settings.model_copy(update=options.get("settings", {}))
+        return await run_tutor_suite(tuned, check.suite, check.limit, options.get("prompts", {}))
     if check.kind == "questions":
         return await run_question_review(
             settings, check.limit, options.get("model", False), options.get("prompt", "verify")

@@ -5,7 +5,9 @@ A baseline file is JSON: `{"checks": [{"kind": "tutor", "suite": "hints", "limit
 {"dataset": "../../shared/data/scifact", "queries": 20, "distractors": 150},
 "min": {"ndcg_at_10": 0.85}}]}`. `min` holds metrics that must not fall below their value,
 `max` metrics that must not rise above it (leak rate, phantoms). A retrieval check runs on a
-fixed cut of the dataset (evals/beir_subset.py), its path relative to the baseline file.
+fixed cut of the dataset (evals/beir_subset.py), its path relative to the baseline file. A
+tutor check's `options` may hold `prompts` ({"answer": "answer@v2"}) and `settings` (overrides
+for that check only, e.g. {"tutor_max_output_tokens": 48}).
 """
 
 from __future__ import annotations

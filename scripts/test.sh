@@ -30,3 +30,8 @@ trap 'rm -rf "$gate_dir"' EXIT
 TUTOR_DATA_DIR="$gate_dir" TUTOR_LOCAL_CHAT_MODEL=smollm2-135m-instruct \
     TUTOR_TUTOR_MAX_OUTPUT_TOKENS=96 \
     .venv/bin/tutor eval check --baseline "${TUTOR_EVAL_BASELINE:-evals/baselines/smoke.json}"
+
+# Honesty and practice need the model students get (`tutor up`): its answerability threshold
+# is calibrated, and the 135M test model writes no usable practice items.
+.venv/bin/python -m pip install --quiet -e ".[model-default]"
+TUTOR_DATA_DIR="$gate_dir" .venv/bin/tutor eval check --baseline evals/baselines/smoke-default-model.json
