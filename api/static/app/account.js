@@ -1,5 +1,5 @@
 // The account menu: who is signed in, rename, sign out.
-import { html, useEffect, useRef, useState } from "./lib.js";
+import { html, useEffect, useLayoutEffect, useRef, useState } from "./lib.js";
 import { api, session } from "./api.js";
 
 export function AccountMenu({ me, onRenamed }) {
@@ -16,19 +16,27 @@ export function AccountMenu({ me, onRenamed }) {
     else if (wasEditing.current) changeButton.current?.focus();
     wasEditing.current = editing;
   }, [editing]);
-  useEffect(() => {
+  // A layout effect: the listeners are in place when the open menu is first painted, so an
+  // Escape pressed at once is not missed.
+  useLayoutEffect(() => {
     if (!open) return undefined;
     // composedPath() is the path at dispatch: a button that re-rendering has removed since
     // (Preact renders in a microtask, before the click reaches document) still counts as inside.
     const onClick = (event) => { if (!event.composedPath().includes(root.current)) setOpen(false); };
+    // Escape is heard on the document: focus may sit on nothing for a moment (a Save button
+    // the re-render removed before focus moved on), and Escape must still close the menu.
+    const onKeyDown = (event) => {
+      if (event.key !== "Escape") return;
+      setOpen(false);
+      root.current?.querySelector("button").focus();
+    };
     document.addEventListener("click", onClick);
-    return () => document.removeEventListener("click", onClick);
+    document.addEventListener("keydown", onKeyDown);
+    return () => {
+      document.removeEventListener("click", onClick);
+      document.removeEventListener("keydown", onKeyDown);
+    };
   }, [open]);
-  const onKeyDown = (event) => {
-    if (event.key !== "Escape" || !open) return;
-    setOpen(false);
-    root.current.querySelector("button").focus();
-  };
 
   const name = me?.display_name || me?.email || "Account";
   async function rename(event) {
@@ -43,7 +51,7 @@ export function AccountMenu({ me, onRenamed }) {
     }
   }
   return html`
-    <div class="account" ref=${root} onKeyDown=${onKeyDown}>
+    <div class="account" ref=${root}>
       <button type="button" class="quiet" aria-expanded=${open}
         aria-controls="account-panel" onClick=${() => setOpen(!open)}>
         <span class="avatar" aria-hidden="true">${name.slice(0, 1).toUpperCase()}</span>

@@ -1,10 +1,10 @@
 // One import point for the vendored view library, so every module writes `html` the same way.
 import { h, render } from "preact";
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import htm from "htm";
 
 export const html = htm.bind(h);
-export { render, useCallback, useEffect, useRef, useState };
+export { render, useCallback, useEffect, useLayoutEffect, useRef, useState };
 
 /** "3 Dec, 14:05" in the reader's locale. */
 export function shortDate(iso) {
