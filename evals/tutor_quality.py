@@ -136,7 +136,14 @@ async def score_grounded(
         "citations": len(cited),
         "citation_precision": statistics.fmean(supporting) if supporting else None,
         "phantom_citations": done.get("phantom_citations", 0),
+        "p_yes": probed(done),
     }
+
+
+def probed(done: dict[str, Any]) -> float | None:
+    """The answerability probe's P(yes), kept per item so a run can be re-thresholded later."""
+    answerable = done.get("answerable")
+    return answerable.get("p_yes") if isinstance(answerable, dict) else None
 
 
 def score_no_answer(item: Item, events: Events) -> dict[str, Any]:
@@ -146,6 +153,7 @@ def score_no_answer(item: Item, events: Events) -> dict[str, Any]:
         "answerable": item.answerable,
         "declined": declined,
         "correct": declined != item.answerable,
+        "p_yes": probed(done),
         "contains": contains(text_of(events), item.answers) if item.answerable else None,
     }
 

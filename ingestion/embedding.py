@@ -240,14 +240,17 @@ class OpenVinoEmbedder:
             job.future.set_result(job.out)
             return job.future
         ids = token_ids if token_ids is not None and self.takes_token_ids else None
-        lengths = [len(i) for i in ids] if ids is not None else self._token_counts(texts)
-        order = np.argsort([-n for n in lengths], kind="stable")
-        # Enough batches for every stream: a short call must not leave cores idle.
-        streams = len(self.requests)
-        size = max(1, min(self.batch_size, -(-len(texts) // streams)))
-        batches = [order[first : first + size] for first in range(0, len(texts), size)]
-        job.remaining = len(batches)
-        with self.lock:  # one caller queues at a time; start_async waits for a free request
+        # One caller at a time, from counting tokens on: the fast tokenizer is not safe to call
+        # from two threads at once (seen: "excessive nesting" errors under load), and
+        # start_async waits for a free request anyway.
+        with self.lock:
+            lengths = [len(i) for i in ids] if ids is not None else self._token_counts(texts)
+            order = np.argsort([-n for n in lengths], kind="stable")
+            # Enough batches for every stream: a short call must not leave cores idle.
+            streams = len(self.requests)
+            size = max(1, min(self.batch_size, -(-len(texts) // streams)))
+            batches = [order[first : first + size] for first in range(0, len(texts), size)]
+            job.remaining = len(batches)
             for rows in batches:
                 if ids is not None:
                     features = self._features_from_ids([ids[i] for i in rows])

@@ -29,11 +29,15 @@ STOPWORDS = frozenset(
 MIN_SUPPORT = 0.34
 # ...and one must state this much more than the cited source to take its marker.
 MARGIN = 0.15
+# Words are compared on their first letters, so "layers"/"layer" and "volcanoes"/"volcano"
+# match (truncation stemming: crude, but it needs no language model and errs towards keeping).
+STEM_CHARS = 6
 
 
 def content_words(text: str) -> set[str]:
-    """Lower-case words that carry meaning: no stopwords, no markers."""
-    return {w for w in WORD.findall(MARKERS.sub(" ", text.lower())) if w not in STOPWORDS}
+    """Lower-case word stems that carry meaning: no stopwords, no markers."""
+    words = WORD.findall(MARKERS.sub(" ", text.lower()))
+    return {w[:STEM_CHARS] for w in words if w not in STOPWORDS}
 
 
 def closing_sentence(text: str) -> str:
