@@ -25,7 +25,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from evals.tutor_datasets import Suite, _sample, squad2_halves
+from evals.tutor_datasets import Suite, no_answer
 from evals.tutor_quality import EVAL_SEED, ingest_notes, suite_owner
 from ingestion.uploads import UploadLimits
 from tutor.chat.answerability import answerable_probability
@@ -136,13 +136,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--rows", type=Path, help="write per-item scores here (JSON)")
     args = parser.parse_args(argv)
     probes = args.probe or ["answerable"]
-    notes, halves = squad2_halves()
-    items = halves["calibration"]
-    if args.limit is not None:
-        items = _sample([i for i in items if i.answerable], (args.limit + 1) // 2) + _sample(
-            [i for i in items if not i.answerable], args.limit // 2
-        )
-    suite = Suite("no-answer", "answer", notes, items)
+    suite = no_answer(args.limit, half="calibration")
     with services(Settings(), chat=True) as settings:
         rows = asyncio.run(probe_items(settings, suite, probes))
     if args.rows:

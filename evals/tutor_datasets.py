@@ -101,7 +101,8 @@ def squad2_halves(root: Path = SHARED) -> tuple[list[Note], dict[str, list[Item]
 
 
 def no_answer(limit: int | None, root: Path = SHARED, half: str = "held-out") -> Suite:
-    """SQuAD 2.0 sample, the held-out half: about half its questions are unanswerable."""
+    """SQuAD 2.0 sample, one half (held-out: what is reported; calibration: what tunes the
+    answerability threshold); about half its questions are unanswerable."""
     notes, halves = squad2_halves(root)
     items = halves[half]
     if limit is not None:  # balanced: as many unanswerable as answerable

@@ -159,11 +159,19 @@ def tutor_client(
 ) -> Iterator[TestClient]:
     """An API whose tutor talks to the scripted chat model."""
     del worker
-    app = create_app(
-        settings.model_copy(update={"tutor_asks_per_minute": 25}),
-        embedder=embedder,
-        chat_model=scripted_model,
-    )
+    with scripted_tutor_app(settings, embedder, scripted_model, tutor_asks_per_minute=25) as app:
+        yield app
+
+
+@contextlib.contextmanager
+def scripted_tutor_app(
+    settings: Settings,
+    embedder: SentenceTransformerEmbedder,
+    model: ScriptedChatModel,
+    **updates: Any,
+) -> Iterator[TestClient]:
+    """An API whose tutor talks to `model`, with `updates` to the session's settings."""
+    app = create_app(settings.model_copy(update=updates), embedder=embedder, chat_model=model)
     with TestClient(app) as test_client:
         yield test_client
 

@@ -16,9 +16,8 @@ from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
-from api.app import create_app
 from evals.answerability_calibration import best_threshold, operating_point, roc_auc
-from tests.conftest import ingest, register
+from tests.conftest import ingest, register, scripted_tutor_app
 from tests.scripted_chat import ScriptedChatModel
 from tests.test_tutor_ws import NOTE, converse, only, text_of
 from tutor.chat.answerability import (
@@ -120,12 +119,9 @@ def probing_client(
 ) -> Iterator[TestClient]:
     """The tutor with the probe on at 0.5 (the scripted model is not in the catalogue)."""
     del worker
-    app = create_app(
-        settings.model_copy(update={"tutor_answerable_threshold": 0.5}),
-        embedder=embedder,
-        chat_model=scripted_model,
-    )
-    with TestClient(app) as client:
+    with scripted_tutor_app(
+        settings, embedder, scripted_model, tutor_answerable_threshold=0.5
+    ) as client:
         yield client
 
 

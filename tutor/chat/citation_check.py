@@ -14,11 +14,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from tutor.chat.grounding import Source
+from tutor.chat.citations import strip_markers
+from tutor.chat.grounding import WORD, Source
 
-WORD = re.compile(r"[a-z0-9]+")
 SENTENCE_END = re.compile(r"[.!?]\s+|\n")
-MARKERS = re.compile(r"\[[\d,\s]*\]")
 STOPWORDS = frozenset(
     "a an the of in on at to for by with and or but is are was were be been being it its this "
     "that these those as from which who whom what when where how why not no than then there "
@@ -36,7 +35,7 @@ STEM_CHARS = 6
 
 def content_words(text: str) -> set[str]:
     """Lower-case word stems that carry meaning: no stopwords, no markers."""
-    words = WORD.findall(MARKERS.sub(" ", text.lower()))
+    words = WORD.findall(strip_markers(text.lower()))
     return {w[:STEM_CHARS] for w in words if w not in STOPWORDS}
 
 
@@ -46,7 +45,7 @@ def closing_sentence(text: str) -> str:
     Models put markers both before and after the full stop ("... prey [2]." and
     "... indicator. [2]"), so the last sentence with words in it is taken.
     """
-    pieces = SENTENCE_END.split(MARKERS.sub(" ", text))
+    pieces = SENTENCE_END.split(strip_markers(text))
     for piece in reversed(pieces):
         if content_words(piece):
             return piece.strip()

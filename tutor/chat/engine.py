@@ -220,15 +220,14 @@ class TutorEngine:
     async def _grounded_answer(self, reply: Reply, ask: Ask) -> None:
         prompt = self.prompts.explain if ask.mode is Mode.EXPLAIN else self.prompts.answer
         prepared = await self.prepare_answer(reply, ask, prompt)
-        if prepared is None:
+        # No sources at all, or (for a question) the model judges they don't state the answer.
+        if prepared is None or (
+            ask.mode is Mode.ANSWER and not await self.judged_answerable(reply, prepared[1])
+        ):
             await self._decline(reply, ask)
             reply.emit(Event.of("citations", items=[]))
             return
         sources, messages = prepared
-        if ask.mode is Mode.ANSWER and not await self.judged_answerable(reply, messages):
-            await self._decline(reply, ask)
-            reply.emit(Event.of("citations", items=[]))
-            return
         declined = await self._stream_cited(reply, prompt, messages, sources)
         if declined:
             await self._decline(reply, ask)
