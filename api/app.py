@@ -18,12 +18,16 @@ from api.log_redaction import redact_server_logs
 from api.routes import (
     auth,
     conversations,
+    decks,
     documents,
     evals,
     events,
     health,
     limits,
+    practice_attempts,
+    progress,
     search,
+    tasks,
     tutor,
 )
 from api.state import AppState
@@ -81,7 +85,21 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
     v1 = APIRouter(prefix=API_PREFIX)
-    for module in (health, auth, documents, limits, search, events, tutor, conversations, evals):
+    for module in (
+        health,
+        auth,
+        documents,
+        limits,
+        search,
+        events,
+        tutor,
+        conversations,
+        practice_attempts,
+        tasks,
+        decks,
+        progress,
+        evals,
+    ):
         v1.include_router(module.router)
     app.include_router(v1)
 

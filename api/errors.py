@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ingestion import errors as ingestion_errors
 from tutor import errors
+from tutor.study import errors as study_errors
 
 STATUS: dict[type[errors.TutorError], int] = {
     errors.InvalidCredentials: 401,
@@ -35,6 +36,9 @@ STATUS: dict[type[errors.TutorError], int] = {
     errors.Busy: 409,
     errors.EvalRunNotFound: 404,
     errors.RealtimeUnavailable: 503,
+    study_errors.StudyNotFound: 404,
+    study_errors.StudyConflict: 409,
+    study_errors.InvalidTimezone: 422,
     ingestion_errors.FileTooLarge: 413,
     ingestion_errors.UnsupportedFileType: 415,
     ingestion_errors.EmptyFile: 400,

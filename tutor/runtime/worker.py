@@ -29,6 +29,7 @@ from ingestion.parser_process import start_parser
 from ingestion.pipeline import IngestionDeps, ingest
 from ingestion.queue import LEASE_PREFIX, QUEUE_NAME, TASK_NAME, reconcile
 from tutor.resources import Resources, opened
+from tutor.runtime.study_jobs import study_cron_jobs, study_functions
 from tutor.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -117,10 +118,11 @@ async def _make_missing_overviews(deps: IngestionDeps) -> None:
 def _arq_worker(settings: Settings, redis: ArqRedis, deps: IngestionDeps, burst: bool) -> Worker:
     task = func(ingest_document, name=TASK_NAME, timeout=settings.job_timeout_s, max_tries=1000)
     return Worker(
-        functions=[task],
+        functions=[task, *study_functions(settings)],
+        cron_jobs=study_cron_jobs(settings),
         queue_name=QUEUE_NAME,
         redis_pool=redis,
-        ctx={"deps": deps},
+        ctx={"deps": deps, "settings": settings},
         max_jobs=settings.worker_max_jobs,
         job_timeout=settings.job_timeout_s,
         keep_result=0,

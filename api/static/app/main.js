@@ -9,6 +9,9 @@ import { DocumentDetail } from "./document_detail.js";
 import { SearchView } from "./search.js";
 import { TutorView } from "./tutor.js";
 import { PracticeView } from "./practice.js";
+import { TasksView } from "./tasks.js";
+import { CardsView } from "./cards.js";
+import { ProgressView } from "./progress.js";
 import { AccountMenu } from "./account.js";
 
 function App() {
@@ -64,6 +67,9 @@ function Shell() {
       ${route.section === "search" && html`<${SearchView} documents=${documents} />`}
       ${route.section === "tutor" && html`<${TutorView} documents=${documents} conversationId=${route.id} params=${route.params} />`}
       ${route.section === "practice" && html`<${PracticeView} setId=${route.id} />`}
+      ${route.section === "tasks" && html`<${TasksView} id=${route.id} params=${route.params} />`}
+      ${route.section === "cards" && html`<${CardsView} id=${route.id} params=${route.params} />`}
+      ${route.section === "progress" && html`<${ProgressView} documents=${documents} />`}
     </main>
     ${documents.connection !== "open" && html`
       <p class="connection" role="status">${documents.connection === "reconnecting"

@@ -6,6 +6,9 @@ export const SECTIONS = [
   ["tutor", "Tutor"],
   ["search", "Search"],
   ["practice", "Practice"],
+  ["cards", "Flashcards"],
+  ["tasks", "Tasks"],
+  ["progress", "Progress"],
 ];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

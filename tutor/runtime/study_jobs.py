@@ -1,0 +1,23 @@
+"""The study core's background work, run by the same arq worker as ingestion: jobs the API
+enqueues (card suggestions, the FSRS optimizer) and cron jobs (task reminders).
+
+Each job module exposes its coroutine; this module only lists them for the worker. A job finds
+the worker's resources in `ctx["deps"]` (pool, Redis, embedder) and `ctx["settings"]`.
+"""
+
+from __future__ import annotations
+
+from arq.cron import CronJob
+from arq.worker import Function
+
+from tutor.settings import Settings
+
+
+def study_functions(_settings: Settings) -> list[Function]:
+    """The study jobs the API may enqueue on the worker's queue."""
+    return []
+
+
+def study_cron_jobs(_settings: Settings) -> list[CronJob]:
+    """The study core's periodic jobs."""
+    return []

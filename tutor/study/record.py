@@ -1,0 +1,76 @@
+"""The learning record: one append-only ledger of what a student did, written by every study
+module in the same transaction as the thing it records.
+
+Each event has a kind and a source key (the review id, attempt id, task id...), unique per user:
+a retried request or a replayed job writes the same key again and nothing changes. Streaks,
+minutes per day and mastery are all read from here, so they cannot disagree with each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from psycopg import AsyncConnection
+from psycopg.types.json import Jsonb
+
+EventKind = Literal["review", "practice_answer", "task_done", "tutor_question", "focus_session"]
+# Kinds that make a day count for the streak: a tutor question alone does not (asking is not
+# studying, and it would make streaks trivially farmable).
+QUALIFYING_KINDS: tuple[EventKind, ...] = (
+    "review",
+    "practice_answer",
+    "task_done",
+    "focus_session",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StudyEvent:
+    """One thing a student did, with what produced it."""
+
+    user_id: UUID
+    kind: EventKind
+    source_key: str
+    occurred_at: datetime
+    duration_s: int | None = None
+    document_id: UUID | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+INSERT_EVENT = """
+INSERT INTO study_events (user_id, kind, source_key, occurred_at, duration_s, document_id, detail)
+VALUES (%(user_id)s, %(kind)s, %(source_key)s, %(occurred_at)s, %(duration_s)s, %(document_id)s,
+        %(detail)s)
+ON CONFLICT (user_id, kind, source_key) DO NOTHING
+RETURNING id
+"""
+
+
+async def record(conn: AsyncConnection, event: StudyEvent) -> bool:
+    """Append `event`; False when its (kind, source key) was already recorded."""
+    params = {
+        "user_id": event.user_id,
+        "kind": event.kind,
+        "source_key": event.source_key,
+        "occurred_at": event.occurred_at,
+        "duration_s": event.duration_s,
+        "document_id": event.document_id,
+        "detail": Jsonb(event.detail),
+    }
+    cur = await conn.execute(INSERT_EVENT, params)
+    return await cur.fetchone() is not None
+
+
+DELETE_EVENT = """
+DELETE FROM study_events
+WHERE user_id = %(user_id)s AND kind = %(kind)s AND source_key = %(source_key)s
+"""
+
+
+async def retract(conn: AsyncConnection, user_id: UUID, kind: EventKind, source_key: str) -> None:
+    """Remove an event whose cause was undone (an undone review). The only deletion the ledger
+    allows: an undo means the thing did not happen."""
+    await conn.execute(DELETE_EVENT, {"user_id": user_id, "kind": kind, "source_key": source_key})
