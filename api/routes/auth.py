@@ -14,6 +14,14 @@ from api.schemas import PublicModel
 from tutor.accounts import users
 from tutor.accounts.auth import issue_token
 from tutor.accounts.ws_tickets import issue_ticket
+from tutor.study.profile import (
+    MAX_RETENTION,
+    MIN_RETENTION,
+    Profile,
+    get_profile,
+    timezone_or_default,
+    update_profile,
+)
 
 router = APIRouter(tags=["auth"])
 
@@ -29,12 +37,19 @@ class UserCreate(BaseModel):
     password: str = Field(min_length=8, max_length=256)
     role: Literal["student", "teacher"] = "student"
     display_name: DisplayName | None = None  # None: the email's local part
+    # The browser's zone (Intl.DateTimeFormat().resolvedOptions().timeZone); unknown -> UTC.
+    timezone: str | None = Field(default=None, max_length=64)
 
 
 class UserUpdate(BaseModel):
-    """What an account's owner may change."""
+    """What an account's owner may change; fields left out stay as they are."""
 
-    display_name: DisplayName
+    display_name: DisplayName | None = None
+    timezone: str | None = Field(
+        default=None, min_length=1, max_length=64, examples=["Europe/Paris"]
+    )
+    daily_goal_minutes: int | None = Field(default=None, ge=1, le=600)
+    desired_retention: float | None = Field(default=None, ge=MIN_RETENTION, le=MAX_RETENTION)
 
 
 class LoginRequest(BaseModel):
@@ -60,6 +75,22 @@ class UserPublic(PublicModel):
     role: str
     display_name: str | None
     created_at: datetime
+    timezone: str
+    daily_goal_minutes: int
+    desired_retention: float
+
+    @classmethod
+    def of(cls, user: users.User, profile: Profile) -> UserPublic:
+        return cls(
+            id=user.id,
+            email=user.email,
+            role=user.role,
+            display_name=user.display_name,
+            created_at=user.created_at,
+            timezone=profile.timezone,
+            daily_goal_minutes=profile.daily_goal_minutes,
+            desired_retention=round(profile.desired_retention, 4),
+        )
 
 
 class WsTicketPublic(PublicModel):
@@ -73,7 +104,8 @@ class WsTicketPublic(PublicModel):
 async def register(body: UserCreate, conn: ConnDep) -> UserPublic:
     """Create a student or teacher account."""
     user = await users.create_user(conn, body.email, body.password, body.role, body.display_name)
-    return UserPublic.model_validate(user)
+    profile = await update_profile(conn, user.id, timezone=timezone_or_default(body.timezone))
+    return UserPublic.of(user, profile)
 
 
 @router.post("/auth/login")
@@ -87,16 +119,29 @@ async def login(body: LoginRequest, conn: ConnDep, state: StateDep) -> TokenPubl
 
 @router.get("/me")
 async def me(user: UserDep, conn: ConnDep) -> UserPublic:
-    """The authenticated account."""
-    return UserPublic.model_validate(await users.get_user(conn, user.user_id))
+    """The authenticated account with its study settings."""
+    return UserPublic.of(
+        await users.get_user(conn, user.user_id), await get_profile(conn, user.user_id)
+    )
 
 
 @router.patch("/me")
 async def update_me(body: UserUpdate, user: UserDep, conn: ConnDep) -> UserPublic:
-    """Change the authenticated account's display name."""
-    return UserPublic.model_validate(
+    """Change the account's display name or study settings (time zone, daily goal in minutes,
+    desired retention for flashcards)."""
+    account = (
         await users.set_display_name(conn, user.user_id, body.display_name)
+        if body.display_name is not None
+        else await users.get_user(conn, user.user_id)
     )
+    profile = await update_profile(
+        conn,
+        user.user_id,
+        timezone=body.timezone,
+        daily_goal_minutes=body.daily_goal_minutes,
+        desired_retention=body.desired_retention,
+    )
+    return UserPublic.of(account, profile)
 
 
 @router.post("/ws-ticket")

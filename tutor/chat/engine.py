@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from datetime import UTC, datetime
 from uuid import UUID
 
 import numpy as np
@@ -50,6 +51,7 @@ from tutor.events import Event, error_of
 from tutor.llm.chat_model import ChatMessage, ChatModel
 from tutor.llm.prompts import Prompt
 from tutor.settings import Settings
+from tutor.study.record import StudyEvent, record
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +88,20 @@ class TutorEngine:
                 conn, owner_id, ask.conversation_id, ask.text
             )
             common = {"conversation_id": conversation_id, "owner_id": owner_id, "mode": ask.mode}
-            await conversations.add_message(conn, role="user", content=ask.text, **common)
+            question_id = await conversations.add_message(
+                conn, role="user", content=ask.text, **common
+            )
+            # In the learning record (it earns no streak day and no XP: asking is not studying).
+            await record(
+                conn,
+                StudyEvent(
+                    owner_id,
+                    "tutor_question",
+                    str(question_id),
+                    datetime.now(UTC),
+                    detail={"mode": ask.mode},
+                ),
+            )
             await conversations.add_message(
                 conn,
                 id=message_id,

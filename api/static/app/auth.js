@@ -19,7 +19,9 @@ export function AuthView({ notice }) {
     try {
       if (signingUp) {
         const display_name = form.get("display_name").trim() || undefined;
-        await api("/auth/register", { method: "POST", body: { email, password, display_name, role } });
+        // The browser's own zone: "today" and streaks follow the student's calendar from day one.
+        const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+        await api("/auth/register", { method: "POST", body: { email, password, display_name, role, timezone } });
       }
       const { access_token } = await api("/auth/login", { method: "POST", body: { email, password } });
       if (!location.hash) location.hash = "#/documents";
