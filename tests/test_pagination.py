@@ -30,6 +30,7 @@ NOT_PAGED = {
     "/api/v1/search": "the k best matches of one query, ranked by score",
     "/api/v1/documents/{document_id}/overview": "3-6 summary sentences and about 10 concepts",
     "/api/v1/limits": "the handful of accepted file extensions",
+    "/api/v1/practice-sets/{set_id}/attempts": "the latest attempt per question of one set",
 }
 T = TypeVar("T")
 

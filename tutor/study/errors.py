@@ -80,3 +80,21 @@ class PracticeItemNotFound(StudyNotFound):
     """No such practice question."""
 
     code = "practice_item_not_found"
+
+
+class PracticeAttemptNotFound(StudyNotFound):
+    """No such practice attempt."""
+
+    code = "practice_attempt_not_found"
+
+
+class AttemptIdReused(StudyConflict):
+    """This attempt id was already used for another question."""
+
+    code = "attempt_id_reused"
+
+
+class AttemptNotUncertain(StudyConflict):
+    """Only an answer the grader was unsure of can be marked right or wrong."""
+
+    code = "attempt_not_uncertain"
