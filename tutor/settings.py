@@ -107,6 +107,10 @@ class Settings(BaseSettings):
     tutor_generations_per_user: int = Field(default=2, ge=1)
     tutor_generations_total: int = Field(default=64, ge=1)
 
+    # FSRS spreads review intervals by a few percent so cards learned together do not stay
+    # together; tests turn it off to compare intervals with the package's own.
+    fsrs_fuzz: bool = True
+
     search_candidates: int = Field(default=60, ge=1, le=1000)
     hnsw_ef_search: int = Field(default=100, ge=1, le=1000)
 

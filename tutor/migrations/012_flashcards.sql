@@ -65,6 +65,12 @@ CREATE TABLE cards (
 CREATE INDEX cards_user_due_idx ON cards (user_id, due_at) WHERE state <> 'new';
 CREATE INDEX cards_user_new_idx ON cards (user_id, created_at, id) WHERE state = 'new';
 CREATE INDEX cards_deck_due_idx ON cards (deck_id, due_at);
+-- The due queue reads each deck's three lists in their own order, stopping at the deck's daily
+-- limit: the learning cards due now, the reviews due today, the new cards oldest first.
+CREATE INDEX cards_deck_learning_idx ON cards (deck_id, due_at, id)
+    WHERE state IN ('learning', 'relearning');
+CREATE INDEX cards_deck_review_idx ON cards (deck_id, due_at, id) WHERE state = 'review';
+CREATE INDEX cards_deck_new_idx ON cards (deck_id, created_at, id) WHERE state = 'new';
 
 CREATE TABLE review_logs (
     -- The client's review id: a retried submit meets the primary key and changes nothing.
@@ -82,6 +88,7 @@ CREATE TABLE review_logs (
     due_before         timestamptz NOT NULL,
     last_review_before timestamptz,
     state_after        text NOT NULL,
+    step_after         int,
     stability_after    double precision,
     difficulty_after   double precision,
     due_after          timestamptz NOT NULL,

@@ -1,7 +1,7 @@
 """The study core's errors. `api/errors.py` maps the two bases, so a new leaf needs no mapping:
 a `StudyNotFound` is a 404 (also for another user's ids), a `StudyConflict` a 409."""
 
-from tutor.errors import TutorError
+from tutor.errors import InvalidInput, TutorError
 
 
 class StudyNotFound(TutorError):
@@ -80,6 +80,24 @@ class PracticeItemNotFound(StudyNotFound):
     """No such practice question."""
 
     code = "practice_item_not_found"
+
+
+class NoteNotFound(StudyNotFound):
+    """No such note."""
+
+    code = "note_not_found"
+
+
+class SourceNotFound(StudyNotFound):
+    """The card's source passage or document is not one of yours."""
+
+    code = "source_not_found"
+
+
+class ClozeWithoutDeletions(InvalidInput):
+    """A cloze note needs at least one deletion such as {{c1::answer}}."""
+
+    code = "cloze_without_deletions"
 
 
 class PracticeAttemptNotFound(StudyNotFound):
