@@ -70,6 +70,7 @@ def settings(data_dir: Path, redis_server: LocalRedis) -> Settings:
         worker_lease_s=2.0,
         reconcile_interval_s=0.5,
         max_upload_bytes=20 * 1024 * 1024,
+        fsrs_fuzz=False,
     )
 
 
