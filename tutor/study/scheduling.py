@@ -56,9 +56,10 @@ def exam_of(exam_date: date | None, zone: ZoneInfo) -> Exam | None:
     if exam_date is None:
         return None
     eve = exam_date - timedelta(days=1)
+    # In UTC: arithmetic on zoned datetimes is wall-clock arithmetic, off by an hour across DST.
     return Exam(
-        start=datetime.combine(exam_date, time(), tzinfo=zone),
-        eve=datetime.combine(eve, time(), tzinfo=zone),
+        start=_utc(datetime.combine(exam_date, time(), tzinfo=zone)),
+        eve=_utc(datetime.combine(eve, time(), tzinfo=zone)),
     )
 
 
