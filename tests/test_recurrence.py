@@ -163,6 +163,7 @@ def test_weekly_from_names():
         lambda: Recurrence("weekly", 1, (0,)),
         lambda: Recurrence("weekly", 1, (8,)),
         lambda: Recurrence("daily", 1, (1,)),
+        lambda: Recurrence("daily", 2),
         lambda: Recurrence("every_n_days", 0),
         lambda: Recurrence("every_n_days", 366),
         lambda: Recurrence("hourly"),  # type: ignore[arg-type]

@@ -111,6 +111,9 @@ class Settings(BaseSettings):
     # together; tests turn it off to compare intervals with the package's own.
     fsrs_fuzz: bool = True
 
+    # An open timed task is "due soon" (a task.due_soon event) this long before its due.
+    task_reminder_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+
     search_candidates: int = Field(default=60, ge=1, le=1000)
     hnsw_ef_search: int = Field(default=100, ge=1, le=1000)
 

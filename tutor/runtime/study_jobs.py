@@ -7,10 +7,11 @@ the worker's resources in `ctx["deps"]` (pool, Redis, embedder) and `ctx["settin
 
 from __future__ import annotations
 
-from arq.cron import CronJob
+from arq.cron import CronJob, cron
 from arq.worker import Function
 
 from tutor.settings import Settings
+from tutor.study.task_reminders import send_task_reminders
 
 
 def study_functions(_settings: Settings) -> list[Function]:
@@ -20,4 +21,6 @@ def study_functions(_settings: Settings) -> list[Function]:
 
 def study_cron_jobs(_settings: Settings) -> list[CronJob]:
     """The study core's periodic jobs."""
-    return []
+    # Every minute; a run that overlaps the next is harmless (tasks are claimed once).
+    reminders = cron(send_task_reminders, name="task_reminders", second=0, timeout=55)
+    return [reminders]

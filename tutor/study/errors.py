@@ -116,3 +116,9 @@ class AttemptNotUncertain(StudyConflict):
     """Only an answer the grader was unsure of can be marked right or wrong."""
 
     code = "attempt_not_uncertain"
+
+
+class IdempotencyKeyReused(StudyConflict):
+    """This Idempotency-Key was already used for a different request."""
+
+    code = "idempotency_key_reused"

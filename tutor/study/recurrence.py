@@ -44,6 +44,8 @@ class Recurrence:
             raise InvalidInput(f"A recurrence is one of {', '.join(KINDS)}.")
         if not 1 <= self.interval <= MAX_INTERVAL:
             raise InvalidInput(f"A recurrence's interval is 1 to {MAX_INTERVAL} days.")
+        if self.kind != "every_n_days" and self.interval != 1:
+            raise InvalidInput("Only an every-N-days recurrence has an interval.")
         if any(day not in range(1, 8) for day in self.weekdays):
             raise InvalidInput("Weekdays are ISO numbers, 1 (Monday) to 7 (Sunday).")
         if (self.kind == "weekly") != bool(self.weekdays):
