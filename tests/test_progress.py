@@ -18,8 +18,10 @@ from tests.conftest import register
 from tutor.accounts import users
 from tutor.study import focus
 from tutor.study.mastery import PRACTICE_HALF_LIFE_DAYS, mastery_by_document
+from tutor.study.profile import update_profile
 from tutor.study.progress import dashboard
 from tutor.study.record import StudyEvent, record
+from tutor.study.study_days import study_days
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -263,3 +265,30 @@ def test_mastery_combines_fsrs_recall_and_recent_practice(settings):
     expected = (3 * a.recall + (1 + half) * a.practice_accuracy) / (3 + 1 + half)
     assert a.mastery == pytest.approx(expected)
     assert rows["b.pdf"].mastery == pytest.approx(recalls[0])
+
+
+def test_the_daily_rollup_follows_a_new_time_zone_and_concurrent_writes(settings):
+    # 22:00 UTC on 1 June is still 1 June in New York, already 2 June in Tokyo.
+    at = datetime(2026, 6, 1, 22, tzinfo=UTC)
+
+    async def scenario() -> tuple[list[Any], list[Any]]:
+        url = settings.database_url
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as setup:
+            owner = await _new_user(setup, "America/New_York")
+
+        # Two requests record on the same day at once: both must be counted.
+        async def write(key: str) -> None:
+            async with await psycopg.AsyncConnection.connect(url) as conn:
+                await record(conn, StudyEvent(owner, "review", key, at, 60))
+                await asyncio.sleep(0.05)
+                await conn.commit()
+
+        await asyncio.gather(write("a"), write("b"))
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+            before = await study_days(conn, owner)
+            await update_profile(conn, owner, timezone="Asia/Tokyo")
+            return before, await study_days(conn, owner)
+
+    before, after = asyncio.run(scenario())
+    assert [(d.day, d.events, d.seconds) for d in before] == [(date(2026, 6, 1), 2, 60)]
+    assert [(d.day, d.events) for d in after] == [(date(2026, 6, 2), 2)]

@@ -30,6 +30,19 @@ CREATE TABLE study_events (
 CREATE INDEX study_events_user_time_idx ON study_events (user_id, occurred_at)
     INCLUDE (kind, duration_s);
 
+-- The record summed per local day (in the student's time zone when written; rebuilt when the
+-- zone changes): what streaks, goals and the activity calendar read, so a dashboard over years
+-- of history reads one row per day instead of every event. `seconds` is the length of the union
+-- of the day's event spans, so a review during a focus session is not counted twice.
+CREATE TABLE study_days (
+    user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    day     date NOT NULL,
+    -- Events of the kinds that make a streak day (not tutor questions).
+    events  int NOT NULL CHECK (events >= 0),
+    seconds int NOT NULL CHECK (seconds >= 0),
+    PRIMARY KEY (user_id, day)
+);
+
 -- A focus timer the server keeps: started, seen alive by heartbeats, stopped. Only the time up
 -- to the last heartbeat (plus a grace) counts, so a forgotten timer does not count hours.
 CREATE TABLE focus_sessions (

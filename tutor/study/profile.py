@@ -15,6 +15,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import class_row
 
 from tutor.errors import UserNotFound
+from tutor.study import study_days
 from tutor.study.errors import InvalidTimezone
 
 DEFAULT_TIMEZONE = "UTC"
@@ -105,7 +106,9 @@ async def update_profile(
     daily_goal_minutes: int | None = None,
     desired_retention: float | None = None,
 ) -> Profile:
-    """Change the given settings (None keeps one); the zone is checked first."""
+    """Change the given settings (None keeps one); the zone is checked first. A new zone moves
+    every event to its new local day, so the per-day rollup is rebuilt."""
+    before = await get_profile(conn, user_id)
     params = {
         "user_id": user_id,
         "timezone": checked_timezone(timezone) if timezone is not None else None,
@@ -117,4 +120,6 @@ async def update_profile(
     found = await cur.fetchone()
     if found is None:
         raise UserNotFound()
+    if found.timezone != before.timezone:
+        await study_days.rebuild(conn, user_id)
     return found

@@ -1,9 +1,6 @@
 """The progress dashboard: streak, today's minutes against the goal, the last year of activity,
-due cards, today's tasks and mastery per document, all read from the learning record.
-
-Study time of a day is the length of the *union* of the intervals its events cover (a review
-covers its duration before it was submitted, a focus session its counted time), so reviewing
-during a focus session is not counted twice. Days are the student's local days.
+due cards, today's tasks and mastery per document, all read from the learning record (through
+its per-day rollup, `tutor.study.study_days`). Days are the student's local days.
 """
 
 from __future__ import annotations
@@ -13,23 +10,13 @@ from datetime import date, datetime, time, timedelta
 from uuid import UUID
 
 from psycopg import AsyncConnection
-from psycopg.rows import class_row
 
 from tutor.study.mastery import DocumentMastery, mastery_by_document, user_decay
 from tutor.study.profile import Profile, get_profile
-from tutor.study.record import QUALIFYING_KINDS
 from tutor.study.streaks import Streak, streak
+from tutor.study.study_days import DayActivity, study_days
 
 HEATMAP_DAYS = 365
-
-
-@dataclass(frozen=True, slots=True)
-class DayActivity:
-    """One local day: how many things were done and for how long."""
-
-    day: date
-    events: int
-    seconds: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,59 +38,10 @@ class Dashboard:
         return self.today_seconds >= self.profile.daily_goal_minutes * 60
 
 
-STUDY_DAYS = """
-SELECT DISTINCT (occurred_at AT TIME ZONE %(tz)s)::date AS day
-FROM study_events
-WHERE user_id = %(user_id)s AND kind = ANY(%(kinds)s)
-"""
-
-# Spans per local day, merged with range_agg so that overlapping spans count once.
-DAILY_ACTIVITY = """
-WITH spans AS (
-    SELECT (occurred_at AT TIME ZONE %(tz)s)::date AS day, kind,
-           tstzrange(occurred_at - make_interval(secs => coalesce(duration_s, 0)), occurred_at,
-                     '[]') AS span
-    FROM study_events
-    WHERE user_id = %(user_id)s AND occurred_at >= %(since)s
-), days AS (
-    SELECT day, count(*) FILTER (WHERE kind = ANY(%(kinds)s)) AS events,
-           range_agg(span) AS covered
-    FROM spans GROUP BY day
-)
-SELECT day, events::int,
-       coalesce((SELECT extract(epoch FROM sum(upper(r) - lower(r))) FROM unnest(covered) r),
-                0)::int AS seconds
-FROM days ORDER BY day
-"""
-
 DUE_CARDS = """
 SELECT count(*)::int FROM cards
 WHERE user_id = %(user_id)s AND state <> 'new' AND due_at < %(end_of_today)s
 """
-
-
-async def study_days(conn: AsyncConnection, profile: Profile) -> list[date]:
-    """Every local day with a qualifying study event."""
-    params = {"user_id": profile.user_id, "tz": profile.timezone, "kinds": list(QUALIFYING_KINDS)}
-    cur = await conn.execute(STUDY_DAYS, params)
-    return [row[0] for row in await cur.fetchall()]
-
-
-async def daily_activity(
-    conn: AsyncConnection, profile: Profile, since_day: date
-) -> list[DayActivity]:
-    """Per local day from `since_day`: qualifying events and study seconds (days with none are
-    left out)."""
-    since = datetime.combine(since_day, time.min, profile.zone)
-    params = {
-        "user_id": profile.user_id,
-        "tz": profile.timezone,
-        "since": since,
-        "kinds": list(QUALIFYING_KINDS),
-    }
-    cur = conn.cursor(row_factory=class_row(DayActivity))
-    await cur.execute(DAILY_ACTIVITY, params)
-    return await cur.fetchall()
 
 
 def end_of_day(day: date, profile: Profile) -> datetime:
@@ -147,15 +85,16 @@ async def dashboard(conn: AsyncConnection, user_id: UUID, now: datetime) -> Dash
     """The progress dashboard for `user_id` at `now`."""
     profile = await get_profile(conn, user_id)
     today = profile.today(now)
-    days = await daily_activity(conn, profile, today - timedelta(days=HEATMAP_DAYS - 1))
-    today_seconds = next((d.seconds for d in days if d.day == today), 0)
+    history = await study_days(conn, user_id)
+    first_shown = today - timedelta(days=HEATMAP_DAYS - 1)
+    today_seconds = next((d.seconds for d in reversed(history) if d.day == today), 0)
     due_today, overdue = await task_counts(conn, profile, today, now)
     return Dashboard(
         profile=profile,
         today=today,
-        streak=streak(await study_days(conn, profile), today),
+        streak=streak((d.day for d in history if d.events > 0), today),
         today_seconds=today_seconds,
-        days=days,
+        days=[d for d in history if first_shown <= d.day <= today],
         due_cards=await due_cards_today(conn, profile, today),
         tasks_due_today=due_today,
         tasks_overdue=overdue,

@@ -16,15 +16,9 @@ from uuid import UUID
 from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 
+from tutor.study.study_days import refresh_day
+
 EventKind = Literal["review", "practice_answer", "task_done", "tutor_question", "focus_session"]
-# Kinds that make a day count for the streak: a tutor question alone does not (asking is not
-# studying, and it would make streaks trivially farmable).
-QUALIFYING_KINDS: tuple[EventKind, ...] = (
-    "review",
-    "practice_answer",
-    "task_done",
-    "focus_session",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,16 +55,24 @@ async def record(conn: AsyncConnection, event: StudyEvent) -> bool:
         "detail": Jsonb(event.detail),
     }
     cur = await conn.execute(INSERT_EVENT, params)
-    return await cur.fetchone() is not None
+    if await cur.fetchone() is None:
+        return False
+    await refresh_day(conn, event.user_id, event.occurred_at)
+    return True
 
 
 DELETE_EVENT = """
 DELETE FROM study_events
 WHERE user_id = %(user_id)s AND kind = %(kind)s AND source_key = %(source_key)s
+RETURNING occurred_at
 """
 
 
 async def retract(conn: AsyncConnection, user_id: UUID, kind: EventKind, source_key: str) -> None:
     """Remove an event whose cause was undone (an undone review). The only deletion the ledger
     allows: an undo means the thing did not happen."""
-    await conn.execute(DELETE_EVENT, {"user_id": user_id, "kind": kind, "source_key": source_key})
+    params = {"user_id": user_id, "kind": kind, "source_key": source_key}
+    cur = await conn.execute(DELETE_EVENT, params)
+    row = await cur.fetchone()
+    if row is not None:
+        await refresh_day(conn, user_id, row[0])
