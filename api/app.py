@@ -17,11 +17,14 @@ from api.errors import install_error_handlers
 from api.log_redaction import redact_server_logs
 from api.routes import (
     auth,
+    card_exchange,
+    card_suggestions,
     conversations,
     decks,
     documents,
     evals,
     events,
+    fsrs,
     health,
     limits,
     practice_attempts,
@@ -97,6 +100,9 @@ def create_app(
         practice_attempts,
         tasks,
         decks,
+        card_suggestions,
+        card_exchange,
+        fsrs,
         progress,
         evals,
     ):

@@ -23,6 +23,7 @@ from ingestion.embedding import Embedder, submit_embedding
 from ingestion.errors import CorruptDocument, IngestionError, NoText, WorkerCrashed
 from ingestion.extraction import ExtractionReport, ExtractOptions
 from ingestion.parser_process import ParseJob, ParserProcess, document_chunks
+from tutor.study import card_sources
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +133,8 @@ async def _finish(
             await chunk_store.drop_chunks_from(conn, document.id, 0)
         if made is not None and final is not None:
             await overview.save_quietly(conn, document.owner_id, made)
+        if status == "ready":  # cards quoting an earlier version of it may need re-pointing
+            await card_sources.recheck_document(conn, document.id)
     if final is not None:
         kind = "ready" if status == "ready" else "failed"
         await events.publish(deps.redis, document.owner_id, events.document_event(kind, final))

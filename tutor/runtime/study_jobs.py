@@ -8,15 +8,20 @@ the worker's resources in `ctx["deps"]` (pool, Redis, embedder) and `ctx["settin
 from __future__ import annotations
 
 from arq.cron import CronJob, cron
-from arq.worker import Function
+from arq.worker import Function, func
 
 from tutor.settings import Settings
+from tutor.study.card_suggester import SUGGEST_JOB, suggest_cards
+from tutor.study.fsrs_optimizer import OPTIMIZE_JOB, optimize_fsrs
 from tutor.study.task_reminders import send_task_reminders
 
 
-def study_functions(_settings: Settings) -> list[Function]:
+def study_functions(settings: Settings) -> list[Function]:
     """The study jobs the API may enqueue on the worker's queue."""
-    return []
+    # A local model writes a card from a passage in tens of seconds: a 30-card job takes minutes.
+    suggestions = func(suggest_cards, name=SUGGEST_JOB, timeout=settings.job_timeout_s, max_tries=3)
+    optimizer = func(optimize_fsrs, name=OPTIMIZE_JOB, timeout=settings.job_timeout_s, max_tries=2)
+    return [suggestions, optimizer]
 
 
 def study_cron_jobs(_settings: Settings) -> list[CronJob]:

@@ -122,3 +122,15 @@ class IdempotencyKeyReused(StudyConflict):
     """This Idempotency-Key was already used for a different request."""
 
     code = "idempotency_key_reused"
+
+
+class SuggestionDecided(StudyConflict):
+    """This card suggestion was already accepted or rejected."""
+
+    code = "suggestion_decided"
+
+
+class OptimizationNotFound(StudyNotFound):
+    """No such optimizer run."""
+
+    code = "optimization_not_found"
