@@ -34,7 +34,7 @@ from uuid import UUID
 from psycopg import AsyncConnection
 
 from benchmarks.run_info import cpu_summary, print_load, source_state
-from tutor.resources import migrate_database
+from tutor.resources import database_url, migrate_database
 from tutor.runtime.services import services
 from tutor.settings import Settings
 from tutor.study import due_queue, scheduling
@@ -314,12 +314,12 @@ async def measure(url: str, users: int, calls: int, seed: int) -> None:
 async def run(args: argparse.Namespace) -> None:
     with services(Settings(data_dir=args.bench_dir)) as settings:
         await migrate_database(settings)
-        assert settings.database_url is not None
-        async with await AsyncConnection.connect(settings.database_url, autocommit=True) as conn:
+        url = database_url(settings)
+        async with await AsyncConnection.connect(url, autocommit=True) as conn:
             started = time.perf_counter()
             await generate(conn, args.users, args.logs)
             print(f"data set ready in {time.perf_counter() - started:.0f} s")
-        await measure(settings.database_url, args.users, args.calls, args.seed)
+        await measure(url, args.users, args.calls, args.seed)
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
