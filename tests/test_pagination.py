@@ -24,6 +24,7 @@ LISTS = [
     "/api/v1/conversations",
     "/api/v1/practice-sets",
     "/api/v1/evals/runs",
+    "/api/v1/tasks",
 ]
 # GET collections whose body holds an array but that are not a list to walk page by page.
 NOT_PAGED = {
@@ -137,11 +138,21 @@ def seed_eval_runs(_: TestClient, settings: Settings, __: dict[str, str]):
     return {"suite": suite}, [str(run.id) for run in reversed(runs)]
 
 
+def seed_tasks(client: TestClient, _: Settings, headers: dict[str, str]):
+    # Open tasks list soonest due first; two share a day, and their ids break the tie.
+    made = []
+    for due in ["2027-01-05", "2027-01-03", "2027-01-04", "2027-01-03", "2027-01-01"]:
+        task = client.post("/api/v1/tasks", json={"title": due, "due_date": due}, headers=headers)
+        made.append((due, task.json()["id"]))
+    return {"view": "open"}, [task_id for _, task_id in sorted(made)]
+
+
 SEEDS = {
     "/api/v1/documents": seed_documents,
     "/api/v1/conversations": seed_conversations,
     "/api/v1/practice-sets": seed_practice_sets,
     "/api/v1/evals/runs": seed_eval_runs,
+    "/api/v1/tasks": seed_tasks,
 }
 
 
