@@ -25,6 +25,7 @@ from tutor.errors import DocumentNotFound, InvalidInput, PracticeSetNotFound
 from tutor.study.errors import DeckNotFound, IdempotencyKeyReused, TaskNotFound
 from tutor.study.profile import get_profile
 from tutor.study.record import StudyEvent, record, retract
+from tutor.study.recurrence import Kind as RecurrenceKind
 from tutor.study.recurrence import Recurrence, next_due_at, next_due_date
 
 Priority = Literal["low", "medium", "high"]
@@ -97,7 +98,7 @@ class Task:
     document_id: UUID | None
     deck_id: UUID | None
     practice_set_id: UUID | None
-    repeat_kind: str | None
+    repeat_kind: RecurrenceKind | None
     repeat_interval: int
     repeat_weekdays: list[int]
     previous_id: UUID | None
@@ -113,7 +114,7 @@ class Task:
         """The repeat rule, if any."""
         if self.repeat_kind is None:
             return None
-        return Recurrence(self.repeat_kind, self.repeat_interval, tuple(self.repeat_weekdays))  # type: ignore[arg-type]
+        return Recurrence(self.repeat_kind, self.repeat_interval, tuple(self.repeat_weekdays))
 
     def draft(self) -> TaskDraft:
         """The task's editable fields."""
