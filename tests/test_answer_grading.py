@@ -18,6 +18,7 @@ from tutor.study.answer_grading import (
     grade_short_sync,
     normalise,
     number_value,
+    token_f1,
 )
 
 WORD = st.text(st.characters(categories=["L", "Nd"]), min_size=1, max_size=12)
@@ -88,7 +89,9 @@ def test_similarity_bands(similarity):
 def test_a_normalised_match_needs_no_embedding(embedder: SentenceTransformerEmbedder):
     assert grade_short_sync(embedder, "The Calvin cycle.", "calvin cycle") == Grade("correct", True)
     graded = grade_short_sync(embedder, "photosynthesis", "the light reactions of photosynthesis")
-    assert graded.verdict == "correct" and graded.similarity is not None
+    assert graded == Grade("correct", True), "shared words decide without the embedder"
+    by_meaning = grade_short_sync(embedder, "sugar", "glucose")
+    assert by_meaning.similarity is not None
 
 
 def test_the_thresholds_keep_their_precision(embedder: SentenceTransformerEmbedder):
@@ -99,10 +102,21 @@ def test_the_thresholds_keep_their_precision(embedder: SentenceTransformerEmbedd
     high, low = calibrate(calibration, similarities(embedder, calibration))
     assert high == pytest.approx(HIGH_SIMILARITY, abs=0.005)
     assert low == pytest.approx(LOW_SIMILARITY, abs=0.005)
-    # On the half they were not picked on, each decision is still about 95 % precise (measured
-    # 96.2 % and 95.8 %; one pair more or less moves either by about two points).
+    # On the half they were not picked on (measured: "correct" 93.0 % precise, "incorrect"
+    # 95.8 %, 94.3 % on the decided, 6.7 % of right answers uncertain; one pair more or less
+    # moves a figure by one or two points).
     figures = report(held_out, similarities(embedder, held_out))
     assert figures.right > 80 and figures.wrong > 100
-    assert figures.precision_correct >= 0.93
+    assert figures.precision_correct >= 0.90
     assert figures.precision_incorrect >= 0.93
-    assert figures.decided_accuracy >= 0.93
+    assert figures.decided_accuracy >= 0.92
+    assert figures.uncertain_among_right <= 0.12
+    assert figures.overall_accuracy >= 0.72
+
+
+def test_shared_words_decide_before_similarity(embedder: SentenceTransformerEmbedder):
+    assert grade_short_sync(embedder, "Denver Broncos", "the Broncos").verdict == "correct"
+    assert token_f1("Denver Broncos", "the Broncos") == pytest.approx(2 / 3)
+    # Sharing a word with the key is never called wrong on a low similarity alone.
+    assert grade_by_similarity(-1.0, shares_words=True).verdict == "uncertain"
+    assert grade_by_similarity(-1.0, shares_words=False).verdict == "incorrect"
