@@ -29,7 +29,9 @@ async def get_conn(state: StateDep) -> AsyncIterator[AsyncConnection]:
         yield conn
 
 
-ConnDep = Annotated[AsyncConnection, Depends(get_conn)]
+# scope="function": the transaction ends (commits) before the response is sent, so a client
+# that acts on a 2xx (reads the queue after a review, lists after a delete) sees the write.
+ConnDep = Annotated[AsyncConnection, Depends(get_conn, scope="function")]
 
 bearer = HTTPBearer(auto_error=False, description="Access token from /api/v1/auth/login")
 

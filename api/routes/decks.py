@@ -17,8 +17,6 @@ from tutor.study import cards, deck_stats, decks, due_queue, reviews, scheduling
 from tutor.study.profile import get_profile
 
 router = APIRouter(tags=["flashcards"])
-# Writes commit before answering: the connection's own commit comes after the response is sent,
-# and the review screen asks for the next card the moment a rating is answered.
 
 Name = Annotated[str, Field(min_length=1, max_length=120)]
 Description = Annotated[str, Field(max_length=2000)]
@@ -228,7 +226,6 @@ async def create_deck(body: DeckCreate, user: UserDep, conn: ConnDep) -> DeckPub
     day_end = await _day_end(conn, user.user_id)
     fields = body.model_dump(exclude={"name"})
     deck = await decks.create_deck(conn, user.user_id, body.name, day_end, **fields)
-    await conn.commit()
     return DeckPublic.model_validate(deck)
 
 
@@ -259,7 +256,6 @@ async def update_deck(deck_id: UUID, body: DeckUpdate, user: UserDep, conn: Conn
     day_end = await _day_end(conn, user.user_id)
     changes = body.model_dump(exclude_unset=True)
     deck = await decks.update_deck(conn, user.user_id, deck_id, day_end, **changes)
-    await conn.commit()
     return DeckPublic.model_validate(deck)
 
 
@@ -267,7 +263,6 @@ async def update_deck(deck_id: UUID, body: DeckUpdate, user: UserDep, conn: Conn
 async def delete_deck(deck_id: UUID, user: UserDep, conn: ConnDep) -> None:
     """Delete a deck with its cards and their reviews."""
     await decks.delete_deck(conn, user.user_id, deck_id)
-    await conn.commit()
 
 
 @router.get("/decks/{deck_id}/stats")
@@ -295,7 +290,6 @@ async def create_note(deck_id: UUID, body: NoteCreate, user: UserDep, conn: Conn
     note = await cards.create_note(
         conn, user.user_id, deck_id, body.kind, body.front, body.back, _source(body.source)
     )
-    await conn.commit()
     return await _note_public(conn, user.user_id, note)
 
 
@@ -326,7 +320,6 @@ async def get_note(note_id: UUID, user: UserDep, conn: ConnDep) -> NotePublic:
 async def update_note(note_id: UUID, body: NoteUpdate, user: UserDep, conn: ConnDep) -> NotePublic:
     """Edit a note; its cards follow, and the cards that stay keep their history."""
     note = await cards.update_note(conn, user.user_id, note_id, **body.model_dump())
-    await conn.commit()
     return await _note_public(conn, user.user_id, note)
 
 
@@ -334,7 +327,6 @@ async def update_note(note_id: UUID, body: NoteUpdate, user: UserDep, conn: Conn
 async def delete_note(note_id: UUID, user: UserDep, conn: ConnDep) -> None:
     """Delete a note with its cards and their reviews."""
     await cards.delete_note(conn, user.user_id, note_id)
-    await conn.commit()
 
 
 @router.get("/cards/{card_id}")
@@ -351,7 +343,6 @@ async def review_card(
     reviewer = await scheduling.reviewer(conn, user.user_id, fuzz=state.settings.fsrs_fuzz)
     review = reviews.ReviewInput(body.review_id, card_id, body.rating, body.duration_ms)
     result = await reviews.submit_review(conn, user.user_id, review, reviewer)
-    await conn.commit()
     return ReviewPublic.model_validate(result)
 
 
@@ -359,7 +350,6 @@ async def review_card(
 async def undo_review(user: UserDep, conn: ConnDep) -> ReviewPublic:
     """Undo the caller's last review: the card gets its state back; 409 when none is left."""
     undone = await reviews.undo_last_review(conn, user.user_id)
-    await conn.commit()
     return ReviewPublic.model_validate(undone)
 
 
