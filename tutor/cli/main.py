@@ -92,6 +92,14 @@ def cmd_user_create(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(create_user(live, args.email, args.password, args.role))
 
 
+def cmd_cards_optimize(args: argparse.Namespace, settings: Settings) -> int:
+    """Fit a student's FSRS parameters to their review log."""
+    from tutor.cli.cards import optimize_cards
+
+    with services(settings) as live:
+        return asyncio.run(optimize_cards(live, args.user))
+
+
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     """Upload files as a user, through the same code path as the API."""
     from tutor.cli.ingest import ingest_files
@@ -247,6 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_processes(add)
     _add_user(sub)
+    _add_cards(sub)
     _add_model(sub)
     _add_notes(add)
     _add_eval(sub)
@@ -274,6 +283,15 @@ def _add_user(sub: Any) -> None:
     create.add_argument("--email", required=True)
     create.add_argument("--password", required=True)
     create.add_argument("--role", choices=["student", "teacher", "admin"], default="student")
+
+
+def _add_cards(sub: Any) -> None:
+    cards = sub.add_parser("cards", help="Flashcards.").add_subparsers(dest="action", required=True)
+    optimize = cards.add_parser(
+        "optimize", help="Fit a student's FSRS parameters to their reviews (512 at least)."
+    )
+    optimize.set_defaults(handler=cmd_cards_optimize)
+    optimize.add_argument("--user", required=True, help="the student's email")
 
 
 def _add_model(sub: Any) -> None:

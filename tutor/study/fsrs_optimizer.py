@@ -15,7 +15,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -120,7 +120,7 @@ async def review_log(conn: AsyncConnection, user_id: UUID) -> list[ReviewLog]:
         await cur.execute(USER_LOG, {"user_id": user_id})
         async for card_id, rating, reviewed_at, duration_ms in cur:
             number = numbers.setdefault(card_id, len(numbers) + 1)
-            logs.append(ReviewLog(number, Rating(rating), reviewed_at, duration_ms))
+            logs.append(ReviewLog(number, Rating(rating), reviewed_at.astimezone(UTC), duration_ms))
     return logs
 
 
@@ -141,6 +141,10 @@ FINISH_RUN = """
 UPDATE fsrs_optimizations SET status = %(status)s, reviews_used = %(reviews_used)s,
        log_loss_before = %(before)s, log_loss_after = %(after)s,
        error_message = %(error)s, finished_at = now()
+WHERE id = %(id)s
+"""
+FAIL_RUN = """
+UPDATE fsrs_optimizations SET status = 'failed', error_message = %(error)s, finished_at = now()
 WHERE id = %(id)s
 """
 SAVE_PARAMETERS = """
@@ -199,7 +203,8 @@ async def save_fit(conn: AsyncConnection, user_id: UUID, run_id: UUID, fit: Fit)
 async def run_optimization(
     pool: AsyncConnectionPool, redis: Redis | None, run_id: UUID
 ) -> Fit | None:
-    """Fit and store the run's user's parameters; None when the run is gone or done."""
+    """Fit and store the run's user's parameters; None when the run is gone, done, or failed
+    (with the reason stored on it)."""
     async with pool.connection() as conn:
         row = await (await conn.execute(RUN_OWNER, {"id": run_id})).fetchone()
         if row is None:
@@ -208,7 +213,12 @@ async def run_optimization(
         await conn.execute(SET_RUNNING, {"id": run_id})
     async with pool.connection() as conn:
         logs = await review_log(conn, user_id)
-    fit = await asyncio.to_thread(fit_parameters, logs)
+    try:
+        fit = await asyncio.to_thread(fit_parameters, logs)
+    except ValueError as exc:  # the fsrs package's word on a log it cannot fit; retrying won't help
+        async with pool.connection() as conn:
+            await conn.execute(FAIL_RUN, {"id": run_id, "error": str(exc)})
+        return None
     async with pool.connection() as conn:
         await save_fit(conn, user_id, run_id, fit)
     if redis is not None:
