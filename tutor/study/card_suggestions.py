@@ -92,9 +92,9 @@ class NewSuggestion:
     front: str
     back: str
     quote: str
-    document_id: UUID
-    chunk_id: int
-    filename: str
+    document_id: UUID | None
+    chunk_id: int | None
+    filename: str | None
     page_start: int | None
     page_end: int | None
     id: UUID = field(default_factory=uuid.uuid4)
