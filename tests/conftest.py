@@ -71,6 +71,7 @@ def settings(data_dir: Path, redis_server: LocalRedis) -> Settings:
         reconcile_interval_s=0.5,
         max_upload_bytes=20 * 1024 * 1024,
         fsrs_fuzz=False,
+        task_reminder_every_s=5,
     )
 
 
@@ -86,6 +87,7 @@ def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
         **service_env(settings),
         "TUTOR_WORKER_LEASE_S": str(settings.worker_lease_s),
         "TUTOR_RECONCILE_INTERVAL_S": str(settings.reconcile_interval_s),
+        "TUTOR_TASK_REMINDER_EVERY_S": str(settings.task_reminder_every_s),
         **extra,
     }
 

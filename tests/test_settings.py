@@ -22,3 +22,9 @@ def test_dev_secret_is_generated_once_and_kept(tmp_path):
     first = Settings(data_dir=tmp_path).jwt_key()
     assert len(first) >= 32
     assert Settings(data_dir=tmp_path).jwt_key() == first
+
+
+def test_the_reminder_interval_divides_a_minute():
+    assert Settings(task_reminder_every_s=15).task_reminder_every_s == 15
+    with pytest.raises(ValidationError, match="must divide 60"):
+        Settings(task_reminder_every_s=7)

@@ -113,6 +113,8 @@ class Settings(BaseSettings):
 
     # An open timed task is "due soon" (a task.due_soon event) this long before its due.
     task_reminder_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+    # How often the worker looks for tasks falling due: a divisor of 60 seconds.
+    task_reminder_every_s: int = Field(default=60, ge=1, le=60)
 
     search_candidates: int = Field(default=60, ge=1, le=1000)
     hnsw_ef_search: int = Field(default=100, ge=1, le=1000)
@@ -129,6 +131,13 @@ class Settings(BaseSettings):
     def _redis_scheme(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("TUTOR_REDIS_URL must be a redis://, rediss:// or unix:// URL")
+        return value
+
+    @field_validator("task_reminder_every_s")
+    @classmethod
+    def _divides_a_minute(cls, value: int) -> int:
+        if 60 % value:
+            raise ValueError("TUTOR_TASK_REMINDER_EVERY_S must divide 60 (1, 2, 5, 10, 30, 60...)")
         return value
 
     @model_validator(mode="after")

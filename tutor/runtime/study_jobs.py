@@ -24,8 +24,10 @@ def study_functions(settings: Settings) -> list[Function]:
     return [suggestions, optimizer]
 
 
-def study_cron_jobs(_settings: Settings) -> list[CronJob]:
+def study_cron_jobs(settings: Settings) -> list[CronJob]:
     """The study core's periodic jobs."""
-    # Every minute; a run that overlaps the next is harmless (tasks are claimed once).
-    reminders = cron(send_task_reminders, name="task_reminders", second=0, timeout=55)
+    # Every minute by default; a run that overlaps the next is harmless (tasks are claimed once).
+    every = settings.task_reminder_every_s
+    seconds = set(range(0, 60, every))
+    reminders = cron(send_task_reminders, name="task_reminders", second=seconds, timeout=55)
     return [reminders]
