@@ -6,6 +6,7 @@ import asyncio
 import base64
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -18,6 +19,7 @@ from tests.conftest import register, upload, wait_terminal
 from tutor.chat import conversations, practice
 from tutor.resources import database_url
 from tutor.settings import Settings
+from tutor.study import card_suggestions, cards, decks
 
 LISTS = [
     "/api/v1/documents",
@@ -25,6 +27,9 @@ LISTS = [
     "/api/v1/practice-sets",
     "/api/v1/evals/runs",
     "/api/v1/tasks",
+    "/api/v1/decks",
+    "/api/v1/decks/{deck_id}/notes",
+    "/api/v1/decks/{deck_id}/suggestions",
 ]
 # GET collections whose body holds an array but that are not a list to walk page by page.
 NOT_PAGED = {
@@ -32,6 +37,9 @@ NOT_PAGED = {
     "/api/v1/documents/{document_id}/overview": "3-6 summary sentences and about 10 concepts",
     "/api/v1/limits": "the handful of accepted file extensions",
     "/api/v1/practice-sets/{set_id}/attempts": "the latest attempt per question of one set",
+    "/api/v1/decks/{deck_id}/stats": "a 30-day forecast and a handful of counts",
+    "/api/v1/review-queue": "the head of a queue each review changes, at most `limit` cards",
+    "/api/v1/progress": "the last 365 days and one row per studied document",
 }
 T = TypeVar("T")
 
@@ -147,12 +155,66 @@ def seed_tasks(client: TestClient, _: Settings, headers: dict[str, str]):
     return {"view": "open"}, [task_id for _, task_id in sorted(made)]
 
 
+def seed_decks(client: TestClient, settings: Settings, headers: dict[str, str]):
+    owner = owner_of(client, headers)
+    day_end = datetime.now(UTC) + timedelta(days=1)
+
+    def make(count: int) -> Callable[[AsyncConnection], Awaitable[list[UUID]]]:
+        async def work(conn: AsyncConnection) -> list[UUID]:
+            return [(await decks.create_deck(conn, owner, "d", day_end)).id for _ in range(count)]
+
+        return work
+
+    return {}, newest_first(committed(settings, make(3)), committed(settings, make(2)))
+
+
+def seed_notes(client: TestClient, settings: Settings, headers: dict[str, str]):
+    deck = client.post("/api/v1/decks", json={"name": "paged"}, headers=headers).json()
+    owner = owner_of(client, headers)
+
+    def make(count: int) -> Callable[[AsyncConnection], Awaitable[list[UUID]]]:
+        async def work(conn: AsyncConnection) -> list[UUID]:
+            return [
+                (await cards.create_note(conn, owner, deck["id"], "basic", f"q{i}", "a")).id
+                for i in range(count)
+            ]
+
+        return work
+
+    made = newest_first(committed(settings, make(3)), committed(settings, make(2)))
+    return {"deck_id": deck["id"]}, made
+
+
+def seed_suggestions(client: TestClient, settings: Settings, headers: dict[str, str]):
+    deck = client.post("/api/v1/decks", json={"name": "suggested"}, headers=headers).json()
+    owner = owner_of(client, headers)
+
+    def make(count: int) -> Callable[[AsyncConnection], Awaitable[list[UUID]]]:
+        async def work(conn: AsyncConnection) -> list[UUID]:
+            request = card_suggestions.SuggestionRequest(UUID(deck["id"]), count, topic="paged")
+            job, _ = await card_suggestions.create_job(conn, owner, request)
+            made = [
+                card_suggestions.NewSuggestion(f"q{i}", "a", "a quote", None, None, "n.md", 1, 1)
+                for i in range(count)
+            ]
+            await card_suggestions.record_passage(conn, job, made, {})
+            return [suggestion.id for suggestion in made]
+
+        return work
+
+    made = newest_first(committed(settings, make(3)), committed(settings, make(2)))
+    return {"deck_id": deck["id"]}, made
+
+
 SEEDS = {
     "/api/v1/documents": seed_documents,
     "/api/v1/conversations": seed_conversations,
     "/api/v1/practice-sets": seed_practice_sets,
     "/api/v1/evals/runs": seed_eval_runs,
     "/api/v1/tasks": seed_tasks,
+    "/api/v1/decks": seed_decks,
+    "/api/v1/decks/{deck_id}/notes": seed_notes,
+    "/api/v1/decks/{deck_id}/suggestions": seed_suggestions,
 }
 
 
@@ -160,9 +222,12 @@ SEEDS = {
 def test_walking_every_page_yields_each_row_once_newest_first(client, settings, path):
     headers = register(client, role="teacher")  # eval runs are for teachers and admins
     params, expected = SEEDS[path](client, settings, headers)
-    assert [item["id"] for item in walk(client, path, headers, 2, **params)] == expected
+    # Path parameters (a deck's id) fill the path; the rest go in the query.
+    concrete = path.format(**params)
+    query = {name: value for name, value in params.items() if f"{{{name}}}" not in path}
+    assert [item["id"] for item in walk(client, concrete, headers, 2, **query)] == expected
     # A page as large as the list is the only page.
-    assert [item["id"] for item in walk(client, path, headers, 100, **params)] == expected
+    assert [item["id"] for item in walk(client, concrete, headers, 100, **query)] == expected
 
 
 def cursor_of(text: str) -> str:
@@ -183,10 +248,18 @@ def teacher(client) -> dict[str, str]:
     return register(client, role="teacher")
 
 
+@pytest.fixture(scope="module")
+def teacher_deck(client, teacher) -> str:
+    deck = client.post("/api/v1/decks", json={"name": "cursor checks"}, headers=teacher)
+    return str(deck.json()["id"])
+
+
 @pytest.mark.parametrize("path", LISTS)
 @pytest.mark.parametrize("cursor", BAD_CURSORS)
-def test_a_bad_cursor_is_invalid_input(client, teacher, path, cursor):
-    response = client.get(path, params={"cursor": cursor}, headers=teacher)
+def test_a_bad_cursor_is_invalid_input(client, teacher, teacher_deck, path, cursor):
+    response = client.get(
+        path.format(deck_id=teacher_deck), params={"cursor": cursor}, headers=teacher
+    )
     assert response.status_code == 422, response.text
     assert response.json() == {
         "error": {"code": "invalid_input", "message": "The cursor is not valid."}
@@ -195,8 +268,10 @@ def test_a_bad_cursor_is_invalid_input(client, teacher, path, cursor):
 
 @pytest.mark.parametrize("path", LISTS)
 @pytest.mark.parametrize("limit", [0, 101])
-def test_limit_outside_1_to_100_is_invalid_input(client, teacher, path, limit):
-    response = client.get(path, params={"limit": limit}, headers=teacher)
+def test_limit_outside_1_to_100_is_invalid_input(client, teacher, teacher_deck, path, limit):
+    response = client.get(
+        path.format(deck_id=teacher_deck), params={"limit": limit}, headers=teacher
+    )
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "invalid_input"
 
