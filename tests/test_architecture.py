@@ -20,6 +20,11 @@ RULES = [
     ),
     (("ingestion", "retrieval"), ("tutor.chat",), "ingestion and search know nothing of the tutor"),
     (
+        ("tutor/study",),
+        ("tutor.cli", "tutor.runtime", "api"),
+        "the study core is domain: its jobs are listed for the worker by the runtime",
+    ),
+    (
         ("tutor/accounts", "tutor/llm"),
         ("tutor.chat", "tutor.cli", "api"),
         "accounts and models sit below the tutor",
