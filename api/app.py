@@ -15,6 +15,8 @@ from fastapi.staticfiles import StaticFiles
 from api.body_limit import BodyLimit
 from api.errors import install_error_handlers
 from api.log_redaction import redact_server_logs
+from api.metrics import RequestMetrics
+from api.metrics import router as metrics_router
 from api.routes import (
     auth,
     card_exchange,
@@ -87,6 +89,7 @@ def create_app(
     )
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(RequestMetrics)  # outermost: times refused bodies too
     v1 = APIRouter(prefix=API_PREFIX)
     for module in (
         health,
@@ -108,6 +111,7 @@ def create_app(
     ):
         v1.include_router(module.router)
     app.include_router(v1)
+    app.include_router(metrics_router)
 
     add_web_app(app, STATIC / "index.html")
     add_docs(app)

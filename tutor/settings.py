@@ -119,6 +119,19 @@ class Settings(BaseSettings):
     search_candidates: int = Field(default=60, ge=1, le=1000)
     hnsw_ef_search: int = Field(default=100, ge=1, le=1000)
 
+    # Operations. Logs: one JSON object per line (prod, log shippers) or text (dev terminals).
+    log_format: Literal["json", "text"] = "text"
+    # `GET /metrics` (Prometheus) answers only a `Bearer` of this token; unset, it is off (404):
+    # behind a reverse proxy every client looks local, so "localhost only" would protect nothing.
+    metrics_token: SecretStr | None = None
+    # The worker's own metrics (job outcomes) on this port; unset = not served. Bound to
+    # worker_metrics_host, loopback by default (the endpoint has no authentication).
+    worker_metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    worker_metrics_host: str = "127.0.0.1"
+    # A statement running longer than this is cancelled by PostgreSQL (QueryCanceled), so a
+    # stuck query frees its pooled connection instead of holding it; 0 = no limit.
+    db_statement_timeout_s: float = Field(default=30.0, ge=0)
+
     @field_validator("database_url")
     @classmethod
     def _postgres_scheme(cls, value: str | None) -> str | None:

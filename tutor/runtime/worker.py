@@ -19,6 +19,7 @@ from uuid import UUID
 
 from arq.connections import ArqRedis
 from arq.worker import Worker, func
+from prometheus_client import start_http_server
 from psycopg import Error as DatabaseError
 from redis.exceptions import RedisError
 
@@ -31,6 +32,7 @@ from ingestion.queue import LEASE_PREFIX, QUEUE_NAME, TASK_NAME, reconcile
 from tutor.resources import Resources, opened
 from tutor.runtime.study_jobs import study_cron_jobs, study_functions
 from tutor.settings import Settings
+from tutor.telemetry import JOBS
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +42,15 @@ REDIS_RETRY_S = 1.0
 async def ingest_document(ctx: dict[str, Any], document_id: str) -> str:
     """The arq task: one document through the pipeline."""
     deps: IngestionDeps = ctx["deps"]
-    return await ingest(deps, UUID(document_id))
+    try:
+        outcome = await ingest(deps, UUID(document_id))
+    except asyncio.CancelledError:
+        raise  # shutting down or timed out: arq runs it again, not an outcome
+    except Exception:
+        JOBS.labels("error").inc()  # arq retries it; the reconciler requeues it if lost
+        raise
+    JOBS.labels(outcome).inc()
+    return outcome
 
 
 def new_worker_id() -> str:
@@ -143,6 +153,15 @@ async def serve(
 ) -> None:
     """Run the worker until cancelled (or, with `burst`, until the queue is empty)."""
     model = embedder if embedder is not None else True
+    if settings.worker_metrics_port is not None:
+        # prometheus_client serves from its own daemon thread; the endpoint has no auth, hence
+        # the loopback default for the host.
+        start_http_server(settings.worker_metrics_port, settings.worker_metrics_host)
+        log.info(
+            "worker metrics at http://%s:%d/metrics",
+            settings.worker_metrics_host,
+            settings.worker_metrics_port,
+        )
     async with (
         opened(settings, pool_size=worker_pool_size(settings), redis=True, embedder=model) as res,
         worker_deps(res) as deps,
