@@ -93,12 +93,17 @@ async def worker_deps(resources: Resources) -> AsyncIterator[IngestionDeps]:
             await asyncio.to_thread(parser.close)
 
 
+# What a background loop outlives: a restarted or unreachable PostgreSQL or Redis. Anything
+# else is a bug and ends the loop with its traceback.
+TRANSIENT = (DatabaseError, RedisError, OSError)
+
+
 async def _keep_lease(deps: IngestionDeps, lease_s: float) -> None:
     key = LEASE_PREFIX + deps.worker_id
     while True:
         try:
             await deps.redis.set(key, "1", px=int(lease_s * 1000))
-        except (RedisError, OSError) as exc:
+        except TRANSIENT as exc:
             log.warning("could not renew worker lease: %s", exc)
         await asyncio.sleep(lease_s / 3)
 
@@ -108,8 +113,9 @@ async def _keep_reconciling(deps: IngestionDeps, redis: ArqRedis, interval_s: fl
         try:
             async with deps.pool.connection() as conn:
                 await reconcile(redis, conn)
-        except (RedisError, OSError) as exc:
-            log.warning("reconcile skipped, Redis unavailable: %s", exc)
+        except TRANSIENT as exc:
+            # A broken connection is discarded by the pool; the next round takes a fresh one.
+            log.warning("reconcile skipped (%s): %s", type(exc).__name__, exc)
         await asyncio.sleep(interval_s)
 
 

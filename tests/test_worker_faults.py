@@ -1,0 +1,82 @@
+"""The worker rides out PostgreSQL faults: its reconciler and lease keeper carry on."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import subprocess
+import time
+from pathlib import Path
+from uuid import UUID
+
+import psycopg
+
+from ingestion.uploads import UploadLimits, accept_upload
+from tests.conftest import register, start_worker, stop_worker, wait_terminal, worker_env
+from tutor.settings import Settings
+
+APP_NAME = "tutor-faulty-worker"
+TERMINATE = """
+SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = %s
+"""
+
+
+def wait_for_log(path: Path, text: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+    """Wait until the worker's log holds `text`; fail at once if the worker exits."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, path.read_text(errors="replace")[-3000:]
+        if path.exists() and text in path.read_text(errors="replace"):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{text!r} not in the worker log after {timeout}s")
+
+
+def terminate_backends(settings: Settings, application_name: str) -> int:
+    """Kill the server side of every connection the named process holds."""
+    assert settings.database_url
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        row = conn.execute(TERMINATE, (application_name,)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def queue_without_job(settings: Settings, owner_id: UUID, name: str, data: bytes) -> str:
+    """A document committed as queued while no job exists for it: only a reconciler finds it."""
+
+    async def run() -> str:
+        assert settings.database_url
+        async with await psycopg.AsyncConnection.connect(
+            settings.database_url, autocommit=True
+        ) as conn:
+            limits = UploadLimits(max_bytes=settings.max_upload_bytes, max_documents=100)
+            result = await accept_upload(conn, None, owner_id, name, data, limits=limits)
+        return str(result.document.id)
+
+    return asyncio.run(run())
+
+
+def test_reconciler_survives_database_errors(client, settings, worker, data_dir):
+    headers = register(client)
+    owner_id = UUID(client.get("/api/v1/me", headers=headers).json()["id"])
+    log_path = data_dir / "faulty-worker.log"
+    # Pause the shared worker so that only the faulty one can pick the document up.
+    worker.send_signal(signal.SIGSTOP)
+    faulty = start_worker(worker_env(settings, PGAPPNAME=APP_NAME), log_path)
+    try:
+        wait_for_log(log_path, "ready", faulty, timeout=120)
+        time.sleep(2 * settings.reconcile_interval_s)  # its reconciler holds a connection now
+        killed = terminate_backends(settings, APP_NAME)
+        assert killed >= 1, log_path.read_text(errors="replace")[-3000:]
+        time.sleep(4 * settings.reconcile_interval_s)  # reconciles on the dead connection
+
+        document_id = queue_without_job(
+            settings, owner_id, "after-fault.txt", b"Queued after the database fault."
+        )
+        document = wait_terminal(client, headers, document_id, timeout=45)
+        assert document["status"] == "ready", (document, log_path.read_text(errors="replace"))
+        worker_log = log_path.read_text(errors="replace")
+        assert faulty.poll() is None, worker_log[-3000:]
+        assert "reconcile skipped" in worker_log
+    finally:
+        stop_worker(faulty)
+        worker.send_signal(signal.SIGCONT)
