@@ -66,15 +66,26 @@ def _configure(ef_search: int) -> Callable[[AsyncConnection], Awaitable[None]]:
     return configure
 
 
+def connection_options(settings: Settings) -> str:
+    """libpq `options` for every pooled connection: the statement timeout, set at connect."""
+    return f"-c statement_timeout={round(settings.db_statement_timeout_s * 1000)}"
+
+
 async def open_pool(settings: Settings, *, max_size: int = 10) -> AsyncConnectionPool:
-    """A pool whose connections know the `vector` type and the HNSW search settings."""
+    """A pool whose connections know the `vector` type and the HNSW search settings.
+
+    A connection is checked before it is lent: a backend killed since (a PostgreSQL restart,
+    `pg_terminate_backend`, an idle timeout in a proxy) is replaced instead of failing the
+    request that drew it. The check is one round trip; a request makes several.
+    """
     pool = AsyncConnectionPool(
         database_url(settings),
         min_size=1,
         max_size=max_size,
         configure=_configure(settings.hnsw_ef_search),
+        check=AsyncConnectionPool.check_connection,
         open=False,
-        kwargs={"autocommit": False},
+        kwargs={"autocommit": False, "options": connection_options(settings)},
     )
     await pool.open(wait=True, timeout=POOL_OPEN_TIMEOUT_S)
     return pool
