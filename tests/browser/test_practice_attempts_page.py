@@ -85,6 +85,13 @@ def test_answering_a_saved_set(page: Page, live_server: str, chat: ScriptedChatM
     expect(second.get_by_label("Deck").locator("option")).to_have_text(["Earth science"])
     screenshot(page, "practice-set-answered")
     assert check_accessibility(page) == []
+    second.get_by_role("button", name="Add card").click()
+    expect(second.get_by_role("status")).to_have_text("Card added to Earth science.")
+    with http(live_server, account) as api:
+        deck = api.get("/decks").json()["items"][0]
+        notes = api.get(f"/decks/{deck['id']}/notes").json()["items"]
+    assert [n["front"] for n in notes] == [questions[1]["question"]]
+    assert notes[0]["back"].startswith(questions[1]["answer"])
 
     # The answers are kept: a reload shows them and the score again.
     page.reload()
