@@ -47,7 +47,7 @@ from tutor.chat.reply import Emit, Reply
 from tutor.chat.sharp_context import Sentence, pack, score_sentences
 from tutor.chat.stream_filters import SentinelFilter
 from tutor.errors import TutorError
-from tutor.events import Event, error_of
+from tutor.events import Event, error_event, error_of
 from tutor.llm.chat_model import ChatMessage, ChatModel
 from tutor.llm.prompts import Prompt
 from tutor.settings import Settings
@@ -57,6 +57,7 @@ log = logging.getLogger(__name__)
 
 DECLINE = "Your notes don't seem to cover this."
 GENERAL_LABEL = "\n\n**General answer (not from your notes):** "
+INTERNAL_ERROR = "internal_error"
 # Tokens kept free for the system prompt, the question and formatting around the sources.
 PROMPT_OVERHEAD_TOKENS = 400
 
@@ -169,6 +170,12 @@ class TutorEngine:
         except TutorError as exc:
             reply.status, reply.error_code = "failed", exc.code
             emit(error_of(exc))
+        except Exception:
+            # A bug, or a model adapter letting its client's error through: the answer is
+            # cut, so it is saved and announced as failed, never as complete; the task logs it.
+            reply.status, reply.error_code = "failed", INTERNAL_ERROR
+            emit(error_event(INTERNAL_ERROR, "Something went wrong writing this answer."))
+            raise
         finally:
             await asyncio.shield(self._save(reply))
             emit(reply.done_event())

@@ -39,6 +39,14 @@ log = logging.getLogger(__name__)
 # Two conversations decode together (continuous batching); each gets the full context.
 PARALLEL_SLOTS = 2
 STOP_GRACE_S = 10.0
+# A restart loads a model already assembled: seconds, not the first start's minutes.
+RESTART_TIMEOUT_S = 120.0
+MAX_BACKOFF_S = 60.0
+
+
+def _backoff_s(failures: int) -> float:
+    """Wait before the next restart after `failures` failed ones: 2, 4, 8... up to a minute."""
+    return float(min(MAX_BACKOFF_S, 2**failures))
 
 
 @dataclass(frozen=True)
@@ -166,6 +174,8 @@ class LocalChatServer:
         self.log_path = self.data_dir / "llm" / "server.log"
         self.process: subprocess.Popen[bytes] | None = None
         self.state: ServerState | None = None
+        self._stopping = threading.Event()
+        self._watchdog: threading.Thread | None = None
 
     @property
     def base_url(self) -> str:
@@ -181,6 +191,7 @@ class LocalChatServer:
 
     def start(self, timeout_s: float = 300.0) -> str:
         """Start (or attach to) the server; returns the base URL or raises ModelUnavailable."""
+        self._stopping.clear()
         with _locked(self.data_dir / "llm" / "server.lock"):
             try:
                 self.state = self._attach() or self._spawn(timeout_s)
@@ -204,21 +215,67 @@ class LocalChatServer:
         return state
 
     def _spawn(self, timeout_s: float) -> ServerState:
-        spec = get_spec(self.settings.local_chat_model)
+        self._prepare()
+        state_file(self.data_dir).unlink(missing_ok=True)
+        self.process = self._launch(0)
+        return self._wait_ready(self.process, timeout_s)
+
+    def _prepare(self) -> None:
+        """The model file, assembled and verified in this process: errors surface here."""
         if importlib.util.find_spec("xllamacpp") is None:
             raise ModelUnavailable("The local chat server needs xllamacpp: pip install xllamacpp")
-        prepare_model(spec, self.data_dir / "models")  # in this process: errors surface here
-        state_file(self.data_dir).unlink(missing_ok=True)
+        prepare_model(get_spec(self.settings.local_chat_model), self.data_dir / "models")
+
+    def _launch(self, port: int) -> subprocess.Popen[bytes]:
+        """`tutor model serve` on `port` (0: any free one) as our child."""
         env = {
             "TUTOR_DATA_DIR": str(self.data_dir),
-            "TUTOR_LOCAL_CHAT_MODEL": spec.name,
+            "TUTOR_LOCAL_CHAT_MODEL": self.settings.local_chat_model,
             "TUTOR_LOCAL_CHAT_CONTEXT_TOKENS": str(self.settings.local_chat_context_tokens),
             "TUTOR_LOCAL_CHAT_THREADS": str(thread_count(self.settings)),
             "TUTOR_LOCAL_CHAT_BATCH_THREADS": str(batch_thread_count(self.settings)),
         }
         with self.log_path.open("ab") as log_file:
-            self.process = spawn(["model", "serve", "--port", "0"], env, log_file)
-        return self._wait_ready(self.process, timeout_s)
+            return spawn(["model", "serve", "--port", str(port)], env, log_file)
+
+    def keep_alive(self, check_s: float = 1.0) -> None:
+        """Restart the server whenever it dies, on the same port, until `stop()`.
+
+        Every process was handed the server's URL once, at start; a restart on the same port
+        keeps that URL good, so the next ask works without restarting anything else. Only the
+        process that started the server watches it (an attached one has no child to watch).
+        The watchdog thread lives as long as the server: the child is tied to the thread that
+        forked it (it is signalled when that thread exits).
+        """
+        if self.process is None or self._watchdog is not None:
+            return
+        self._watchdog = threading.Thread(
+            target=self._watch, args=(check_s,), name="local-llm-watchdog", daemon=True
+        )
+        self._watchdog.start()
+
+    def _watch(self, check_s: float) -> None:
+        failures = 0
+        while not self._stopping.wait(check_s if failures == 0 else _backoff_s(failures)):
+            process = self.process
+            if process is None or process.poll() is None:
+                continue
+            log.warning("the local chat server exited (code %s); restarting it", process.returncode)
+            try:
+                self._restart(process)
+                failures = 0
+            except ModelUnavailable as exc:
+                failures += 1
+                log.error("restarting the local chat server failed: %s", exc.message)
+
+    def _restart(self, dead: subprocess.Popen[bytes]) -> None:
+        assert self.state is not None
+        _forget(self.data_dir, dead.pid)
+        with _locked(self.data_dir / "llm" / "server.lock"):
+            if self._stopping.is_set():
+                return
+            self.process = self._launch(self.state.port)
+            self.state = self._wait_ready(self.process, RESTART_TIMEOUT_S)
 
     def _wait_ready(self, process: subprocess.Popen[bytes], timeout_s: float) -> ServerState:
         deadline = time.monotonic() + timeout_s
@@ -232,18 +289,27 @@ class LocalChatServer:
                     f"The local chat server exited during start-up (code {process.returncode});"
                     f" see {self.log_path}"
                 )
+            if self._stopping.is_set():
+                self._end(process)
+                raise ModelUnavailable("The local chat server was stopped while starting.")
             if time.monotonic() > deadline:
-                self.stop()
+                self._end(process)
                 raise ModelUnavailable(
                     f"The local chat server did not start in {timeout_s:.0f} s; see {self.log_path}"
                 )
             time.sleep(0.1)
 
     def stop(self) -> None:
-        """Stop the server if this object started it."""
+        """Stop the server if this object started it (and stop watching it)."""
+        self._stopping.set()
+        if self._watchdog is not None and self._watchdog is not threading.current_thread():
+            self._watchdog.join(STOP_GRACE_S)
+        self._watchdog = None
         process, self.process = self.process, None
-        if process is None:
-            return
+        if process is not None:
+            self._end(process)
+
+    def _end(self, process: subprocess.Popen[bytes]) -> None:
         if process.poll() is None:
             process.terminate()
             try:

@@ -49,6 +49,7 @@ def _start_local_chat(server: LocalChatServer) -> dict[str, str]:
     except ModelUnavailable as exc:
         log.warning("chat is unavailable: %s", exc.message)
         return {}
+    server.keep_alive()  # a crashed server comes back on its port: the URL below stays good
     return {"chat_base_url": server.base_url, "chat_model": server.model}
 
 
