@@ -18,6 +18,7 @@ from api.log_redaction import redact_server_logs
 from api.metrics import RequestMetrics
 from api.metrics import router as metrics_router
 from api.routes import (
+    admin,
     auth,
     card_exchange,
     card_suggestions,
@@ -38,6 +39,7 @@ from api.routes import (
 from api.state import AppState
 from api.web_app import add_web_app
 from ingestion.embedding import Embedder
+from tutor.accounts.hashing import PasswordHashing
 from tutor.chat.engine import TutorEngine
 from tutor.chat.generations import Generations
 from tutor.llm.chat_model import ChatModel
@@ -65,6 +67,7 @@ def create_app(
             generations = Generations(
                 settings.tutor_generations_per_user, settings.tutor_generations_total
             )
+            hashing = PasswordHashing(settings.password_hash_threads, settings.password_hash_queue)
             app.state.tutor = AppState(
                 settings,
                 resources.pool,
@@ -73,11 +76,13 @@ def create_app(
                 settings.jwt_key(),
                 engine,
                 generations,
+                hashing,
             )
             try:
                 yield
             finally:
                 await generations.close()
+                hashing.close()
 
     app = FastAPI(
         title="Spark Tutor",
@@ -108,6 +113,7 @@ def create_app(
         fsrs,
         progress,
         evals,
+        admin,
     ):
         v1.include_router(module.router)
     app.include_router(v1)

@@ -11,6 +11,7 @@ from psycopg import AsyncConnection
 
 from api.state import AppState
 from tutor.accounts.auth import TokenClaims, decode_token
+from tutor.accounts.users import token_holder
 from tutor.errors import InvalidToken
 
 
@@ -36,13 +37,17 @@ ConnDep = Annotated[AsyncConnection, Depends(get_conn, scope="function")]
 bearer = HTTPBearer(auto_error=False, description="Access token from /api/v1/auth/login")
 
 
-def current_user(
-    state: StateDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+async def current_user(
+    state: StateDep,
+    conn: ConnDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> TokenClaims:
-    """The bearer's claims; 401 without a valid token."""
+    """The bearer's claims as the database has them now (one lookup by primary key); 401
+    without a valid token, for an account that is gone, or after a password change or a
+    sign-out everywhere."""
     if credentials is None:
         raise InvalidToken("This endpoint needs a bearer token.")
-    return decode_token(state.jwt_key, credentials.credentials)
+    return await token_holder(conn, decode_token(state.jwt_key, credentials.credentials))
 
 
 UserDep = Annotated[TokenClaims, Depends(current_user)]

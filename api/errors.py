@@ -25,6 +25,12 @@ STATUS: dict[type[errors.TutorError], int] = {
     errors.InvalidInput: 422,
     errors.ModelUnavailable: 503,
     errors.RateLimited: 429,
+    errors.SignInUnavailable: 503,
+    errors.PasswordCheckBusy: 503,
+    errors.WrongPassword: 403,
+    errors.TeacherSignupClosed: 403,
+    errors.InvalidInvite: 403,
+    errors.TeacherRequestNotFound: 404,
     errors.TooManyGenerations: 429,
     errors.ConversationNotFound: 404,
     errors.MessageNotFound: 404,
@@ -65,7 +71,10 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
 
 async def _tutor_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.TutorError)
-    headers = {"WWW-Authenticate": "Bearer"} if status_for(exc) == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if status_for(exc) == 401 else {}
+    retry_after = getattr(exc, "retry_after_s", None)
+    if retry_after is not None:  # 429 and 503s that clear by themselves say when to retry
+        headers["Retry-After"] = str(retry_after)
     return JSONResponse(error_body(exc.code, exc.message), status_for(exc), headers=headers)
 
 

@@ -8,6 +8,7 @@ from arq.connections import ArqRedis
 from psycopg_pool import AsyncConnectionPool
 
 from ingestion.embedding import Embedder
+from tutor.accounts.hashing import PasswordHashing
 from tutor.chat.engine import TutorEngine
 from tutor.chat.generations import Generations
 from tutor.settings import Settings
@@ -24,3 +25,4 @@ class AppState:
     jwt_key: str
     engine: TutorEngine
     generations: Generations
+    hashing: PasswordHashing

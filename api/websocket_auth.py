@@ -13,6 +13,7 @@ from redis.exceptions import RedisError
 from api.errors import WS_INTERNAL_ERROR, WS_UNAUTHORIZED
 from api.state import AppState
 from tutor.accounts.auth import TokenClaims, decode_token
+from tutor.accounts.users import token_holder
 from tutor.accounts.ws_tickets import redeem_ticket
 from tutor.errors import InvalidToken
 
@@ -38,7 +39,9 @@ async def accept_authenticated(websocket: WebSocket, state: AppState) -> TokenCl
     # Accept first: a close before the handshake reaches browsers as a bare 403/1006.
     await websocket.accept()
     try:
-        return await websocket_claims(websocket, state)
+        claims = await websocket_claims(websocket, state)
+        async with state.pool.connection() as conn:
+            return await token_holder(conn, claims)
     except InvalidToken as exc:
         await websocket.close(code=WS_UNAUTHORIZED, reason=exc.message)
     except (RedisError, OSError) as exc:

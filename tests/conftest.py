@@ -13,12 +13,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from ingestion.embedding import SentenceTransformerEmbedder
 from tutor.database import migrate
+from tutor.resources import database_url
 from tutor.runtime.local_postgres import start_postgres
 from tutor.runtime.local_redis import LocalRedis
 from tutor.runtime.services import service_env
@@ -40,6 +42,17 @@ def shared_file(relative: str) -> Path:
         pytest.skip("../shared/data is not available")
     assert path.exists(), f"missing shared file {path}"
     return path
+
+
+RATE_LIMITS = [
+    "login_per_minute_per_ip",
+    "login_per_minute_per_account",
+    "register_per_minute_per_ip",
+    "upload_per_minute_per_user",
+    "upload_per_minute_per_ip",
+    "search_per_minute_per_user",
+    "search_per_minute_per_ip",
+]
 
 
 @pytest.fixture(scope="session")
@@ -72,6 +85,13 @@ def settings(data_dir: Path, redis_server: LocalRedis) -> Settings:
         max_upload_bytes=20 * 1024 * 1024,
         fsrs_fuzz=False,
         task_reminder_every_s=5,
+        # The session's tests sign up teachers by the dozen with `register(client, "teacher")`;
+        # closed sign-up (invites, approval) is tested on apps of its own in
+        # test_teacher_signup.py.
+        open_teacher_signup=True,
+        # Every test signs in, uploads and searches from the one test client address within
+        # minutes; the limits are tested on apps of their own in test_auth_abuse.py.
+        **dict.fromkeys(RATE_LIMITS, 100_000),
     )
 
 
@@ -88,6 +108,9 @@ def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
         "TUTOR_WORKER_LEASE_S": str(settings.worker_lease_s),
         "TUTOR_RECONCILE_INTERVAL_S": str(settings.reconcile_interval_s),
         "TUTOR_TASK_REMINDER_EVERY_S": str(settings.task_reminder_every_s),
+        # An API spawned with this environment signs people up as the session's app does.
+        "TUTOR_OPEN_TEACHER_SIGNUP": str(settings.open_teacher_signup).lower(),
+        **{f"TUTOR_{name.upper()}": str(getattr(settings, name)) for name in RATE_LIMITS},
         **extra,
     }
 
@@ -212,6 +235,21 @@ def register(client: TestClient, role: str = "student") -> dict[str, str]:
     login = client.post("/api/v1/auth/login", json={"email": email, "password": password})
     assert login.status_code == 200, login.text
     return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
+def set_role(settings: Settings, user_id: str, role: str) -> None:
+    """Give an account another role, as `tutor user create --role admin` would have; its token
+    carries the new role at once, since roles are read from the database on each request."""
+    # Plain psycopg, no event loop: browser tests call this while Playwright holds one.
+    with psycopg.connect(database_url(settings), autocommit=True) as conn:
+        conn.execute("UPDATE users SET role = %s WHERE id = %s", (role, user_id))
+
+
+def register_admin(client: TestClient, settings: Settings) -> dict[str, str]:
+    """A fresh admin account; returns the Authorization header for it."""
+    headers = register(client)
+    set_role(settings, client.get("/api/v1/me", headers=headers).json()["id"], "admin")
+    return headers
 
 
 def upload(

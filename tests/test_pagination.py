@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 from psycopg import AsyncConnection
 
 from evals.records import EvalRun, save_run
-from tests.conftest import register, upload, wait_terminal
+from tests.conftest import register, register_admin, upload, wait_terminal
+from tutor.accounts import audit
 from tutor.chat import conversations, practice
 from tutor.resources import database_url
 from tutor.settings import Settings
@@ -30,6 +31,8 @@ LISTS = [
     "/api/v1/decks",
     "/api/v1/decks/{deck_id}/notes",
     "/api/v1/decks/{deck_id}/suggestions",
+    "/api/v1/admin/audit",
+    "/api/v1/admin/teacher-requests",
 ]
 # GET collections whose body holds an array but that are not a list to walk page by page.
 NOT_PAGED = {
@@ -206,6 +209,42 @@ def seed_suggestions(client: TestClient, settings: Settings, headers: dict[str, 
     return {"deck_id": deck["id"]}, made
 
 
+def seed_audit_events(_: TestClient, settings: Settings, __: dict[str, str]):
+    # The trail is everyone's: one account's events are the list walked.
+    actor = uuid.uuid4()
+
+    async def work(conn: AsyncConnection) -> None:
+        for i in range(5):  # `at` is clock_timestamp(): later events are newer
+            await audit.record(conn, "paging.test", audit.Origin(actor), details={"i": i})
+
+    committed(settings, work)
+
+    async def made(conn: AsyncConnection) -> list[str]:
+        cur = await conn.execute(
+            "SELECT id FROM audit_events WHERE actor_id = %s ORDER BY details->>'i' DESC",
+            (actor,),
+        )
+        return [str(row[0]) for row in await cur.fetchall()]
+
+    return {"user_id": str(actor)}, committed(settings, made)
+
+
+def seed_teacher_requests(client: TestClient, settings: Settings, _: dict[str, str]):
+    for _ in range(5):
+        student = register(client)
+        assert client.post("/api/v1/me/teacher-request", headers=student).status_code == 202
+
+    async def pending(conn: AsyncConnection) -> list[str]:
+        # Pending requests are everyone's: the list holds any other test's left pending too.
+        cur = await conn.execute(
+            "SELECT id FROM teacher_requests WHERE status = 'pending'"
+            " ORDER BY requested_at DESC, id DESC"
+        )
+        return [str(row[0]) for row in await cur.fetchall()]
+
+    return {}, committed(settings, pending)
+
+
 SEEDS = {
     "/api/v1/documents": seed_documents,
     "/api/v1/conversations": seed_conversations,
@@ -215,12 +254,14 @@ SEEDS = {
     "/api/v1/decks": seed_decks,
     "/api/v1/decks/{deck_id}/notes": seed_notes,
     "/api/v1/decks/{deck_id}/suggestions": seed_suggestions,
+    "/api/v1/admin/audit": seed_audit_events,
+    "/api/v1/admin/teacher-requests": seed_teacher_requests,
 }
 
 
 @pytest.mark.parametrize("path", LISTS)
 def test_walking_every_page_yields_each_row_once_newest_first(client, settings, path):
-    headers = register(client, role="teacher")  # eval runs are for teachers and admins
+    headers = register_admin(client, settings)  # eval runs and the admin lists need one
     params, expected = SEEDS[path](client, settings, headers)
     # Path parameters (a deck's id) fill the path; the rest go in the query.
     concrete = path.format(**params)
@@ -244,8 +285,9 @@ BAD_CURSORS = [
 
 
 @pytest.fixture(scope="module")
-def teacher(client) -> dict[str, str]:
-    return register(client, role="teacher")
+def teacher(client, settings) -> dict[str, str]:
+    # An admin: evals are for teachers and admins, and the admin lists for admins.
+    return register_admin(client, settings)
 
 
 @pytest.fixture(scope="module")

@@ -86,6 +86,10 @@ class RateLimited(TutorError):
 
     code = "rate_limited"
 
+    def __init__(self, message: str | None = None, retry_after_s: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
 
 class TooManyGenerations(TutorError):
     """You already have the maximum number of answers being written."""
@@ -151,3 +155,41 @@ class RealtimeUnavailable(TutorError):
     """Live connections are unavailable right now; try again shortly."""
 
     code = "realtime_unavailable"
+
+
+class SignInUnavailable(TutorError):
+    """Signing in is paused for a moment (attempts cannot be counted); try again shortly."""
+
+    code = "sign_in_unavailable"
+    retry_after_s = 5
+
+
+class PasswordCheckBusy(TutorError):
+    """Too many passwords are being checked right now; try again in a moment."""
+
+    code = "password_check_busy"
+    retry_after_s = 1
+
+
+class WrongPassword(TutorError):
+    """The current password is not right."""
+
+    code = "wrong_password"
+
+
+class TeacherSignupClosed(TutorError):
+    """Teacher accounts need an invite code; sign up as a student and ask for teacher access."""
+
+    code = "teacher_signup_closed"
+
+
+class InvalidInvite(TutorError):
+    """This teacher invite code is unknown, expired or used up."""
+
+    code = "invalid_invite"
+
+
+class TeacherRequestNotFound(TutorError):
+    """No pending teacher request with this id."""
+
+    code = "teacher_request_not_found"

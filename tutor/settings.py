@@ -29,6 +29,24 @@ class Settings(BaseSettings):
     # An idle events socket gets a `ping` event this often, so proxies do not cut it.
     events_ping_s: float = Field(default=25.0, gt=0)
 
+    # Teacher sign-up needs an admin's invite code or approval unless this opens it (an install
+    # with one trusted user).
+    open_teacher_signup: bool = False
+    # argon2 (64 MiB, 3 passes) runs in this many threads; at most this many more wait, and
+    # past that a sign-in is refused at once (503) rather than queued without end.
+    password_hash_threads: int = Field(default=2, ge=1, le=64)
+    password_hash_queue: int = Field(default=16, ge=0, le=10_000)
+    # Requests a minute, counted in Redis across processes. Per IP is loose: a school's
+    # students may share one address. Sign-in refuses everyone while Redis is down (it cannot
+    # count guesses); the others then go unlimited.
+    login_per_minute_per_ip: int = Field(default=60, ge=1)
+    login_per_minute_per_account: int = Field(default=10, ge=1)
+    register_per_minute_per_ip: int = Field(default=20, ge=1)
+    upload_per_minute_per_user: int = Field(default=60, ge=1)
+    upload_per_minute_per_ip: int = Field(default=300, ge=1)
+    search_per_minute_per_user: int = Field(default=120, ge=1)
+    search_per_minute_per_ip: int = Field(default=600, ge=1)
+
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
 

@@ -1,19 +1,26 @@
-"""Registration, login, the current user and websocket tickets."""
+"""Registration, login, the current user's account (password, sessions, teacher request) and
+websocket tickets."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, status
-from pydantic import BaseModel, EmailStr, Field, StringConstraints
+from fastapi import APIRouter, Request, status
+from pydantic import BaseModel, EmailStr, Field, StringConstraints, field_validator
 
 from api.deps import ConnDep, StateDep, UserDep
+from api.rate_limits import client_ip
+from api.routes.admin import TeacherRequestPublic
 from api.schemas import PublicModel
-from tutor.accounts import users
+from tutor.accounts import audit, teachers, users
 from tutor.accounts.auth import issue_token
+from tutor.accounts.sign_in import sign_in
 from tutor.accounts.ws_tickets import issue_ticket
+from tutor.errors import TeacherSignupClosed
+from tutor.rate_limit import check_rate
 from tutor.study.profile import (
     MAX_RETENTION,
     MIN_RETENTION,
@@ -36,6 +43,8 @@ class UserCreate(BaseModel):
     email: EmailStr
     password: str = Field(min_length=8, max_length=256)
     role: Literal["student", "teacher"] = "student"
+    # Needed for role "teacher" unless the install opens teacher sign-up.
+    teacher_invite: str | None = Field(default=None, min_length=1, max_length=100)
     display_name: DisplayName | None = None  # None: the email's local part
     # The browser's zone (Intl.DateTimeFormat().resolvedOptions().timeZone); unknown -> UTC.
     timezone: str | None = Field(default=None, max_length=64)
@@ -51,12 +60,27 @@ class UserUpdate(BaseModel):
     daily_goal_minutes: int | None = Field(default=None, ge=1, le=600)
     desired_retention: float | None = Field(default=None, ge=MIN_RETENTION, le=MAX_RETENTION)
 
+    @field_validator("display_name")
+    @classmethod
+    def _named(cls, value: str | None) -> str | None:
+        # Runs only for a name sent: an explicit null would otherwise read as "unchanged".
+        if value is None:
+            raise ValueError("a display name cannot be null; leave the field out to keep it")
+        return value
+
 
 class LoginRequest(BaseModel):
     """Credentials to exchange for an access token."""
 
     email: EmailStr
     password: str = Field(max_length=256)
+
+
+class PasswordChange(BaseModel):
+    """The current password, and the one to replace it."""
+
+    current_password: str = Field(max_length=256)
+    new_password: str = Field(min_length=8, max_length=256)
 
 
 class TokenPublic(PublicModel):
@@ -101,20 +125,94 @@ class WsTicketPublic(PublicModel):
 
 
 @router.post("/auth/register", status_code=status.HTTP_201_CREATED)
-async def register(body: UserCreate, conn: ConnDep) -> UserPublic:
-    """Create a student or teacher account."""
-    user = await users.create_user(conn, body.email, body.password, body.role, body.display_name)
-    profile = await update_profile(conn, user.id, timezone=timezone_or_default(body.timezone))
+async def register(body: UserCreate, request: Request, state: StateDep) -> UserPublic:
+    """Create a student account, or a teacher account with an invite code (403 without one,
+    unless the install opens teacher sign-up)."""
+    settings = state.settings
+    ip = client_ip(request)
+    await check_rate(state.redis, "register-ip", ip, settings.register_per_minute_per_ip)
+    needs_invite = body.role == "teacher" and not settings.open_teacher_signup
+    if needs_invite and not body.teacher_invite:
+        raise TeacherSignupClosed()
+    # Hashed before a connection is taken: none is held for the second argon2 takes.
+    password_hash = await state.hashing.hash(body.password)
+    async with state.pool.connection() as conn:
+        invite_id = None
+        if needs_invite and body.teacher_invite:
+            invite_id = await teachers.spend_invite(conn, body.teacher_invite)
+        user = await users.insert_user(
+            conn, body.email, password_hash, body.role, body.display_name
+        )
+        profile = await update_profile(conn, user.id, timezone=timezone_or_default(body.timezone))
+        details = {"role": user.role, **({"invite_id": str(invite_id)} if invite_id else {})}
+        origin = audit.Origin(user.id, ip)
+        await audit.record(conn, audit.REGISTERED, origin, subject_id=user.id, details=details)
     return UserPublic.of(user, profile)
 
 
 @router.post("/auth/login")
-async def login(body: LoginRequest, conn: ConnDep, state: StateDep) -> TokenPublic:
-    """Exchange email and password for a bearer token."""
-    user = await users.authenticate(conn, body.email, body.password)
+async def login(body: LoginRequest, request: Request, state: StateDep) -> TokenPublic:
+    """Exchange email and password for a bearer token (429 with Retry-After when too many
+    attempts come from one address or for one account; 503 while attempts cannot be counted)."""
+    settings = state.settings
+    ip = client_ip(request)
+    # A digest: an email is not left in Redis by an attempt that may never become an account.
+    account = hashlib.sha256(body.email.strip().lower().encode()).hexdigest()
+    await check_rate(
+        state.redis, "login-ip", ip, settings.login_per_minute_per_ip, fail_closed=True
+    )
+    await check_rate(
+        state.redis, "login", account, settings.login_per_minute_per_account, fail_closed=True
+    )
+    origin = audit.Origin(None, ip)
+    user = await sign_in(state.pool, state.hashing, body.email, body.password, origin)
+    return _token_for(user, state)
+
+
+def _token_for(user: users.User, state: StateDep) -> TokenPublic:
     ttl = timedelta(minutes=state.settings.jwt_ttl_minutes)
-    token = issue_token(state.jwt_key, user.id, user.role, ttl)
+    token = issue_token(state.jwt_key, user.id, user.role, ttl, user.token_version)
     return TokenPublic(access_token=token, expires_in=int(ttl.total_seconds()))
+
+
+@router.post("/me/password")
+async def change_password(
+    body: PasswordChange, request: Request, user: UserDep, conn: ConnDep, state: StateDep
+) -> TokenPublic:
+    """Set a new password (403 `wrong_password` unless the current one is right); every session
+    of the account ends, and the answer is a fresh token for this one."""
+    await check_rate(
+        state.redis,
+        "password",
+        user.user_id,
+        state.settings.login_per_minute_per_account,
+        fail_closed=True,
+    )
+    account = await users.change_password(
+        conn, state.hashing, user.user_id, body.current_password, body.new_password
+    )
+    origin = audit.Origin(user.user_id, client_ip(request))
+    await audit.record(conn, audit.PASSWORD_CHANGED, origin, subject_id=user.user_id)
+    return _token_for(account, state)
+
+
+@router.post("/me/sign-out-all", status_code=status.HTTP_204_NO_CONTENT)
+async def sign_out_everywhere(request: Request, user: UserDep, conn: ConnDep) -> None:
+    """End every session of the account, this one included."""
+    await users.end_sessions(conn, user.user_id)
+    origin = audit.Origin(user.user_id, client_ip(request))
+    await audit.record(conn, audit.SIGNED_OUT_EVERYWHERE, origin, subject_id=user.user_id)
+
+
+@router.post("/me/teacher-request", status_code=status.HTTP_202_ACCEPTED)
+async def request_teacher_role(
+    request: Request, user: UserDep, conn: ConnDep
+) -> TeacherRequestPublic:
+    """Ask an admin to make this student account a teacher; asking again changes nothing."""
+    made = await teachers.request_teacher_role(conn, user.user_id)
+    origin = audit.Origin(user.user_id, client_ip(request))
+    await audit.record(conn, audit.TEACHER_REQUESTED, origin, subject_id=user.user_id)
+    return TeacherRequestPublic.model_validate(made)
 
 
 @router.get("/me")

@@ -6,14 +6,16 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, File, Form, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile, status
 
 from api.deps import ConnDep, StateDep, UserDep
 from api.pagination import Cursor, Limit, Page, decode_cursor, paginate
+from api.rate_limits import client_ip, rate_limited
 from api.schemas import PublicModel
 from ingestion import documents, overview
 from ingestion.errors import FileTooLarge
 from ingestion.uploads import UploadLimits, accept_upload
+from tutor.accounts import audit
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 
@@ -74,7 +76,7 @@ class OverviewPublic(PublicModel):
     computed_ms: float
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED)
+@router.post("", status_code=status.HTTP_202_ACCEPTED, dependencies=[rate_limited("upload")])
 async def upload_document(
     user: UserDep,
     state: StateDep,
@@ -138,6 +140,13 @@ async def get_document_overview(document_id: UUID, user: UserDep, conn: ConnDep)
 
 
 @router.delete("/{document_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_document(document_id: UUID, user: UserDep, conn: ConnDep) -> None:
+async def delete_document(
+    document_id: UUID, request: Request, user: UserDep, conn: ConnDep
+) -> None:
     """Delete the document with its file and chunks."""
     await documents.delete_document(conn, user.user_id, document_id)
+    origin = audit.Origin(user.user_id, client_ip(request))
+    details = {"document_id": str(document_id)}
+    await audit.record(
+        conn, audit.DOCUMENT_DELETED, origin, subject_id=user.user_id, details=details
+    )

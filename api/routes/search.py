@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from api.deps import ConnDep, StateDep, UserDep
+from api.rate_limits import rate_limited
 from api.schemas import PublicModel
 from retrieval.search import SearchMode, SearchParams, embed_query, search_chunks
 
@@ -36,7 +37,7 @@ class SearchResults(BaseModel):
     items: list[SearchHitPublic]
 
 
-@router.get("/search")
+@router.get("/search", dependencies=[rate_limited("search")])
 async def search(
     user: UserDep,
     state: StateDep,

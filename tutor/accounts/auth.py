@@ -46,12 +46,14 @@ class TokenClaims:
 
     user_id: UUID
     role: str
+    # The user's token_version when it was issued: bumping the row's ends every older token.
+    version: int = 0
 
 
-def issue_token(key: str, user_id: UUID, role: str, ttl: timedelta) -> str:
+def issue_token(key: str, user_id: UUID, role: str, ttl: timedelta, version: int = 0) -> str:
     """A signed access token for the user."""
     now = datetime.now(UTC)
-    claims = {"sub": str(user_id), "role": role, "iat": now, "exp": now + ttl}
+    claims = {"sub": str(user_id), "role": role, "ver": version, "iat": now, "exp": now + ttl}
     return jwt.encode(claims, key, algorithm=ALGORITHM)
 
 
@@ -59,6 +61,8 @@ def decode_token(key: str, token: str) -> TokenClaims:
     """The claims of a valid token; raises InvalidToken otherwise."""
     try:
         claims = jwt.decode(token, key, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]})
-        return TokenClaims(user_id=UUID(claims["sub"]), role=str(claims["role"]))
-    except (jwt.PyJWTError, KeyError, ValueError) as exc:
+        return TokenClaims(
+            user_id=UUID(claims["sub"]), role=str(claims["role"]), version=int(claims.get("ver", 0))
+        )
+    except (jwt.PyJWTError, KeyError, ValueError, TypeError) as exc:
         raise InvalidToken() from exc

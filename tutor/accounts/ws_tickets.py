@@ -30,7 +30,9 @@ def ticket_key(ticket: str) -> str:
 async def issue_ticket(redis: Redis, claims: TokenClaims, ttl_s: int) -> str:
     """A new ticket for the bearer of `claims`, valid once within `ttl_s` seconds."""
     ticket = secrets.token_urlsafe(32)
-    value = json.dumps({"user_id": str(claims.user_id), "role": claims.role})
+    value = json.dumps(
+        {"user_id": str(claims.user_id), "role": claims.role, "version": claims.version}
+    )
     try:
         # NX: even a repeated random string could never hand one user's ticket to another.
         stored = await redis.set(ticket_key(ticket), value, ex=ttl_s, nx=True)
@@ -50,4 +52,6 @@ async def redeem_ticket(redis: Redis, ticket: str) -> TokenClaims | None:
     if raw is None:
         return None
     stored = json.loads(raw)
-    return TokenClaims(user_id=UUID(stored["user_id"]), role=str(stored["role"]))
+    return TokenClaims(
+        user_id=UUID(stored["user_id"]), role=str(stored["role"]), version=stored.get("version", 0)
+    )

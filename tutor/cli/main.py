@@ -96,6 +96,14 @@ def cmd_user_create(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(create_user(live, args.email, args.password, args.role))
 
 
+def cmd_user_invite_teacher(args: argparse.Namespace, settings: Settings) -> int:
+    """Create a teacher invite code (teacher sign-up is closed by default)."""
+    from tutor.cli.user import invite_teacher
+
+    with services(settings) as live:
+        return asyncio.run(invite_teacher(live, args.uses, args.days, args.note))
+
+
 def cmd_cards_optimize(args: argparse.Namespace, settings: Settings) -> int:
     """Fit a student's FSRS parameters to their review log."""
     from tutor.cli.cards import optimize_cards
@@ -287,6 +295,11 @@ def _add_user(sub: Any) -> None:
     create.add_argument("--email", required=True)
     create.add_argument("--password", required=True)
     create.add_argument("--role", choices=["student", "teacher", "admin"], default="student")
+    invite = user.add_parser("invite-teacher", help="Create a teacher invite code.")
+    invite.set_defaults(handler=cmd_user_invite_teacher)
+    invite.add_argument("--uses", type=int, default=1, help="sign-ups it allows (1-1000)")
+    invite.add_argument("--days", type=int, default=7, help="days until it expires")
+    invite.add_argument("--note", default="", help="who it is for")
 
 
 def _add_cards(sub: Any) -> None:
