@@ -1,4 +1,5 @@
-// The account menu: who is signed in, rename, sign out.
+// The account menu: who is signed in, rename, change the password, ask to teach, sign out here
+// or everywhere.
 import { html, useEffect, useLayoutEffect, useRef, useState } from "./lib.js";
 import { api, session } from "./api.js";
 
@@ -38,7 +39,37 @@ export function AccountMenu({ me, onRenamed }) {
     };
   }, [open]);
 
+  const [changingPassword, setChangingPassword] = useState(false);
+  const [status, setStatus] = useState(null);
   const name = me?.display_name || me?.email || "Account";
+  async function changePassword(event) {
+    event.preventDefault();
+    const form = new FormData(event.target);
+    const body = { current_password: form.get("current_password"), new_password: form.get("new_password") };
+    try {
+      const { access_token } = await api("/me/password", { method: "POST", body });
+      // Every other session just ended; this one goes on with the fresh token.
+      session.signIn(access_token);
+    } catch (failure) {
+      setError(failure.message);
+    }
+  }
+  async function signOutEverywhere() {
+    try {
+      await api("/me/sign-out-all", { method: "POST" });
+      session.signOut("You are signed out on every device.");
+    } catch (failure) {
+      setError(failure.message);
+    }
+  }
+  async function askToTeach() {
+    try {
+      await api("/me/teacher-request", { method: "POST" });
+      setStatus("Asked: an admin will decide. You stay a student until then.");
+    } catch (failure) {
+      setError(failure.message);
+    }
+  }
   async function rename(event) {
     event.preventDefault();
     const display_name = new FormData(event.target).get("display_name").trim();
@@ -69,8 +100,27 @@ export function AccountMenu({ me, onRenamed }) {
               <div class="row"><button type="submit">Save</button>
                 <button type="button" class="quiet" onClick=${() => setEditing(false)}>Cancel</button></div>
             </form>` : html`
-            <button type="button" class="quiet" ref=${changeButton} onClick=${() => setEditing(true)}>Change display name</button>`}
+            <button type="button" class="quiet" ref=${changeButton} onClick=${() => { setEditing(true); setChangingPassword(false); setError(null); }}>Change display name</button>`}
+          ${changingPassword ? html`
+            <form class="stack" onSubmit=${changePassword} aria-label="Change password">
+              <label>Current password
+                <input name="current_password" type="password" required autocomplete="current-password" />
+              </label>
+              <label>New password
+                <input name="new_password" type="password" required minlength="8" autocomplete="new-password" />
+              </label>
+              <p class="muted small">Your other devices will be signed out.</p>
+              ${error && html`<p class="error" role="alert">${error}</p>`}
+              <div class="row"><button type="submit">Change password</button>
+                <button type="button" class="quiet" onClick=${() => { setChangingPassword(false); setError(null); }}>Cancel</button></div>
+            </form>` : html`
+            <button type="button" class="quiet" onClick=${() => { setChangingPassword(true); setEditing(false); setError(null); }}>Change password</button>`}
+          ${me?.role === "student" && html`
+            <button type="button" class="quiet" onClick=${askToTeach}>Ask for teacher access</button>`}
+          ${status && html`<p class="muted small" role="status">${status}</p>`}
+          ${!editing && !changingPassword && error && html`<p class="error" role="alert">${error}</p>`}
           <button type="button" onClick=${() => session.signOut()}>Sign out</button>
+          <button type="button" class="danger" onClick=${signOutEverywhere}>Sign out everywhere</button>
         </div>`}
     </div>`;
 }

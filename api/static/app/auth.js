@@ -21,7 +21,8 @@ export function AuthView({ notice }) {
         const display_name = form.get("display_name").trim() || undefined;
         // The browser's own zone: "today" and streaks follow the student's calendar from day one.
         const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-        await api("/auth/register", { method: "POST", body: { email, password, display_name, role, timezone } });
+        const teacher_invite = role === "teacher" ? form.get("teacher_invite").trim() : undefined;
+        await api("/auth/register", { method: "POST", body: { email, password, display_name, role, timezone, teacher_invite } });
       }
       const { access_token } = await api("/auth/login", { method: "POST", body: { email, password } });
       if (!location.hash) location.hash = "#/documents";
@@ -59,6 +60,12 @@ export function AuthView({ notice }) {
                   <input type="radio" name="role" value=${value} checked=${role === value} onChange=${() => setRole(value)} /> ${value}
                 </label>`)}
             </fieldset>`}
+          ${signingUp && role === "teacher" && html`
+            <label>Teacher invite code
+              <input name="teacher_invite" required autocomplete="off" maxlength="100" aria-describedby="invite-help" />
+            </label>
+            <p class="muted small" id="invite-help">An admin gives teachers a code. No code? Create a student
+              account, then choose “Ask for teacher access” in the account menu.</p>`}
           ${error && html`<p class="error" role="alert">${error}</p>`}
           <button type="submit" disabled=${busy}>${signingUp ? "Create account" : "Sign in"}</button>
         </form>

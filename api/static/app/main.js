@@ -1,6 +1,6 @@
 // The app shell: sign-in, the header with navigation and the account menu, and the routes.
 import { html, render, useEffect, useRef, useState } from "./lib.js";
-import { SECTIONS, useRoute } from "./router.js";
+import { ADMIN_SECTION, SECTIONS, useRoute } from "./router.js";
 import { TOKEN_KEY, api, session } from "./api.js";
 import { AuthView } from "./auth.js";
 import { useDocuments } from "./documents_store.js";
@@ -13,6 +13,7 @@ import { TasksView } from "./tasks.js";
 import { CardsView } from "./cards.js";
 import { ProgressView } from "./progress.js";
 import { AccountMenu } from "./account.js";
+import { AdminView } from "./admin.js";
 
 function App() {
   const [token, setToken] = useState(session.token);
@@ -37,8 +38,9 @@ function Shell() {
     api("/me").then(setMe).catch(() => {});
   }, []);
   const firstRoute = useRef(true);
+  const sections = me?.role === "admin" ? [...SECTIONS, ADMIN_SECTION] : SECTIONS;
   useEffect(() => {
-    const label = SECTIONS.find(([name]) => name === route.section)[1];
+    const label = [...SECTIONS, ADMIN_SECTION].find(([name]) => name === route.section)[1];
     document.title = `${label} · Spark Tutor`;
     // After navigating, focus the new content so keyboard and screen-reader users start there.
     if (!firstRoute.current) document.getElementById("main")?.focus({ preventScroll: true });
@@ -54,7 +56,7 @@ function Shell() {
       <a class="brand" href="#/documents"><span aria-hidden="true">✦</span> Spark Tutor</a>
       <nav aria-label="Sections">
         <ul>
-          ${SECTIONS.map(([name, label]) => html`
+          ${sections.map(([name, label]) => html`
             <li><a href=${`#/${name}`} aria-current=${route.section === name ? "page" : null}>${label}</a></li>`)}
         </ul>
       </nav>
@@ -70,6 +72,9 @@ function Shell() {
       ${route.section === "tasks" && html`<${TasksView} id=${route.id} params=${route.params} />`}
       ${route.section === "cards" && html`<${CardsView} id=${route.id} params=${route.params} />`}
       ${route.section === "progress" && html`<${ProgressView} documents=${documents} />`}
+      ${route.section === "admin" && me && (me.role === "admin"
+        ? html`<${AdminView} />`
+        : html`<h1>Admin</h1><p class="muted">This section is for admins.</p>`)}
     </main>
     ${documents.connection !== "open" && html`
       <p class="connection" role="status">${documents.connection === "reconnecting"

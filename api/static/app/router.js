@@ -1,4 +1,4 @@
-// Hash routes: #/documents, #/tutor/<conversation id>, #/practice/<set id>, ...
+// Hash routes: #/documents, #/tutor/<conversation id>, #/practice/<set id>, ..., #/admin
 import { useEffect, useState } from "./lib.js";
 
 export const SECTIONS = [
@@ -11,13 +11,16 @@ export const SECTIONS = [
   ["progress", "Progress"],
 ];
 
+// Shown in the navigation to admins only; the API refuses everyone else anyway.
+export const ADMIN_SECTION = ["admin", "Admin"];
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** `#/tutor/<id>?mode=practice` → {section: "tutor", id, params: URLSearchParams}. */
 export function parseRoute() {
   const [path, query = ""] = location.hash.replace(/^#\/?/, "").split("?");
   const [section, id] = path.split("/");
-  const known = SECTIONS.some(([name]) => name === section);
+  const known = [...SECTIONS, ADMIN_SECTION].some(([name]) => name === section);
   // Ids go into API paths: only a UUID is one.
   return {
     section: known ? section : "documents",
