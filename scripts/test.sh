@@ -33,5 +33,5 @@ TUTOR_DATA_DIR="$gate_dir" TUTOR_LOCAL_CHAT_MODEL=smollm2-135m-instruct \
 
 # Honesty and practice need the model students get (`tutor up`): its answerability threshold
 # is calibrated, and the 135M test model writes no usable practice items.
-.venv/bin/python -m pip install --quiet -e ".[model-default]"
+.venv/bin/python -m pip install --quiet -c constraints.txt -e ".[model-default]"
 TUTOR_DATA_DIR="$gate_dir" .venv/bin/tutor eval check --baseline evals/baselines/smoke-default-model.json
