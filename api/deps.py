@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from psycopg import AsyncConnection
 
 from api.state import AppState
+from tutor import log_context
 from tutor.accounts.auth import TokenClaims, decode_token
 from tutor.accounts.users import token_holder
 from tutor.errors import InvalidToken
@@ -47,7 +48,9 @@ async def current_user(
     sign-out everywhere."""
     if credentials is None:
         raise InvalidToken("This endpoint needs a bearer token.")
-    return await token_holder(conn, decode_token(state.jwt_key, credentials.credentials))
+    claims = await token_holder(conn, decode_token(state.jwt_key, credentials.credentials))
+    log_context.set_user(claims.user_id)
+    return claims
 
 
 UserDep = Annotated[TokenClaims, Depends(current_user)]
