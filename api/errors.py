@@ -21,7 +21,7 @@ STATUS: dict[type[errors.TutorError], int] = {
     errors.UserNotFound: 404,
     errors.DocumentNotFound: 404,
     errors.OverviewNotReady: 404,
-    errors.QuotaExceeded: 403,
+    errors.QuotaExceeded: 413,
     errors.InvalidInput: 422,
     errors.ModelUnavailable: 503,
     errors.RateLimited: 429,

@@ -16,7 +16,8 @@ from ingestion.detection import detect_type
 from ingestion.documents import Document
 from ingestion.errors import FileTooLarge
 from ingestion.queue import try_enqueue
-from tutor.errors import InvalidInput, QuotaExceeded
+from ingestion.storage_quota import check_room
+from tutor.errors import InvalidInput
 
 MAX_FILENAME_CHARS = 255
 
@@ -27,6 +28,8 @@ class UploadLimits:
 
     max_bytes: int
     max_documents: int
+    # The bytes of all the user's files together; None: no cap (the CLI, scripts).
+    max_storage_bytes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -91,8 +94,13 @@ async def _insert(
     password: str | None,
     limits: UploadLimits,
 ) -> Document:
-    if await documents.count_documents(conn, owner_id) >= limits.max_documents:
-        raise QuotaExceeded()
+    await check_room(
+        conn,
+        owner_id,
+        len(data),
+        max_documents=limits.max_documents,
+        max_bytes=limits.max_storage_bytes,
+    )
     values = {
         "id": uuid.uuid4(),
         "owner_id": owner_id,

@@ -64,7 +64,7 @@ class OverviewNotReady(TutorError):
 
 
 class QuotaExceeded(TutorError):
-    """You have reached the maximum number of documents."""
+    """You have reached the maximum number of documents or bytes you may store."""
 
     code = "quota_exceeded"
 

@@ -52,6 +52,8 @@ class Settings(BaseSettings):
 
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
     max_documents_per_user: int = Field(default=10_000, ge=1)
+    # The bytes of one user's files together; an upload past it is refused (413).
+    max_storage_bytes_per_user: int = Field(default=1024 * 1024 * 1024, ge=1)
     # A DOCX may not expand to more than this (zip-bomb guard).
     max_docx_uncompressed_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
 

@@ -85,12 +85,17 @@ async def upload_document(
     file: Annotated[UploadFile, File(description="PDF, DOCX, Markdown or plain text")],
     password: Annotated[str | None, Form(description="Opens an encrypted PDF")] = None,
 ) -> DocumentPublic:
-    """Store the file and queue it for ingestion; answers at once (202)."""
+    """Store the file and queue it for ingestion; answers at once (202). 413 `quota_exceeded`
+    when the caller's documents or their bytes would pass the quota (see GET /limits)."""
     limit = state.settings.max_upload_bytes
     data = await file.read(limit + 1)
     if len(data) > limit:
         raise FileTooLarge(f"The file is larger than the {limit:,}-byte limit.")
-    limits = UploadLimits(max_bytes=limit, max_documents=state.settings.max_documents_per_user)
+    limits = UploadLimits(
+        max_bytes=limit,
+        max_documents=state.settings.max_documents_per_user,
+        max_storage_bytes=state.settings.max_storage_bytes_per_user,
+    )
     result = await accept_upload(
         conn,
         state.redis,

@@ -88,6 +88,12 @@ function UploadZone({ documents }) {
             onChange=${(e) => { documents.upload(e.target.files); e.target.value = ""; }} />
         </label>
       </div>
+      ${documents.limits && html`
+        <p class="muted small storage-use">
+          <span>${bytes(documents.limits.used_bytes)} of ${bytes(documents.limits.max_storage_bytes)} used</span>
+          <meter min="0" max=${documents.limits.max_storage_bytes} value=${documents.limits.used_bytes}
+            aria-label="Storage used"></meter>
+        </p>`}
       ${documents.uploads.length > 0 && html`
         <ul class="uploads" aria-label="Uploads in progress">
           ${documents.uploads.map((u) => html`

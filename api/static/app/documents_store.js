@@ -43,7 +43,9 @@ export function useDocuments() {
   // What the server accepts (GET /limits): a file over the size limit is refused here, at
   // once, instead of after sending megabytes the server would stop reading.
   const [limits, setLimits] = useState(null);
-  useEffect(() => { api("/limits").then(setLimits).catch(() => {}); }, []);
+  // Read again after each upload and delete: the quota's use changes with them.
+  const loadLimits = useCallback(() => { api("/limits").then(setLimits).catch(() => {}); }, []);
+  useEffect(loadLimits, [loadLimits]);
   const limitsRef = useRef(null);
   limitsRef.current = limits;
 
@@ -144,12 +146,13 @@ export function useDocuments() {
         .then((document) => {
           files.current.set(document.id, file);
           upsert(document);
+          loadLimits();
           if (document.duplicate) patchUpload(key, { notice: `${file.name} is already in your documents.` });
           else setUploads((current) => current.filter((u) => u.key !== key));
         })
         .catch((failure) => patchUpload(key, { error: uploadError(failure, file) }));
     }
-  }, [upsert]);
+  }, [upsert, loadLimits]);
 
   /** Send an encrypted PDF again with its password (the same document is queued again). */
   const retryWithPassword = useCallback(async (document, password, chosenFile) => {
@@ -164,7 +167,8 @@ export function useDocuments() {
     await api(`/documents/${document.id}`, { method: "DELETE" });
     files.current.delete(document.id);
     setItems((current) => current.filter((d) => d.id !== document.id));
-  }, []);
+    loadLimits();
+  }, [loadLimits]);
 
   const dismissUpload = useCallback((key) => setUploads((current) => current.filter((u) => u.key !== key)), []);
 
