@@ -30,6 +30,7 @@ from api.routes import (
     fsrs,
     health,
     limits,
+    my_data,
     practice_attempts,
     progress,
     search,
@@ -114,6 +115,7 @@ def create_app(
         progress,
         evals,
         admin,
+        my_data,
     ):
         v1.include_router(module.router)
     app.include_router(v1)

@@ -42,6 +42,8 @@ STATUS: dict[type[errors.TutorError], int] = {
     errors.Busy: 409,
     errors.EvalRunNotFound: 404,
     errors.RealtimeUnavailable: 503,
+    errors.ExportNotFound: 404,
+    errors.ExportNotReady: 409,
     study_errors.StudyNotFound: 404,
     study_errors.StudyConflict: 409,
     study_errors.InvalidTimezone: 422,

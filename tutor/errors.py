@@ -193,3 +193,15 @@ class TeacherRequestNotFound(TutorError):
     """No pending teacher request with this id."""
 
     code = "teacher_request_not_found"
+
+
+class ExportNotFound(TutorError):
+    """No such data export, or it expired (exports are kept for a day)."""
+
+    code = "export_not_found"
+
+
+class ExportNotReady(TutorError):
+    """This data export is still being built."""
+
+    code = "export_not_ready"

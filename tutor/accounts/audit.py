@@ -29,6 +29,7 @@ TEACHER_REQUESTED = "teacher.requested"
 TEACHER_APPROVED = "teacher.approved"
 INVITE_CREATED = "teacher_invite.created"
 DOCUMENT_DELETED = "document.deleted"
+ACCOUNT_DELETED = "account.deleted"
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """The study core's background work, run by the same arq worker as ingestion: jobs the API
-enqueues (card suggestions, the FSRS optimizer) and cron jobs (task reminders).
+enqueues (card suggestions, the FSRS optimizer, data exports) and cron jobs (task reminders,
+expired exports).
 
 Each job module exposes its coroutine; this module only lists them for the worker. A job finds
 the worker's resources in `ctx["deps"]` (pool, Redis, embedder) and `ctx["settings"]`.
@@ -10,6 +11,12 @@ from __future__ import annotations
 from arq.cron import CronJob, cron
 from arq.worker import Function, func
 
+from tutor.accounts.data_export import (
+    EXPORT_JOB,
+    EXPORT_TRIES,
+    export_data,
+    purge_expired_exports,
+)
 from tutor.settings import Settings
 from tutor.study.card_suggester import SUGGEST_JOB, suggest_cards
 from tutor.study.fsrs_optimizer import OPTIMIZE_JOB, optimize_fsrs
@@ -21,7 +28,10 @@ def study_functions(settings: Settings) -> list[Function]:
     # A local model writes a card from a passage in tens of seconds: a 30-card job takes minutes.
     suggestions = func(suggest_cards, name=SUGGEST_JOB, timeout=settings.job_timeout_s, max_tries=3)
     optimizer = func(optimize_fsrs, name=OPTIMIZE_JOB, timeout=settings.job_timeout_s, max_tries=2)
-    return [suggestions, optimizer]
+    export = func(
+        export_data, name=EXPORT_JOB, timeout=settings.job_timeout_s, max_tries=EXPORT_TRIES
+    )
+    return [suggestions, optimizer, export]
 
 
 def study_cron_jobs(settings: Settings) -> list[CronJob]:
@@ -30,4 +40,7 @@ def study_cron_jobs(settings: Settings) -> list[CronJob]:
     every = settings.task_reminder_every_s
     seconds = set(range(0, 60, every))
     reminders = cron(send_task_reminders, name="task_reminders", second=seconds, timeout=55)
-    return [reminders]
+    purge = cron(
+        purge_expired_exports, name="purge_expired_exports", minute=set(range(0, 60, 10)), second=0
+    )
+    return [reminders, purge]
