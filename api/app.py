@@ -13,10 +13,11 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.body_limit import BodyLimit
-from api.errors import install_error_handlers
+from api.errors import CatchAll, install_error_handlers
 from api.log_redaction import redact_server_logs
 from api.metrics import RequestMetrics
 from api.metrics import router as metrics_router
+from api.request_id import RequestId
 from api.routes import (
     admin,
     auth,
@@ -95,6 +96,9 @@ def create_app(
     )
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
+    # Added last, run first: even a 500 from CatchAll carries the request id and the headers.
+    app.add_middleware(CatchAll)
+    app.add_middleware(RequestId)
     app.add_middleware(RequestMetrics)  # outermost: times refused bodies too
     v1 = APIRouter(prefix=API_PREFIX)
     for module in (

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.request_id import current_request_id
 from ingestion import errors as ingestion_errors
 from tutor import errors
 from tutor.study import errors as study_errors
@@ -56,6 +60,12 @@ STATUS: dict[type[errors.TutorError], int] = {
 WS_UNAUTHORIZED = 4401
 # The server cannot go on serving the socket (its Redis feed broke): the client reconnects.
 WS_INTERNAL_ERROR = 1011
+# Values PostgreSQL refuses because of what the client sent: a number past the column's range,
+# a string longer than the column, a character the encoding lacks. None: psycopg refused a NUL
+# byte before sending. Other data errors (division by zero, say) are bugs, answered with a 500.
+CLIENT_DATA_SQLSTATES = {None, "22001", "22003", "22021", "22P05"}
+
+log = logging.getLogger(__name__)
 
 
 def status_for(exc: errors.TutorError) -> int:
@@ -98,8 +108,49 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body(code, str(exc.detail)), exc.status_code, headers=exc.headers)
 
 
+async def _data_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, psycopg.DataError)
+    if exc.sqlstate not in CLIENT_DATA_SQLSTATES:
+        raise exc
+    log.info("%s %s: refused a value (%s)", request.method, request.url.path, exc.sqlstate)
+    message = "A value in the request is out of range, too long, or holds a NUL byte."
+    return JSONResponse(error_body("invalid_input", message), 422)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the mappings on the app."""
     app.add_exception_handler(errors.TutorError, _tutor_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(psycopg.DataError, _data_error)
+
+
+class CatchAll:
+    """ASGI middleware: an exception no handler mapped is logged with its traceback and request
+    id, and answered with a 500 in the usual envelope; the client learns nothing of the cause."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            request_id = current_request_id()
+            log.exception("%s %s failed (request %s)", scope["method"], scope["path"], request_id)
+            if started:
+                raise  # half a response is out: only dropping the connection tells the client
+            body = error_body(
+                "internal_error", "Something went wrong on our side.", request_id=request_id
+            )
+            await JSONResponse(body, 500)(scope, receive, send)

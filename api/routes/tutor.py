@@ -31,6 +31,8 @@ from tutor.rate_limit import check_rate
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["tutor"])
 MAX_MESSAGE_BYTES = 64 * 1024
+# An ask is an object of scalars and a list of ids: deeper nesting is never a real client.
+MAX_DEPTH = 8
 
 
 @router.websocket("/tutor")
@@ -158,9 +160,24 @@ def parse_message(raw: str) -> dict[str, Any]:
         payload = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"Not JSON: {exc.msg}") from exc
+    except RecursionError as exc:  # thousands of nested brackets fit in 64 KiB
+        raise InvalidInput(f"Messages nest at most {MAX_DEPTH} levels deep.") from exc
     if not isinstance(payload, dict):
         raise InvalidInput("A message is a JSON object with a 'type'.")
+    _check_values(payload, 0)
     return payload
+
+
+def _check_values(value: object, depth: int) -> None:
+    """InvalidInput for nesting past MAX_DEPTH or a NUL byte (PostgreSQL text cannot hold one)."""
+    if depth > MAX_DEPTH:
+        raise InvalidInput(f"Messages nest at most {MAX_DEPTH} levels deep.")
+    if isinstance(value, str) and "\x00" in value:
+        raise InvalidInput("Text may not contain NUL bytes.")
+    children = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+    if isinstance(children, list):
+        for child in children:
+            _check_values(child, depth + 1)
 
 
 def _uuid(value: object) -> UUID:
