@@ -38,6 +38,7 @@ from api.routes import (
     tasks,
     tutor,
 )
+from api.security_headers import SecurityHeaders, page_policy
 from api.state import AppState
 from api.web_app import add_web_app
 from ingestion.embedding import Embedder
@@ -98,6 +99,7 @@ def create_app(
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
     # Added last, run first: even a 500 from CatchAll carries the request id and the headers.
     app.add_middleware(CatchAll)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestId)
     app.add_middleware(RequestMetrics)  # outermost: times refused bodies too
     v1 = APIRouter(prefix=API_PREFIX)
@@ -140,15 +142,23 @@ def add_docs(app: FastAPI) -> None:
 
     @app.get("/docs", include_in_schema=False)
     async def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url=app.openapi_url or "/openapi.json",
-            title=f"{app.title} - Swagger UI",
-            swagger_js_url=f"{SWAGGER_UI}/swagger-ui-bundle.js",
-            swagger_css_url=f"{SWAGGER_UI}/swagger-ui.css",
-            swagger_favicon_url=f"{SWAGGER_UI}/favicon-32x32.png",
-            oauth2_redirect_url=oauth2_redirect_url,
+        return with_page_policy(
+            get_swagger_ui_html(
+                openapi_url=app.openapi_url or "/openapi.json",
+                title=f"{app.title} - Swagger UI",
+                swagger_js_url=f"{SWAGGER_UI}/swagger-ui-bundle.js",
+                swagger_css_url=f"{SWAGGER_UI}/swagger-ui.css",
+                swagger_favicon_url=f"{SWAGGER_UI}/favicon-32x32.png",
+                oauth2_redirect_url=oauth2_redirect_url,
+            )
         )
 
     @app.get(oauth2_redirect_url, include_in_schema=False)
     async def swagger_ui_redirect() -> HTMLResponse:
-        return get_swagger_ui_oauth2_redirect_html()
+        return with_page_policy(get_swagger_ui_oauth2_redirect_html())
+
+
+def with_page_policy(page: HTMLResponse) -> HTMLResponse:
+    """`page` allowed to run its own inline scripts, pinned by hash, and nothing else inline."""
+    page.headers["Content-Security-Policy"] = page_policy(bytes(page.body).decode())
+    return page
