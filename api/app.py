@@ -12,7 +12,7 @@ from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redi
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from api.body_limit import BodyLimit
+from api.body_limit import BodyLimit, Upload
 from api.errors import CatchAll, install_error_handlers
 from api.log_redaction import redact_server_logs
 from api.metrics import RequestMetrics
@@ -48,6 +48,7 @@ from tutor.chat.generations import Generations
 from tutor.llm.chat_model import ChatModel
 from tutor.resources import database_url, opened, redis_url
 from tutor.settings import Settings
+from tutor.study.card_exchange import MAX_IMPORT_BYTES
 
 API_PREFIX = "/api/v1"
 STATIC = Path(__file__).parent / "static"
@@ -96,7 +97,7 @@ def create_app(
         redoc_url=None,
     )
     install_error_handlers(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, uploads=uploads(settings))
     # Added last, run first: even a 500 from CatchAll carries the request id and the headers.
     app.add_middleware(CatchAll)
     app.add_middleware(SecurityHeaders)
@@ -134,6 +135,14 @@ def create_app(
     mimetypes.add_type("text/javascript", ".mjs")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+def uploads(settings: Settings) -> list[Upload]:
+    """The routes whose bodies are files, with their limits (any other body: max_body_bytes)."""
+    return [
+        Upload("POST", f"{API_PREFIX}/documents", settings.max_upload_bytes),
+        Upload("POST", f"{API_PREFIX}/decks/[^/]+/import", MAX_IMPORT_BYTES),
+    ]
 
 
 def add_docs(app: FastAPI) -> None:

@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=0, le=65535)
 
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
+    # Every request body but an upload's (JSON, forms) is refused (413) past this.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     max_documents_per_user: int = Field(default=10_000, ge=1)
     # The bytes of one user's files together; an upload past it is refused (413).
     max_storage_bytes_per_user: int = Field(default=1024 * 1024 * 1024, ge=1)
