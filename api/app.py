@@ -39,6 +39,7 @@ from api.routes import (
     tutor,
 )
 from api.security_headers import SecurityHeaders, page_policy
+from api.socket_slots import SocketSlots
 from api.state import AppState
 from api.web_app import add_web_app
 from ingestion.embedding import Embedder
@@ -81,6 +82,7 @@ def create_app(
                 engine,
                 generations,
                 hashing,
+                sockets=SocketSlots(settings.ws_sockets_per_user),
             )
             try:
                 yield

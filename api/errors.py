@@ -60,6 +60,8 @@ STATUS: dict[type[errors.TutorError], int] = {
 WS_UNAUTHORIZED = 4401
 # The server cannot go on serving the socket (its Redis feed broke): the client reconnects.
 WS_INTERNAL_ERROR = 1011
+# The user already holds TUTOR_WS_SOCKETS_PER_USER sockets on this server.
+WS_TOO_MANY_SOCKETS = 4429
 # Values PostgreSQL refuses because of what the client sent: a number past the column's range,
 # a string longer than the column, a character the encoding lacks. None: psycopg refused a NUL
 # byte before sending. Other data errors (division by zero, say) are bugs, answered with a 500.

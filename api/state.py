@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from arq.connections import ArqRedis
 from psycopg_pool import AsyncConnectionPool
 
+from api.socket_slots import SocketSlots
 from ingestion.embedding import Embedder
 from tutor.accounts.hashing import PasswordHashing
 from tutor.chat.engine import TutorEngine
@@ -26,3 +27,4 @@ class AppState:
     engine: TutorEngine
     generations: Generations
     hashing: PasswordHashing
+    sockets: SocketSlots

@@ -5,12 +5,14 @@ Access tokens are never read from the URL: uvicorn logs every path with its quer
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 
 from fastapi import WebSocket
 from redis.exceptions import RedisError
 
-from api.errors import WS_INTERNAL_ERROR, WS_UNAUTHORIZED
+from api.errors import WS_INTERNAL_ERROR, WS_TOO_MANY_SOCKETS, WS_UNAUTHORIZED
 from api.state import AppState
 from tutor.accounts.auth import TokenClaims, decode_token
 from tutor.accounts.users import token_holder
@@ -48,3 +50,23 @@ async def accept_authenticated(websocket: WebSocket, state: AppState) -> TokenCl
         log.warning("websocket ticket not checked, Redis unavailable: %s", exc)
         await websocket.close(code=WS_INTERNAL_ERROR, reason="tickets unavailable; retry")
     return None
+
+
+@contextlib.asynccontextmanager
+async def opened_socket(websocket: WebSocket, state: AppState) -> AsyncIterator[TokenClaims | None]:
+    """Accept and authenticate the socket and hold one of its user's slots while it is open.
+
+    None: the socket is already closed (4401, 1011, or 4429 when the user holds too many).
+    """
+    claims = await accept_authenticated(websocket, state)
+    if claims is not None and not state.sockets.take(claims.user_id):
+        limit = state.sockets.limit
+        await websocket.close(WS_TOO_MANY_SOCKETS, f"at most {limit} open sockets per user")
+        claims = None
+    if claims is None:
+        yield None
+        return
+    try:
+        yield claims
+    finally:
+        state.sockets.release(claims.user_id)

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     ws_ticket_ttl_s: int = Field(default=30, ge=1, le=300)
     # An idle events socket gets a `ping` event this often, so proxies do not cut it.
     events_ping_s: float = Field(default=25.0, gt=0)
+    # Websockets (tutor and events together) one user may hold open on one API process; the next
+    # is closed with 4429. A browser tab holds two.
+    ws_sockets_per_user: int = Field(default=8, ge=1)
 
     # Teacher sign-up needs an admin's invite code or approval unless this opens it (an install
     # with one trusted user).

@@ -20,7 +20,7 @@ from redis.exceptions import RedisError
 
 from api.errors import WS_INTERNAL_ERROR
 from api.state import AppState
-from api.websocket_auth import accept_authenticated
+from api.websocket_auth import opened_socket
 from ingestion.events import channel
 from tutor.events import Event
 
@@ -39,18 +39,18 @@ POLL_S = 1.0
 async def events(websocket: WebSocket) -> None:
     """Relay the caller's own events (and nobody else's) until the client leaves."""
     state: AppState = websocket.app.state.tutor
-    claims = await accept_authenticated(websocket, state)
-    if claims is None:
-        return
+    async with opened_socket(websocket, state) as claims:
+        if claims is not None:
+            await _serve(websocket, state, claims.user_id)
+
+
+async def _serve(websocket: WebSocket, state: AppState, user_id: UUID) -> None:
     pubsub = state.redis.pubsub()
-    relay = asyncio.create_task(
-        _relay(websocket, pubsub, claims.user_id, state.settings.events_ping_s)
-    )
+    relay = asyncio.create_task(_relay(websocket, pubsub, user_id, state.settings.events_ping_s))
     try:
-        while True:  # the client only ever closes; anything it sends is ignored
-            await websocket.receive_text()
-    except WebSocketDisconnect:
-        pass
+        # The client only ever closes; anything it sends, text or binary, is ignored.
+        while (await websocket.receive())["type"] != "websocket.disconnect":
+            pass
     finally:
         relay.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -20,7 +20,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
 from api.state import AppState
-from api.websocket_auth import accept_authenticated
+from api.websocket_auth import opened_socket
 from tutor.accounts.auth import TokenClaims
 from tutor.chat.asks import Ask
 from tutor.chat.replay import replay_events, wait_for_message
@@ -30,6 +30,7 @@ from tutor.rate_limit import check_rate
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["tutor"])
+# The server (uvicorn's ws_max_size) closes a socket sending more with 1009 before buffering it.
 MAX_MESSAGE_BYTES = 64 * 1024
 # An ask is an object of scalars and a list of ids: deeper nesting is never a real client.
 MAX_DEPTH = 8
@@ -39,10 +40,9 @@ MAX_DEPTH = 8
 async def tutor_socket(websocket: WebSocket) -> None:
     """One student's tutoring session."""
     state: AppState = websocket.app.state.tutor
-    claims = await accept_authenticated(websocket, state)
-    if claims is None:
-        return
-    await TutorSession(websocket, state, claims).serve()
+    async with opened_socket(websocket, state) as claims:
+        if claims is not None:
+            await TutorSession(websocket, state, claims).serve()
 
 
 class TutorSession:
@@ -58,9 +58,8 @@ class TutorSession:
         """Handle messages until the client leaves; its generations go on (see resume)."""
         try:
             while True:
-                raw = await self.websocket.receive_text()
                 try:
-                    await self.handle(raw)
+                    await self.handle(await self.receive())
                 except TutorError as exc:
                     await self.send(error_of(exc))
         except WebSocketDisconnect:
@@ -70,6 +69,16 @@ class TutorSession:
                 self.forwarding.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await self.forwarding
+
+    async def receive(self) -> str:
+        """The next text message; a binary one is InvalidInput (the socket stays open)."""
+        message = await self.websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
+        text = message.get("text")
+        if text is None:
+            raise InvalidInput("Messages are JSON in text frames, not binary ones.")
+        return str(text)
 
     async def handle(self, raw: str) -> None:
         """Dispatch one client message."""

@@ -31,6 +31,7 @@ from playwright.sync_api import (
 )
 
 from api.app import STATIC, create_app
+from api.routes.tutor import MAX_MESSAGE_BYTES
 from ingestion.embedding import SentenceTransformerEmbedder
 from tutor.settings import Settings
 
@@ -95,7 +96,13 @@ def live_server(
     sock.bind(("127.0.0.1", 0))
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     # log_config=None: leave the test process's logging (and pytest's capture of it) alone.
-    config = uvicorn.Config(app, log_config=None, access_log=False, timeout_graceful_shutdown=5)
+    config = uvicorn.Config(
+        app,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=5,
+        ws_max_size=MAX_MESSAGE_BYTES,  # as `tutor api` serves it
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="live-server")
     thread.start()

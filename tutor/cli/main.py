@@ -43,12 +43,21 @@ def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from api.app import create_app
+    from api.routes.tutor import MAX_MESSAGE_BYTES
 
     with services(settings, chat=True) as live:
         app = create_app(live)
-        # log_config=None: uvicorn's lines go through the process's formatter (JSON or text).
         uvicorn.run(
-            app, host=args.host, port=args.port, log_level="info", ws="websockets", log_config=None
+            app,
+            host=args.host,
+            port=args.port,
+            log_level="info",
+            ws="websockets",
+            # A bigger websocket message is refused (1009) as it arrives, not buffered first:
+            # uvicorn's own default is 16 MiB.
+            ws_max_size=MAX_MESSAGE_BYTES,
+            # log_config=None: uvicorn's lines go through the process's formatter (JSON or text).
+            log_config=None,
         )
     return 0
 

@@ -4,6 +4,7 @@ import { api } from "./api.js";
 
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
 const UNAUTHORIZED = 4401;
+const TOO_MANY_SOCKETS = 4429;  // this user's other tabs hold every socket the server allows
 // The server accepts a socket before it checks the ticket, so "open" alone proves little: the
 // back-off is reset only once a socket has stayed up this long (or sent something).
 const STABLE_MS = 3000;
@@ -103,7 +104,10 @@ export class LiveSocket {
       this.socket = null;
       clearTimeout(this.stableTimer);
       clearTimeout(this.watchdog);
-      if (close.code === UNAUTHORIZED) this.attempt = BACKOFF_MS.length - 1;  // a new ticket, slowly
+      // A new ticket, or a free socket: neither comes sooner for asking often.
+      if (close.code === UNAUTHORIZED || close.code === TOO_MANY_SOCKETS) {
+        this.attempt = BACKOFF_MS.length - 1;
+      }
       this.retry();
     };
   }
