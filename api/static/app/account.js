@@ -1,7 +1,8 @@
-// The account menu: who is signed in, rename, change the password, ask to teach, sign out here
-// or everywhere.
+// The account menu: who is signed in, rename, change the password, ask to teach, export or
+// delete one's data, sign out here or everywhere.
 import { html, useEffect, useLayoutEffect, useRef, useState } from "./lib.js";
 import { api, session } from "./api.js";
+import { DeleteAccountDialog, ExportDialog } from "./my_data.js";
 
 export function AccountMenu({ me, onRenamed }) {
   const [open, setOpen] = useState(false);
@@ -40,6 +41,9 @@ export function AccountMenu({ me, onRenamed }) {
   }, [open]);
 
   const [changingPassword, setChangingPassword] = useState(false);
+  // Outside the panel: the dialog stays when the menu closes behind it.
+  const [dialog, setDialog] = useState(null);  // null | "export" | "delete"
+  const openDialog = (which) => { setOpen(false); setDialog(which); };
   const [status, setStatus] = useState(null);
   const name = me?.display_name || me?.email || "Account";
   async function changePassword(event) {
@@ -119,8 +123,12 @@ export function AccountMenu({ me, onRenamed }) {
             <button type="button" class="quiet" onClick=${askToTeach}>Ask for teacher access</button>`}
           ${status && html`<p class="muted small" role="status">${status}</p>`}
           ${!editing && !changingPassword && error && html`<p class="error" role="alert">${error}</p>`}
+          <button type="button" class="quiet" onClick=${() => openDialog("export")}>Export my data…</button>
           <button type="button" onClick=${() => session.signOut()}>Sign out</button>
           <button type="button" class="danger" onClick=${signOutEverywhere}>Sign out everywhere</button>
+          <button type="button" class="danger" onClick=${() => openDialog("delete")}>Delete my account…</button>
         </div>`}
+      ${dialog === "export" && html`<${ExportDialog} onClose=${() => setDialog(null)} />`}
+      ${dialog === "delete" && html`<${DeleteAccountDialog} onClose=${() => setDialog(null)} />`}
     </div>`;
 }
