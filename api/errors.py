@@ -55,6 +55,7 @@ STATUS: dict[type[errors.TutorError], int] = {
     ingestion_errors.UnsupportedFileType: 415,
     ingestion_errors.EmptyFile: 400,
     ingestion_errors.CorruptDocument: 422,
+    ingestion_errors.DocumentNotFailed: 409,
 }
 # Websocket close code for a failed handshake auth (4000-4999 are application codes).
 WS_UNAUTHORIZED = 4401

@@ -11,6 +11,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import class_row
 
 from ingestion.chunk_store import drop_chunks_from
+from ingestion.errors import DocumentDeleted
 from tutor.database import Keyset, after_params
 from tutor.errors import DocumentNotFound
 
@@ -109,6 +110,15 @@ COUNT_DOCUMENTS = "SELECT count(*) FROM documents WHERE owner_id = %(owner_id)s"
 
 DELETE_DOCUMENT = "DELETE FROM documents WHERE id = %(id)s AND owner_id = %(owner_id)s"
 
+# Taken before anything of the document is dropped: it waits for a batch being stored to
+# commit (so that batch's term counts are uncounted too) and keeps the next batch out.
+LOCK_FOR_DELETE = """
+SELECT id FROM documents WHERE id = %(id)s AND owner_id = %(owner_id)s FOR UPDATE
+"""
+
+# The ingestion side of that lock: a batch is stored only while its document still exists.
+LOCK_FOR_WRITING = "SELECT id FROM documents WHERE id = %(id)s FOR NO KEY UPDATE"
+
 REQUEUE_DOCUMENT = f"""
 UPDATE documents SET status = 'queued', error_code = NULL, error_message = NULL,
        pages_done = 0, chunks_done = 0, chunks_seen = 0, updated_at = now()
@@ -179,22 +189,34 @@ async def count_documents(conn: AsyncConnection, owner_id: UUID) -> int:
 
 async def delete_document(conn: AsyncConnection, owner_id: UUID, document_id: UUID) -> None:
     """Delete the owner's document; its file, chunks, term counts and job go with it."""
-    await get_document(conn, owner_id, document_id)  # ownership first
+    cur = await conn.execute(LOCK_FOR_DELETE, {"id": document_id, "owner_id": owner_id})
+    if await cur.fetchone() is None:
+        raise DocumentNotFound()
     await drop_chunks_from(conn, document_id, 0)
     cur = await conn.execute(DELETE_DOCUMENT, {"id": document_id, "owner_id": owner_id})
     if cur.rowcount == 0:
         raise DocumentNotFound()
 
 
+async def lock_for_writing(conn: AsyncConnection, document_id: UUID) -> None:
+    """Hold the document while a batch of its chunks is written; raises DocumentDeleted if it
+    is gone (a delete that was under way is waited for)."""
+    cur = await conn.execute(LOCK_FOR_WRITING, {"id": document_id})
+    if await cur.fetchone() is None:
+        raise DocumentDeleted()
+
+
 async def requeue_document(
     conn: AsyncConnection, document_id: UUID, password: str | None
 ) -> Document:
-    """Put a failed document back in the queue (e.g. with the password it lacked)."""
+    """Put a document back in the queue with fresh attempts (e.g. with the password it
+    lacked)."""
     if password is not None:
         await conn.execute(REPLACE_PASSWORD, {"document_id": document_id, "password": password})
     await conn.execute(RESET_JOB, {"id": document_id})
     cur = conn.cursor(row_factory=class_row(Document))
     await cur.execute(REQUEUE_DOCUMENT, {"id": document_id})
     document = await cur.fetchone()
-    assert document is not None
+    if document is None:
+        raise DocumentNotFound()
     return document

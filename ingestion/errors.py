@@ -61,3 +61,15 @@ class WorkerCrashed(IngestionError):
     """Processing this document stopped the worker repeatedly; it was given up."""
 
     code = "worker_crashed"
+
+
+class DocumentDeleted(TutorError):
+    """The document was deleted while it was being ingested; its job stops."""
+
+    code = "document_deleted"
+
+
+class DocumentNotFailed(TutorError):
+    """Only a failed document can be retried."""
+
+    code = "not_failed"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -18,9 +20,15 @@ from redis.asyncio import Redis
 
 from ingestion import chunk_store, events, overview
 from ingestion.chunking import Chunk, Chunker
-from ingestion.documents import DOCUMENT_COLUMNS, Document
+from ingestion.documents import DOCUMENT_COLUMNS, Document, lock_for_writing
 from ingestion.embedding import Embedder, submit_embedding
-from ingestion.errors import CorruptDocument, IngestionError, NoText, WorkerCrashed
+from ingestion.errors import (
+    CorruptDocument,
+    DocumentDeleted,
+    IngestionError,
+    NoText,
+    WorkerCrashed,
+)
 from ingestion.extraction import ExtractionReport, ExtractOptions
 from ingestion.parser_process import ParseJob, ParserProcess, document_chunks
 from tutor.study import card_sources
@@ -88,6 +96,16 @@ async def ingest(deps: IngestionDeps, document_id: UUID) -> str:
     if document is None:
         return "gone"  # deleted, or finished by an earlier attempt
     try:
+        return await _ingest_claimed(deps, document, attempts)
+    except DocumentDeleted:
+        # Every batch is stored under the document's row lock, which the delete takes first:
+        # whatever was stored went with the document, and nothing is stored after it.
+        log.info("document %s deleted during ingestion; stopped", document.id)
+        return "deleted"
+
+
+async def _ingest_claimed(deps: IngestionDeps, document: Document, attempts: int) -> str:
+    try:
         if attempts > deps.max_attempts:
             raise WorkerCrashed(f"Processing stopped the worker {attempts - 1} times; giving up.")
         run = _Run(deps, document)
@@ -127,17 +145,18 @@ async def _finish(
         params = {"id": document.id, "status": status, "code": code, "message": message}
         await cur.execute(FINISH, params)
         final = await cur.fetchone()
+        if final is None:
+            raise DocumentDeleted()
         await conn.execute(FINISH_JOB, {"id": document.id})
         await conn.execute(FORGET_PASSWORD, {"id": document.id})
         if status == "failed":  # a failed document must not stay half-searchable
             await chunk_store.drop_chunks_from(conn, document.id, 0)
-        if made is not None and final is not None:
+        if made is not None:
             await overview.save_quietly(conn, document.owner_id, made)
         if status == "ready":  # cards quoting an earlier version of it may need re-pointing
             await card_sources.recheck_document(conn, document.id)
-    if final is not None:
-        kind = "ready" if status == "ready" else "failed"
-        await events.publish(deps.redis, document.owner_id, events.document_event(kind, final))
+    kind = "ready" if status == "ready" else "failed"
+    await events.publish(deps.redis, document.owner_id, events.document_event(kind, final))
     log.info("document %s %s%s", document.id, status, f" ({code}: {message})" if code else "")
 
 
@@ -162,6 +181,9 @@ class _Run:
         self.chunks: tuple[int, int | None] = (0, None)
         self.seen = 0  # chunks produced so far, written by the producer thread
         self.last_report = 0.0
+        # Set when the consumer gives up (an error, a deleted document): the producer thread
+        # stops at its next chunk instead of parsing the rest of the file for nobody.
+        self.abandoned = threading.Event()
 
     async def execute(self) -> None:
         data, password = await self._load()
@@ -171,6 +193,7 @@ class _Run:
         try:
             total = await self._consume(start)
         finally:
+            self.abandoned.set()
             await asyncio.gather(producer, return_exceptions=True)
         if total == 0:
             raise NoText("No text could be extracted from the document.")
@@ -178,8 +201,8 @@ class _Run:
     async def _load(self) -> tuple[bytes, str | None]:
         async with self.deps.pool.connection() as conn:
             row = await (await conn.execute(LOAD_FILE, {"id": self.document.id})).fetchone()
-        if row is None:
-            raise CorruptDocument("The uploaded file is missing.")
+        if row is None:  # the file goes only with its document
+            raise DocumentDeleted()
         return bytes(row[0]), row[1]
 
     async def _resume_point(self) -> int:
@@ -194,10 +217,13 @@ class _Run:
         """Thread: parse and chunk, handing chunks past the resume point to the event loop."""
         put = self.queue.put_nowait
         try:
-            for chunk in self._chunks(data, password):
-                self.seen = chunk.ordinal + 1
-                if chunk.ordinal >= skip:
-                    self.loop.call_soon_threadsafe(put, chunk)
+            with contextlib.closing(self._chunks(data, password)) as chunks:
+                for chunk in chunks:
+                    if self.abandoned.is_set():
+                        return
+                    self.seen = chunk.ordinal + 1
+                    if chunk.ordinal >= skip:
+                        self.loop.call_soon_threadsafe(put, chunk)
             self.loop.call_soon_threadsafe(put, _ProducerDone())
         except IngestionError as exc:
             self.loop.call_soon_threadsafe(put, exc)
@@ -206,13 +232,17 @@ class _Run:
             error = CorruptDocument(f"The file could not be read ({type(exc).__name__}).")
             self.loop.call_soon_threadsafe(put, error)
 
-    def _chunks(self, data: bytes, password: str | None) -> Iterator[Chunk]:
-        """The document's chunks: from the parser process when there is one, else parsed here."""
+    def _chunks(self, data: bytes, password: str | None) -> Generator[Chunk]:
+        """The document's chunks: from the parser process when there is one, else parsed here.
+
+        A generator, so that closing it early closes the parser's stream (and frees the parser).
+        """
         options = ExtractOptions(password, self.deps.max_docx_bytes)
         if self.deps.parser is not None:
             job = ParseJob(data, self.document.filename, options)
-            return self.deps.parser.parse(job, self.report, self._on_page)
-        return document_chunks(
+            yield from self.deps.parser.parse(job, self.report, self._on_page)
+            return
+        yield from document_chunks(
             data, self.document.filename, options, self.deps.chunker, self.report, self._on_page
         )
 
@@ -289,6 +319,7 @@ class _Run:
         self, batch: list[Chunk], vectors: NDArray[np.float32], total: int | None
     ) -> None:
         async with self.deps.pool.connection() as conn:
+            await lock_for_writing(conn, self.document.id)
             await chunk_store.copy_chunks(
                 conn, self.document.id, self.document.owner_id, batch, vectors
             )

@@ -14,7 +14,7 @@ from psycopg import AsyncConnection
 from ingestion import documents
 from ingestion.detection import detect_type
 from ingestion.documents import Document
-from ingestion.errors import FileTooLarge
+from ingestion.errors import DocumentNotFailed, FileTooLarge
 from ingestion.queue import try_enqueue
 from ingestion.storage_quota import check_room
 from tutor.errors import InvalidInput
@@ -60,7 +60,8 @@ async def accept_upload(
     limits: UploadLimits,
     password: str | None = None,
 ) -> UploadResult:
-    """Store the file as a queued document and enqueue it; unchanged re-uploads cost nothing.
+    """Store the file as a queued document and enqueue it. The same bytes again cost nothing,
+    unless their document failed: then it is queued again (with `password`, if given).
 
     Commits before enqueuing: if Redis is down the upload is kept and enqueued later.
     """
@@ -71,17 +72,40 @@ async def accept_upload(
     sha256 = hashlib.sha256(data).hexdigest()
     async with conn.transaction():
         existing = await documents.find_by_sha256(conn, owner_id, sha256)
-        if existing is not None and not (existing.status == "failed" and password):
+        if existing is not None and existing.status != "failed":
             return UploadResult(existing, created=False, enqueued=False)
-        if existing is not None:
+        if existing is not None:  # the same bytes again start a failed document again
             document = await documents.requeue_document(conn, existing.id, password)
         else:
             document = await _insert(
                 conn, owner_id, name, data, file_type.value, sha256, password, limits
             )
-    async with conn.transaction():
-        enqueued = await try_enqueue(redis, conn, document.id)
+    enqueued = await _commit_then_enqueue(conn, redis, document.id)
     return UploadResult(document, created=True, enqueued=enqueued)
+
+
+async def retry_document(
+    conn: AsyncConnection, redis: ArqRedis | None, owner_id: UUID, document_id: UUID
+) -> Document:
+    """Queue the owner's failed document again with fresh attempts; commits, then enqueues.
+
+    Raises DocumentNotFound for anyone else's and DocumentNotFailed unless it failed.
+    """
+    if (await documents.get_document(conn, owner_id, document_id)).status != "failed":
+        raise DocumentNotFailed()
+    document = await documents.requeue_document(conn, document_id, None)
+    await _commit_then_enqueue(conn, redis, document.id)
+    return document
+
+
+async def _commit_then_enqueue(
+    conn: AsyncConnection, redis: ArqRedis | None, document_id: UUID
+) -> bool:
+    # Explicitly: the caller's transaction (a request's user lookup) may hold ours open, and a
+    # worker that takes the job before the commit finds no queued row and drops it.
+    await conn.commit()
+    async with conn.transaction():
+        return await try_enqueue(redis, conn, document_id)
 
 
 async def _insert(

@@ -14,7 +14,7 @@ from api.rate_limits import client_ip, rate_limited
 from api.schemas import PublicModel
 from ingestion import documents, overview
 from ingestion.errors import FileTooLarge
-from ingestion.uploads import UploadLimits, accept_upload
+from ingestion.uploads import UploadLimits, accept_upload, retry_document
 from tutor.accounts import audit
 
 router = APIRouter(prefix="/documents", tags=["documents"])
@@ -134,6 +134,13 @@ async def get_document(document_id: UUID, user: UserDep, conn: ConnDep) -> Docum
     return DocumentPublic.model_validate(
         await documents.get_document(conn, user.user_id, document_id)
     )
+
+
+@router.post("/{document_id}/retry", status_code=status.HTTP_202_ACCEPTED)
+async def retry(document_id: UUID, user: UserDep, state: StateDep, conn: ConnDep) -> DocumentPublic:
+    """Queue a failed document again with fresh attempts; 409 `not_failed` for any other."""
+    document = await retry_document(conn, state.redis, user.user_id, document_id)
+    return DocumentPublic.model_validate(document)
 
 
 @router.get("/{document_id}/overview")
