@@ -20,7 +20,9 @@ export function failureText(document) {
     case "no_text":
       return "No text was found in this file.";
     case "worker_crashed":
-      return "Processing this file failed on every attempt. Try another copy or format.";
+      return "Processing this file failed on every attempt. Retry it, or try another copy or format.";
+    case "too_complex":
+      return "This file needs more memory or time to read than the server allows for one document. Split it into smaller files, or save it again in a simpler form.";
     case "too_large":
       return "The file is too large.";
     default:
@@ -153,6 +155,17 @@ function FailureDetail({ document, documents }) {
   const [sending, setSending] = useState(false);
   const encrypted = document.error?.code === "encrypted";
   const needsFile = encrypted && !documents.hasFile(document.id);
+  const retry = async () => {
+    setSending(true);
+    setError(null);
+    try {
+      await documents.retry(document);
+    } catch (failure) {
+      setError(failure.message);
+    } finally {
+      setSending(false);
+    }
+  };
   const submit = async (event) => {
     event.preventDefault();
     const form = new FormData(event.target);
@@ -176,6 +189,9 @@ function FailureDetail({ document, documents }) {
           <label>Password<input name="password" type="password" required autocomplete="off" /></label>
           <button type="submit" disabled=${sending}>Open with password</button>
         </form>`}
+      ${!encrypted && html`
+        <button type="button" class="small" disabled=${sending} onClick=${retry}
+          aria-label=${`Retry ${document.filename}`}>Retry</button>`}
       ${error && html`<p class="error" role="alert">${error}</p>`}
     </div>`;
 }

@@ -163,6 +163,12 @@ export function useDocuments() {
     upsert({ ...updated, liveAt: undefined });
   }, [upsert]);
 
+  /** Queue a failed document again (fresh attempts); its progress then arrives live. */
+  const retry = useCallback(async (document) => {
+    const updated = await api(`/documents/${document.id}/retry`, { method: "POST" });
+    upsert({ ...updated, liveAt: undefined });
+  }, [upsert]);
+
   const remove = useCallback(async (document) => {
     await api(`/documents/${document.id}`, { method: "DELETE" });
     files.current.delete(document.id);
@@ -174,7 +180,7 @@ export function useDocuments() {
 
   return {
     items, filter, setFilter, nextCursor, loadMore, loaded, error, uploads, upload, dismissUpload,
-    retryWithPassword, remove, refresh, connection, limits, hasFile: (id) => files.current.has(id),
+    retryWithPassword, retry, remove, refresh, connection, limits, hasFile: (id) => files.current.has(id),
   };
 }
 
