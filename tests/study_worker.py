@@ -21,6 +21,7 @@ from typing import Any
 from arq.worker import Worker
 
 from ingestion.queue import QUEUE_NAME
+from tutor.job_codec import deserialize_job, serialize_job
 from tutor.resources import opened
 from tutor.runtime.study_jobs import study_functions
 from tutor.settings import Settings
@@ -43,6 +44,8 @@ async def _serve(
             keep_result=0,
             poll_delay=0.05,
             handle_signals=False,
+            job_serializer=serialize_job,
+            job_deserializer=deserialize_job,
         )
         run = asyncio.create_task(worker.async_run())
         ready.set()

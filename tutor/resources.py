@@ -19,6 +19,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from tutor.database import migrate
 from tutor.errors import ServiceNotConfigured
+from tutor.job_codec import deserialize_job, serialize_job
 from tutor.llm.chat_model import ChatModel, UnavailableChatModel
 from tutor.settings import Settings
 
@@ -95,6 +96,8 @@ def open_redis(settings: Settings) -> ArqRedis:
     """A lazily connecting arq client: processes start (and keep serving) while Redis is down."""
     url = redis_url(settings)
     client: ArqRedis = ArqRedis.from_url(url, socket_connect_timeout=2, socket_timeout=10)
+    # Set after the fact: from_url hands its keyword arguments to the connection pool.
+    client.job_serializer, client.job_deserializer = serialize_job, deserialize_job
     return client
 
 

@@ -29,6 +29,7 @@ from ingestion.overview import refresh_missing_overviews
 from ingestion.parser_process import start_parser
 from ingestion.pipeline import IngestionDeps, ingest
 from ingestion.queue import LEASE_PREFIX, QUEUE_NAME, TASK_NAME, reconcile
+from tutor.job_codec import deserialize_job, serialize_job
 from tutor.resources import Resources, opened
 from tutor.runtime.study_jobs import study_cron_jobs, study_functions
 from tutor.settings import Settings
@@ -145,6 +146,8 @@ def _arq_worker(settings: Settings, redis: ArqRedis, deps: IngestionDeps, burst:
         poll_delay=0.2,
         burst=burst,
         handle_signals=False,
+        job_serializer=serialize_job,
+        job_deserializer=deserialize_job,
     )
 
 
