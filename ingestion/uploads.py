@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from arq.connections import ArqRedis
 from psycopg import AsyncConnection
 
 from ingestion import documents
-from ingestion.detection import detect_type
+from ingestion.detection import FileType, detect_type
 from ingestion.documents import Document
 from ingestion.errors import DocumentNotFailed, FileTooLarge
 from ingestion.queue import try_enqueue
@@ -50,6 +51,11 @@ def clean_filename(filename: str) -> str:
     return name
 
 
+def inspect_upload(data: bytes, name: str) -> tuple[FileType, str]:
+    """The file's type and sha256 (blocking: CPU-bound on large files)."""
+    return detect_type(data, name), hashlib.sha256(data).hexdigest()
+
+
 async def accept_upload(
     conn: AsyncConnection,
     redis: ArqRedis | None,
@@ -68,8 +74,9 @@ async def accept_upload(
     name = clean_filename(filename)
     if len(data) > limits.max_bytes:
         raise FileTooLarge(f"The file is {len(data):,} bytes; the limit is {limits.max_bytes:,}.")
-    file_type = detect_type(data, name)
-    sha256 = hashlib.sha256(data).hexdigest()
+    # A zip's directory (10^5 entries take ~1 s) and 50 MB of hashing would stall every other
+    # request on this event loop.
+    file_type, sha256 = await asyncio.to_thread(inspect_upload, data, name)
     async with conn.transaction():
         existing = await documents.find_by_sha256(conn, owner_id, sha256)
         if existing is not None and existing.status != "failed":
