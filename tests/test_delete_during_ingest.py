@@ -21,6 +21,7 @@ from tests.conftest import (
     worker_env,
 )
 from tests.test_worker_faults import WORKER_READY, wait_for_log
+from tutor.resources import database_url
 from tutor.settings import Settings
 
 STOPPED = "deleted during ingestion"
@@ -37,8 +38,7 @@ CHUNKS = "SELECT count(*) FROM chunks WHERE document_id = %s"
 
 def keyword_index(settings: Settings, owner_id: UUID) -> dict[str, Any]:
     """What keyword ranking reads for the owner: document frequencies and postings."""
-    assert settings.database_url
-    with psycopg.connect(settings.database_url) as conn:
+    with psycopg.connect(database_url(settings)) as conn:
         terms = dict(conn.execute(TERMS, (owner_id,)).fetchall())
         postings = Counter(conn.execute(POSTINGS, (owner_id,)).fetchall())
         orphans = conn.execute(ORPHANS, (owner_id,)).fetchone()
@@ -46,8 +46,7 @@ def keyword_index(settings: Settings, owner_id: UUID) -> dict[str, Any]:
 
 
 def chunk_count(settings: Settings, document_id: str) -> int:
-    assert settings.database_url
-    with psycopg.connect(settings.database_url) as conn:
+    with psycopg.connect(database_url(settings)) as conn:
         row = conn.execute(CHUNKS, (document_id,)).fetchone()
     return int(row[0]) if row else -1
 

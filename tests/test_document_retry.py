@@ -10,6 +10,7 @@ import psycopg
 from fastapi.testclient import TestClient
 
 from tests.conftest import ingest, register, upload, wait_terminal
+from tutor.resources import database_url
 from tutor.settings import Settings
 
 NOTE = b"# Tides\n\nSpring tides happen when the Sun and the Moon line up with the Earth."
@@ -25,13 +26,12 @@ def crashed_document(
     content: bytes = NOTE,
 ) -> dict[str, Any]:
     """A document failed with `worker_crashed`, through the worker's own give-up path."""
-    assert settings.database_url
     worker.send_signal(signal.SIGSTOP)  # the job waits until its attempts are spent
     try:
         response = upload(client, headers, "tides.md", content)
         assert response.status_code == 202, response.text
         document_id = response.json()["id"]
-        with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        with psycopg.connect(database_url(settings), autocommit=True) as conn:
             conn.execute(CRASHED_ALREADY, (settings.max_job_attempts, document_id))
     finally:
         worker.send_signal(signal.SIGCONT)

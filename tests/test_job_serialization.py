@@ -11,6 +11,7 @@ import redis
 
 from ingestion.queue import job_id
 from tests.conftest import register, upload, wait_terminal
+from tutor.resources import redis_url
 
 JOB_KEY = "arq:job:"
 
@@ -22,8 +23,7 @@ def test_a_job_enqueued_by_the_api_is_json_and_runs(client, settings, worker):
         response = upload(client, headers, "json.md", b"Quartz is harder than feldspar.")
         assert response.status_code == 202, response.text
         document_id = response.json()["id"]
-        assert settings.redis_url
-        with redis.Redis.from_url(settings.redis_url) as raw:
+        with redis.Redis.from_url(redis_url(settings)) as raw:
             payload = raw.get(JOB_KEY + job_id(document_id))
     finally:
         worker.send_signal(signal.SIGCONT)

@@ -13,6 +13,7 @@ import psycopg
 
 from ingestion.uploads import UploadLimits, accept_upload
 from tests.conftest import register, start_worker, stop_worker, wait_terminal, worker_env
+from tutor.resources import database_url
 from tutor.settings import Settings
 
 APP_NAME = "tutor-faulty-worker"
@@ -42,8 +43,7 @@ def wait_for_log(path: Path, text: str, process: subprocess.Popen[bytes], timeou
 
 def terminate_backends(settings: Settings, application_name: str) -> int:
     """Kill the server side of every connection the named process holds."""
-    assert settings.database_url
-    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+    with psycopg.connect(database_url(settings), autocommit=True) as conn:
         row = conn.execute(TERMINATE, (application_name,)).fetchone()
     return int(row[0]) if row else 0
 
@@ -51,11 +51,10 @@ def terminate_backends(settings: Settings, application_name: str) -> int:
 def hold_queue_locked(settings: Settings, application_name: str, seconds: float) -> int:
     """Keep every query on the job table waiting for `seconds`; returns how many times the
     named process was seen waiting."""
-    assert settings.database_url
     seen = 0
     with (
-        psycopg.connect(settings.database_url) as holder,
-        psycopg.connect(settings.database_url, autocommit=True) as watcher,
+        psycopg.connect(database_url(settings)) as holder,
+        psycopg.connect(database_url(settings), autocommit=True) as watcher,
     ):
         holder.execute(LOCK_QUEUE)
         deadline = time.monotonic() + seconds
@@ -71,9 +70,8 @@ def queue_without_job(settings: Settings, owner_id: UUID, name: str, data: bytes
     """A document committed as queued while no job exists for it: only a reconciler finds it."""
 
     async def run() -> str:
-        assert settings.database_url
         async with await psycopg.AsyncConnection.connect(
-            settings.database_url, autocommit=True
+            database_url(settings), autocommit=True
         ) as conn:
             limits = UploadLimits(max_bytes=settings.max_upload_bytes, max_documents=100)
             result = await accept_upload(conn, None, owner_id, name, data, limits=limits)

@@ -9,6 +9,7 @@ import psycopg
 from playwright.sync_api import Page, expect
 
 from tests.test_document_retry import CRASHED_ALREADY
+from tutor.resources import database_url
 from tutor.settings import Settings
 
 from .conftest import check_accessibility, create_account, screenshot
@@ -23,8 +24,7 @@ WHERE d.filename = %s AND d.status = 'queued'
 
 def spend_attempts(settings: Settings, filename: str) -> None:
     """As if the worker had died on the queued document on each of its attempts."""
-    assert settings.database_url
-    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+    with psycopg.connect(database_url(settings), autocommit=True) as conn:
         for _ in range(100):
             row = conn.execute(PENDING, (filename,)).fetchone()
             if row:
