@@ -44,10 +44,24 @@ def python_files(*folders: str, with_shell: bool = False) -> list[Path]:
     )
 
 
+def parsed(path: Path, tries: int = 3) -> ast.Module:
+    """The file's syntax tree. CPython 3.11 before 3.11.8 counts AST recursion depth in state
+    shared by threads (gh-106905): a parse in another thread of this process (the browser tests'
+    live server runs in one) can make this one fail spuriously with a SystemError, so retry."""
+    source = path.read_text()
+    for attempt in range(tries):
+        try:
+            return ast.parse(source, str(path))
+        except SystemError:
+            if attempt == tries - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
 def imported_modules(path: Path) -> set[str]:
     """Absolute module names a file imports, at any depth (lazy imports in functions count)."""
     names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    for node in ast.walk(parsed(path)):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
