@@ -45,6 +45,12 @@ class DecompressionBomb(IngestionError):
     code = "decompression_bomb"
 
 
+class TooComplex(IngestionError):
+    """Reading the file needed more memory or time than one document may use."""
+
+    code = "too_complex"
+
+
 class NoText(IngestionError):
     """The document contains no extractable text."""
 

@@ -14,8 +14,10 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import logging
+import math
 import multiprocessing
 import queue
+import resource
 import signal
 import threading
 import time
@@ -26,7 +28,7 @@ from typing import Any
 
 from ingestion.chunking import Chunk, Chunker
 from ingestion.detection import detect_type
-from ingestion.errors import CorruptDocument, IngestionError
+from ingestion.errors import CorruptDocument, IngestionError, TooComplex
 from ingestion.extraction import ExtractionReport, ExtractOptions, iter_sections
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,23 @@ POLL_S = 0.5  # how often a waiting reader checks that the child is still alive
 STALL_S = 120.0
 READY_S = 60.0  # the child imports the parsers and loads the tokenizer first
 PR_SET_PDEATHSIG = 1
+STOPPED = "Reading the file stopped the parser"
+OUT_OF_MEMORY = "Reading the file needed more memory than one document may use."
+
+
+@dataclass(frozen=True)
+class ParserLimits:
+    """What one document may cost the child; None is no limit.
+
+    `memory_bytes` caps the child's address space (RLIMIT_AS, set once it has loaded its
+    libraries); `cpu_s` is each document's CPU time (RLIMIT_CPU, moved on per document: past
+    it the kernel ends the child with SIGXCPU, even inside a C parser); `wall_s` is each
+    document's time in all, enforced by the parent, which kills the child.
+    """
+
+    memory_bytes: int | None = None
+    cpu_s: int | None = None
+    wall_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -53,9 +72,15 @@ class ParserProcess:
     """A child process that parses and chunks documents, one at a time, streaming results."""
 
     def __init__(
-        self, tokenizer: Any, chunk_tokens: int, overlap_tokens: int, stall_s: float = STALL_S
+        self,
+        tokenizer: Any,
+        chunk_tokens: int,
+        overlap_tokens: int,
+        stall_s: float = STALL_S,
+        limits: ParserLimits | None = None,
     ) -> None:
-        self._setup = (tokenizer, chunk_tokens, overlap_tokens)
+        self._limits = limits or ParserLimits()
+        self._setup = (tokenizer, chunk_tokens, overlap_tokens, self._limits)
         self._stall_s = stall_s
         self._context = multiprocessing.get_context("spawn")  # never fork a threaded parent
         self._lock = threading.Lock()
@@ -108,8 +133,10 @@ class ParserProcess:
         with self._lock:
             self._job_id += 1
             self._tasks.put((self._job_id, job))
+            wall_s = self._limits.wall_s
+            deadline = None if wall_s is None else time.monotonic() + wall_s
             while True:
-                kind, payload = self._next(self._job_id)
+                kind, payload = self._next(self._job_id, deadline)
                 if kind == "page":
                     on_page(*payload)
                 elif kind == "chunks":
@@ -122,31 +149,54 @@ class ParserProcess:
                 else:
                     raise payload
 
-    def _next(self, job_id: int) -> tuple[str, Any]:
+    def _next(self, job_id: int, deadline: float | None) -> tuple[str, Any]:
         """The job's next message; a reader that stopped early leaves others to skip."""
         waited = 0.0
         while True:
             try:
                 sender, kind, payload = self._results.get(timeout=POLL_S)
-                if sender == job_id:
-                    return kind, payload
             except queue.Empty:
                 waited += POLL_S
-                assert self._process is not None
-                if not self._process.is_alive():
-                    log.error("the parser died (exit code %s)", self._process.exitcode)
-                    return self._restart("Reading the file stopped the parser")
-                if waited >= self._stall_s:
-                    log.error("the parser made no progress for %.0f s", waited)
-                    return self._restart(f"Reading the file made no progress for {waited:.0f} s")
+                if (failure := self._dead_or_stalled(waited)) is not None:
+                    return failure
+            else:
+                if sender == job_id:
+                    return kind, payload
+            if deadline is not None and time.monotonic() >= deadline:
+                log.error("the parser took over %.0f s on one document", self._limits.wall_s)
+                message = f"Reading the file took longer than {self._limits.wall_s:.0f} s."
+                return self._restart(TooComplex(message))
 
-    def _restart(self, what_happened: str) -> tuple[str, Any]:
-        """Replace the child; the document it was on fails with `corrupt`."""
+    def _dead_or_stalled(self, waited: float) -> tuple[str, Any] | None:
+        """A failure for the job when the child died or stalled; else None."""
+        assert self._process is not None
+        if not self._process.is_alive():
+            code = self._process.exitcode
+            log.error("the parser died (exit code %s)", code)
+            if code == -signal.SIGXCPU:
+                cpu_s = self._limits.cpu_s
+                return self._restart(TooComplex(f"Reading the file took over {cpu_s} CPU s."))
+            if code == -signal.SIGABRT and self._limits.memory_bytes is not None:
+                # Native code (the tokenizer's Rust, PDFium's C++) aborts when an allocation
+                # fails; Python code raises MemoryError, handled in the child.
+                return self._restart(TooComplex(OUT_OF_MEMORY))
+            return self._restart(CorruptDocument(f"{STOPPED}; the file may be damaged."))
+        if waited >= self._stall_s:
+            log.error("the parser made no progress for %.0f s", waited)
+            message = f"Reading the file made no progress for {waited:.0f} s"
+            return self._restart(CorruptDocument(f"{message}; the file may be damaged."))
+        return None
+
+    def _restart(self, error: IngestionError) -> tuple[str, Any]:
+        """Replace the child; the document it was on fails with `error`."""
         assert self._process is not None
         self._process.kill()  # a no-op on a dead child
         self._process.join()
         self._start()
-        return "error", CorruptDocument(f"{what_happened}; the file may be damaged.")
+        # Ready before the next document is timed: its budget is not the child's start.
+        if not self.wait_ready():
+            log.error("the restarted parser did not come up")
+        return "error", error
 
     def close(self) -> None:
         """Stop the child."""
@@ -163,10 +213,12 @@ class ParserProcess:
         self._process = None
 
 
-def start_parser(tokenizer: Any, chunk_tokens: int, overlap_tokens: int) -> ParserProcess | None:
+def start_parser(
+    tokenizer: Any, chunk_tokens: int, overlap_tokens: int, limits: ParserLimits | None = None
+) -> ParserProcess | None:
     """A ready parser process, or None (parse in a thread) when one cannot start here."""
     try:
-        parser = ParserProcess(tokenizer, chunk_tokens, overlap_tokens)
+        parser = ParserProcess(tokenizer, chunk_tokens, overlap_tokens, limits=limits)
     except (OSError, RuntimeError) as exc:
         log.warning("no parser process (%s); parsing in a thread", exc)
         return None
@@ -180,13 +232,15 @@ def start_parser(tokenizer: Any, chunk_tokens: int, overlap_tokens: int) -> Pars
 def _serve(tasks: Any, results: Any) -> None:
     """The child's loop: parse each job, stream its messages, until told to stop."""
     _die_with_parent()
-    tokenizer, chunk_tokens, overlap = tasks.get()
+    tokenizer, chunk_tokens, overlap, limits = tasks.get()
     from transformers.utils import logging as transformers_logging
 
     # As in the worker: chunking measures whole sections, so "longer than the model's maximum"
     # is expected here and is not a problem.
     transformers_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
     chunker = Chunker(tokenizer, chunk_tokens, overlap)
+    if limits.memory_bytes is not None:  # after the imports: they are not the document's cost
+        _set_limit(resource.RLIMIT_AS, limits.memory_bytes)
     results.put((0, "ready", None))
     while (task := tasks.get()) is not None:
         job_id, job = task
@@ -194,13 +248,29 @@ def _serve(tasks: Any, results: Any) -> None:
         def send(kind: str, payload: Any, job_id: int = job_id) -> None:
             results.put((job_id, kind, payload))
 
+        if limits.cpu_s is not None:
+            _set_limit(resource.RLIMIT_CPU, math.ceil(_cpu_used()) + limits.cpu_s)
         try:
             _parse(job, chunker, send)
         except IngestionError as exc:
             send("error", exc)
+        except MemoryError:
+            send("error", TooComplex(OUT_OF_MEMORY))
         except Exception as exc:  # a parser bug on one file must fail that file, not the worker
             log.exception("parsing %s crashed", job.filename)
             send("error", CorruptDocument(f"The file could not be read ({type(exc).__name__})."))
+
+
+def _set_limit(which: int, soft: int) -> None:
+    """Lower the soft limit only: an unprivileged child can move it again for the next
+    document, which a lowered hard limit would forbid."""
+    _, hard = resource.getrlimit(which)
+    resource.setrlimit(which, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
+
+
+def _cpu_used() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def document_chunks(

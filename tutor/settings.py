@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     worker_max_jobs: int = Field(default=4, ge=1)
     # Parse and chunk in a child process (off the worker's GIL); false parses in a thread.
     parse_in_process: bool = True
+    # What one document may cost the parser child (ingestion/parser_process.py): its address
+    # space in MiB, CPU seconds, and seconds in all; past one, that file fails `too_complex`.
+    parser_memory_mb: int = Field(default=3072, ge=256)
+    parser_cpu_s: int = Field(default=600, ge=1)
+    parser_wall_s: float = Field(default=1200.0, gt=0)
     job_timeout_s: int = Field(default=3600, ge=10)
     max_job_attempts: int = Field(default=3, ge=1)
     # A worker whose lease is older than this is presumed dead; its job is reclaimed.

@@ -26,7 +26,7 @@ from redis.exceptions import RedisError
 from ingestion.chunking import Chunker
 from ingestion.embedding import Embedder
 from ingestion.overview import refresh_missing_overviews
-from ingestion.parser_process import start_parser
+from ingestion.parser_process import ParserLimits, start_parser
 from ingestion.pipeline import IngestionDeps, ingest
 from ingestion.queue import LEASE_PREFIX, QUEUE_NAME, TASK_NAME, reconcile
 from tutor.job_codec import deserialize_job, serialize_job
@@ -66,9 +66,14 @@ async def worker_deps(resources: Resources) -> AsyncIterator[IngestionDeps]:
     tokenizer = getattr(model, "tokenizer", None)
     if tokenizer is None:
         raise TypeError("the embedder must expose its tokenizer for token-sized chunking")
+    limits = ParserLimits(
+        memory_bytes=settings.parser_memory_mb * 1024 * 1024,
+        cpu_s=settings.parser_cpu_s,
+        wall_s=settings.parser_wall_s,
+    )
     parser = (
         await asyncio.to_thread(
-            start_parser, tokenizer, settings.chunk_tokens, settings.chunk_overlap_tokens
+            start_parser, tokenizer, settings.chunk_tokens, settings.chunk_overlap_tokens, limits
         )
         if settings.parse_in_process
         else None
