@@ -107,13 +107,20 @@ def test_a_stream_cut_mid_answer_fails_the_message_and_the_next_ask_works(
     live = settings.model_copy(
         update={"chat_base_url": model_server.base_url, "chat_model": "fake"}
     )
-    assert model_server.process is not None
-    victim = model_server.process.pid
     with TestClient(create_app(live, embedder=embedder)) as client:
         headers = register(client)
         with client.websocket_connect("/api/v1/tutor", headers=headers) as ws:
-            ws.send_json({"type": "ask", "mode": "answer", "text": "What is a chloroplast?"})
-            cut = events_until_done(ws, on_delta=lambda: os.kill(victim, signal.SIGKILL))
+            for _ in range(3):
+                assert model_server.process is not None
+                victim = model_server.process.pid
+                ask = {"type": "ask", "mode": "answer", "text": "What is a chloroplast?"}
+                ws.send_json(ask)
+                cut = events_until_done(ws, on_delta=lambda v=victim: os.kill(v, signal.SIGKILL))
+                if any(e["type"] == "error" for e in cut):
+                    break
+                # On a loaded machine the whole answer can be sent before the kill lands (seen
+                # once in a full run): the server still dies, so wait for it and cut again.
+                wait_restarted(model_server, victim)
             errors = [e["data"] for e in cut if e["type"] == "error"]
             done = cut[-1]["data"]
             assert [e["code"] for e in errors] == ["model_unavailable"], cut
