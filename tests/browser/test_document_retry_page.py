@@ -25,7 +25,7 @@ WHERE d.filename = %s AND d.status = 'queued'
 def spend_attempts(settings: Settings, filename: str) -> None:
     """As if the worker had died on the queued document on each of its attempts."""
     with psycopg.connect(database_url(settings), autocommit=True) as conn:
-        for _ in range(100):
+        for _ in range(600):  # an upload on a loaded 2-core machine can take seconds
             row = conn.execute(PENDING, (filename,)).fetchone()
             if row:
                 conn.execute(CRASHED_ALREADY, (settings.max_job_attempts, row[0]))

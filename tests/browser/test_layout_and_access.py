@@ -78,6 +78,8 @@ def test_keyboard_alone_reaches_and_uses_the_app(page: Page, live_server: str) -
     expect(page.get_by_role("heading", name="Search your notes")).to_be_visible()
 
     account_button = page.locator(".account > button")
+    # The menu re-renders when /me arrives: press keys at the settled button, not the placeholder.
+    expect(account_button).to_contain_text(account.email.split("@")[0])
     account_button.focus()
     page.keyboard.press("Enter")
     expect(account_button).to_have_attribute("aria-expanded", "true")
