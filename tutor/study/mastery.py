@@ -17,26 +17,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from fsrs.scheduler import FSRS_DEFAULT_DECAY
 from psycopg import AsyncConnection
 from psycopg.rows import class_row
 
+from tutor.study.exam_cap import factor
+
 PRACTICE_HALF_LIFE_DAYS = 14.0
-DEFAULT_DECAY = 0.1542  # FSRS-6's default w20
-
-
-def factor(decay: float) -> float:
-    """F in R = (1 + F·t/S)^-d."""
-    return float(0.9 ** (-1 / decay) - 1)
-
-
-def retrievability(elapsed_days: int, stability: float, decay: float = DEFAULT_DECAY) -> float:
-    """FSRS-6's probability of recall after `elapsed_days` whole days."""
-    return float((1 + factor(decay) * max(0, elapsed_days) / stability) ** -decay)
-
-
-def practice_weight(age_days: float) -> float:
-    """How much one practice answer `age_days` old counts."""
-    return float(0.5 ** (max(0.0, age_days) / PRACTICE_HALF_LIFE_DAYS))
+# FSRS-6's default w20, for students whose parameters were never fitted.
+DEFAULT_DECAY = FSRS_DEFAULT_DECAY
 
 
 def combined(

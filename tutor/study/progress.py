@@ -6,11 +6,12 @@ its per-day rollup, `tutor.study.study_days`). Days are the student's local days
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from psycopg import AsyncConnection
 
+from tutor.study.due_queue import Window, window_at
 from tutor.study.mastery import DocumentMastery, mastery_by_document, user_decay
 from tutor.study.profile import Profile, get_profile
 from tutor.study.streaks import Streak, streak
@@ -44,14 +45,9 @@ WHERE user_id = %(user_id)s AND state <> 'new' AND due_at < %(end_of_today)s
 """
 
 
-def end_of_day(day: date, profile: Profile) -> datetime:
-    """The instant the student's local `day` ends (the next local midnight, DST included)."""
-    return datetime.combine(day + timedelta(days=1), time.min, profile.zone)
-
-
-async def due_cards_today(conn: AsyncConnection, profile: Profile, today: date) -> int:
+async def due_cards_today(conn: AsyncConnection, profile: Profile, day: Window) -> int:
     """Cards in learning or review that fall due before the local day ends."""
-    params = {"user_id": profile.user_id, "end_of_today": end_of_day(today, profile)}
+    params = {"user_id": profile.user_id, "end_of_today": day.day_end}
     cur = await conn.execute(DUE_CARDS, params)
     row = await cur.fetchone()
     return int(row[0]) if row else 0
@@ -66,15 +62,15 @@ FROM tasks WHERE user_id = %(user_id)s AND status = 'open'
 
 
 async def task_counts(
-    conn: AsyncConnection, profile: Profile, today: date, now: datetime
+    conn: AsyncConnection, profile: Profile, today: date, day: Window
 ) -> tuple[int, int]:
     """(open tasks due today, open tasks overdue) in the student's local calendar."""
     params = {
         "user_id": profile.user_id,
         "today": today,
-        "now": now,
-        "start": datetime.combine(today, time.min, profile.zone),
-        "end": end_of_day(today, profile),
+        "now": day.now,
+        "start": day.day_start,
+        "end": day.day_end,
     }
     cur = await conn.execute(TASK_COUNTS, params)
     row = await cur.fetchone()
@@ -85,17 +81,18 @@ async def dashboard(conn: AsyncConnection, user_id: UUID, now: datetime) -> Dash
     """The progress dashboard for `user_id` at `now`."""
     profile = await get_profile(conn, user_id)
     today = profile.today(now)
+    window = window_at(now, profile.zone)
     history = await study_days(conn, user_id)
     first_shown = today - timedelta(days=HEATMAP_DAYS - 1)
     today_seconds = next((d.seconds for d in reversed(history) if d.day == today), 0)
-    due_today, overdue = await task_counts(conn, profile, today, now)
+    due_today, overdue = await task_counts(conn, profile, today, window)
     return Dashboard(
         profile=profile,
         today=today,
         streak=streak((d.day for d in history if d.events > 0), today),
         today_seconds=today_seconds,
         days=[d for d in history if first_shown <= d.day <= today],
-        due_cards=await due_cards_today(conn, profile, today),
+        due_cards=await due_cards_today(conn, profile, window),
         tasks_due_today=due_today,
         tasks_overdue=overdue,
         mastery=await mastery_by_document(conn, user_id, now, await user_decay(conn, user_id)),
