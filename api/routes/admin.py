@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel, Field
 
 from api.deps import ConnDep, UserDep
+from api.error_responses import error_responses
 from api.pagination import Cursor, Limit, Page, decode_cursor, paginate
 from api.rate_limits import client_ip
 from api.schemas import PublicModel
@@ -17,7 +18,7 @@ from tutor.accounts import audit, teachers
 from tutor.accounts.auth import TokenClaims
 from tutor.errors import Forbidden
 
-router = APIRouter(prefix="/admin", tags=["admin"])
+router = APIRouter(prefix="/admin", tags=["admin"], responses=error_responses(400, 401, 403, 422))
 
 
 def admin_user(user: UserDep) -> TokenClaims:
@@ -108,7 +109,7 @@ async def list_teacher_requests(
     return Page[TeacherRequestPublic](items=items, next_cursor=next_cursor)
 
 
-@router.post("/teacher-requests/{request_id}/approve")
+@router.post("/teacher-requests/{request_id}/approve", responses=error_responses(404))
 async def approve_teacher_request(
     request_id: UUID, request: Request, admin: AdminDep, conn: ConnDep
 ) -> AccountPublic:

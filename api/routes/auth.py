@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, EmailStr, Field, StringConstraints, field_validator
 
 from api.deps import ConnDep, StateDep, UserDep
+from api.error_responses import error_responses
 from api.rate_limits import client_ip
 from api.routes.admin import TeacherRequestPublic
 from api.schemas import PublicModel
@@ -30,7 +31,7 @@ from tutor.study.profile import (
     update_profile,
 )
 
-router = APIRouter(tags=["auth"])
+router = APIRouter(tags=["auth"], responses=error_responses(400, 422))
 
 DisplayName = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=users.MAX_DISPLAY_NAME)
@@ -124,7 +125,11 @@ class WsTicketPublic(PublicModel):
     expires_in: int
 
 
-@router.post("/auth/register", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/auth/register",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(403, 409, 429, 503),
+)
 async def register(body: UserCreate, request: Request, state: StateDep) -> UserPublic:
     """Create a student account, or a teacher account with an invite code (403 without one,
     unless the install opens teacher sign-up)."""
@@ -150,7 +155,7 @@ async def register(body: UserCreate, request: Request, state: StateDep) -> UserP
     return UserPublic.of(user, profile)
 
 
-@router.post("/auth/login")
+@router.post("/auth/login", responses=error_responses(401, 429, 503))
 async def login(body: LoginRequest, request: Request, state: StateDep) -> TokenPublic:
     """Exchange email and password for a bearer token (429 with Retry-After when too many
     attempts come from one address or for one account; 503 while attempts cannot be counted)."""
@@ -175,7 +180,7 @@ def _token_for(user: users.User, state: StateDep) -> TokenPublic:
     return TokenPublic(access_token=token, expires_in=int(ttl.total_seconds()))
 
 
-@router.post("/me/password")
+@router.post("/me/password", responses=error_responses(401, 403, 429, 503))
 async def change_password(
     body: PasswordChange, request: Request, user: UserDep, conn: ConnDep, state: StateDep
 ) -> TokenPublic:
@@ -196,7 +201,11 @@ async def change_password(
     return _token_for(account, state)
 
 
-@router.post("/me/sign-out-all", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/me/sign-out-all",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(401),
+)
 async def sign_out_everywhere(request: Request, user: UserDep, conn: ConnDep) -> None:
     """End every session of the account, this one included."""
     await users.end_sessions(conn, user.user_id)
@@ -204,7 +213,11 @@ async def sign_out_everywhere(request: Request, user: UserDep, conn: ConnDep) ->
     await audit.record(conn, audit.SIGNED_OUT_EVERYWHERE, origin, subject_id=user.user_id)
 
 
-@router.post("/me/teacher-request", status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/me/teacher-request",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=error_responses(401),
+)
 async def request_teacher_role(
     request: Request, user: UserDep, conn: ConnDep
 ) -> TeacherRequestPublic:
@@ -215,7 +228,7 @@ async def request_teacher_role(
     return TeacherRequestPublic.model_validate(made)
 
 
-@router.get("/me")
+@router.get("/me", responses=error_responses(401))
 async def me(user: UserDep, conn: ConnDep) -> UserPublic:
     """The authenticated account with its study settings."""
     return UserPublic.of(
@@ -223,7 +236,7 @@ async def me(user: UserDep, conn: ConnDep) -> UserPublic:
     )
 
 
-@router.patch("/me")
+@router.patch("/me", responses=error_responses(401))
 async def update_me(body: UserUpdate, user: UserDep, conn: ConnDep) -> UserPublic:
     """Change the account's display name or study settings (time zone, daily goal in minutes,
     desired retention for flashcards)."""
@@ -242,7 +255,7 @@ async def update_me(body: UserUpdate, user: UserDep, conn: ConnDep) -> UserPubli
     return UserPublic.of(account, profile)
 
 
-@router.post("/ws-ticket")
+@router.post("/ws-ticket", responses=error_responses(401, 503))
 async def ws_ticket(user: UserDep, state: StateDep) -> WsTicketPublic:
     """A ticket to open a websocket with (`?ticket=`): single use, valid for a few seconds."""
     ttl_s = state.settings.ws_ticket_ttl_s

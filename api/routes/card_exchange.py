@@ -10,10 +10,11 @@ import anyio
 from fastapi import APIRouter, File, Response, UploadFile
 
 from api.deps import ConnDep, UserDep
+from api.error_responses import error_responses
 from api.schemas import PublicModel
 from tutor.study import card_exchange
 
-router = APIRouter(tags=["flashcards"])
+router = APIRouter(tags=["flashcards"], responses=error_responses(400, 401, 422))
 
 
 class SkippedRowPublic(PublicModel):
@@ -36,7 +37,7 @@ def _attachment(name: str, extension: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{safe}.{extension}"'}
 
 
-@router.post("/decks/{deck_id}/import")
+@router.post("/decks/{deck_id}/import", responses=error_responses(404))
 async def import_cards(
     deck_id: UUID,
     user: UserDep,
@@ -52,7 +53,7 @@ async def import_cards(
 @router.get(
     "/decks/{deck_id}/export.csv",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}}}},
+    responses={200: {"content": {"text/csv": {}}}, **error_responses(404)},
 )
 async def export_csv(deck_id: UUID, user: UserDep, conn: ConnDep) -> Response:
     """The deck's notes as CSV (front, back, kind and the source), importable again."""
@@ -64,7 +65,7 @@ async def export_csv(deck_id: UUID, user: UserDep, conn: ConnDep) -> Response:
 @router.get(
     "/decks/{deck_id}/export.apkg",
     response_class=Response,
-    responses={200: {"content": {"application/octet-stream": {}}}},
+    responses={200: {"content": {"application/octet-stream": {}}}, **error_responses(404)},
 )
 async def export_apkg(deck_id: UUID, user: UserDep, conn: ConnDep) -> Response:
     """The deck as an Anki package (.apkg)."""

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, StringConstraints, model_validator
 from redis.exceptions import RedisError
 
 from api.deps import ConnDep, StateDep, UserDep
+from api.error_responses import error_responses
 from api.pagination import Cursor, Limit, Page, decode_cursor, paginate
 from api.schemas import PublicModel
 from tutor.errors import RealtimeUnavailable
@@ -19,7 +20,7 @@ from tutor.study import card_suggestions, practice_cards
 from tutor.study.card_suggester import enqueue_suggestions
 from tutor.study.card_suggestions import SuggestionJob, SuggestionRequest
 
-router = APIRouter(tags=["flashcards"])
+router = APIRouter(tags=["flashcards"], responses=error_responses(400, 401, 422))
 
 Topic = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Front = Annotated[str, Field(min_length=1, max_length=4000)]
@@ -130,7 +131,11 @@ def job_public(job: SuggestionJob) -> SuggestionJobPublic:
     return SuggestionJobPublic.model_validate({**vars(job), "error": error})
 
 
-@router.post("/decks/{deck_id}/suggestions", status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/decks/{deck_id}/suggestions",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=error_responses(404, 503),
+)
 async def start_suggestions(
     deck_id: UUID,
     body: SuggestionsCreate,
@@ -155,13 +160,13 @@ async def start_suggestions(
     return job_public(job)
 
 
-@router.get("/card-suggestion-jobs/{job_id}")
+@router.get("/card-suggestion-jobs/{job_id}", responses=error_responses(404))
 async def get_suggestion_job(job_id: UUID, user: UserDep, conn: ConnDep) -> SuggestionJobPublic:
     """A suggestion job's progress and result."""
     return job_public(await card_suggestions.get_job(conn, user.user_id, job_id))
 
 
-@router.get("/decks/{deck_id}/suggestions")
+@router.get("/decks/{deck_id}/suggestions", responses=error_responses(404))
 async def list_suggestions(
     deck_id: UUID, user: UserDep, conn: ConnDep, limit: Limit = 20, cursor: Cursor = None
 ) -> Page[SuggestionPublic]:
@@ -174,7 +179,7 @@ async def list_suggestions(
     return Page[SuggestionPublic](items=items, next_cursor=next_cursor)
 
 
-@router.post("/card-suggestions/{suggestion_id}/accept")
+@router.post("/card-suggestions/{suggestion_id}/accept", responses=error_responses(404))
 async def accept_suggestion(
     suggestion_id: UUID, user: UserDep, conn: ConnDep, body: SuggestionAccept | None = None
 ) -> SuggestionPublic:
@@ -186,7 +191,7 @@ async def accept_suggestion(
     return SuggestionPublic.model_validate(accepted)
 
 
-@router.post("/card-suggestions/{suggestion_id}/reject")
+@router.post("/card-suggestions/{suggestion_id}/reject", responses=error_responses(404))
 async def reject_suggestion(suggestion_id: UUID, user: UserDep, conn: ConnDep) -> SuggestionPublic:
     """Set the suggestion aside."""
     return SuggestionPublic.model_validate(
@@ -194,7 +199,14 @@ async def reject_suggestion(suggestion_id: UUID, user: UserDep, conn: ConnDep) -
     )
 
 
-@router.post("/practice-items/{item_id}/card", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/practice-items/{item_id}/card",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"model": PracticeCardPublic, "description": "The card made before from it."},
+        **error_responses(404),
+    },
+)
 async def card_from_practice_item(
     item_id: UUID, body: PracticeCardCreate, user: UserDep, conn: ConnDep, response: Response
 ) -> PracticeCardPublic:

@@ -9,11 +9,12 @@ from uuid import UUID
 from fastapi import APIRouter
 
 from api.deps import ConnDep, UserDep
+from api.error_responses import error_responses
 from api.pagination import Cursor, Limit, Page, decode_cursor, paginate
 from api.schemas import PublicModel
 from tutor.chat import conversations, practice
 
-router = APIRouter(tags=["tutor"])
+router = APIRouter(tags=["tutor"], responses=error_responses(400, 401, 422))
 
 
 class ConversationPublic(PublicModel):
@@ -104,7 +105,7 @@ async def list_conversations(
     return Page[ConversationPublic](items=items, next_cursor=next_cursor)
 
 
-@router.get("/conversations/{conversation_id}")
+@router.get("/conversations/{conversation_id}", responses=error_responses(404))
 async def get_conversation(
     conversation_id: UUID, user: UserDep, conn: ConnDep
 ) -> ConversationDetail:
@@ -128,7 +129,7 @@ async def list_practice_sets(
     return Page[PracticeSetPublic](items=items, next_cursor=next_cursor)
 
 
-@router.get("/practice-sets/{set_id}")
+@router.get("/practice-sets/{set_id}", responses=error_responses(404))
 async def get_practice_set(set_id: UUID, user: UserDep, conn: ConnDep) -> PracticeSetDetail:
     """One of the caller's practice sets, to reopen and take again."""
     record, items = await practice.get_set(conn, user.user_id, set_id)

@@ -11,12 +11,13 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
 from api.deps import ConnDep, StateDep, UserDep
+from api.error_responses import error_responses
 from api.pagination import Cursor, Limit, Page, decode_cursor, paginate
 from api.schemas import PublicModel
 from tutor.study import cards, deck_stats, decks, due_queue, reviews, scheduling
 from tutor.study.profile import get_profile
 
-router = APIRouter(tags=["flashcards"])
+router = APIRouter(tags=["flashcards"], responses=error_responses(400, 401, 422))
 
 Name = Annotated[str, Field(min_length=1, max_length=120)]
 Description = Annotated[str, Field(max_length=2000)]
@@ -243,14 +244,14 @@ async def list_decks(
     return Page[DeckPublic](items=items, next_cursor=next_cursor)
 
 
-@router.get("/decks/{deck_id}")
+@router.get("/decks/{deck_id}", responses=error_responses(404))
 async def get_deck(deck_id: UUID, user: UserDep, conn: ConnDep) -> DeckPublic:
     """One of the caller's decks."""
     day_end = await _day_end(conn, user.user_id)
     return DeckPublic.model_validate(await decks.get_deck(conn, user.user_id, deck_id, day_end))
 
 
-@router.patch("/decks/{deck_id}")
+@router.patch("/decks/{deck_id}", responses=error_responses(404))
 async def update_deck(deck_id: UUID, body: DeckUpdate, user: UserDep, conn: ConnDep) -> DeckPublic:
     """Change a deck's name, description, daily limits or exam date."""
     day_end = await _day_end(conn, user.user_id)
@@ -259,13 +260,15 @@ async def update_deck(deck_id: UUID, body: DeckUpdate, user: UserDep, conn: Conn
     return DeckPublic.model_validate(deck)
 
 
-@router.delete("/decks/{deck_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/decks/{deck_id}", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(404)
+)
 async def delete_deck(deck_id: UUID, user: UserDep, conn: ConnDep) -> None:
     """Delete a deck with its cards and their reviews."""
     await decks.delete_deck(conn, user.user_id, deck_id)
 
 
-@router.get("/decks/{deck_id}/stats")
+@router.get("/decks/{deck_id}/stats", responses=error_responses(404))
 async def get_deck_stats(
     deck_id: UUID, user: UserDep, conn: ConnDep, state: StateDep
 ) -> DeckStatsPublic:
@@ -284,7 +287,9 @@ def _source(body: SourceIn | None) -> cards.Source | None:
     return cards.Source(**body.model_dump()) if body is not None else None
 
 
-@router.post("/decks/{deck_id}/notes", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/decks/{deck_id}/notes", status_code=status.HTTP_201_CREATED, responses=error_responses(404)
+)
 async def create_note(deck_id: UUID, body: NoteCreate, user: UserDep, conn: ConnDep) -> NotePublic:
     """Add a note (and its cards) to a deck."""
     note = await cards.create_note(
@@ -293,7 +298,7 @@ async def create_note(deck_id: UUID, body: NoteCreate, user: UserDep, conn: Conn
     return await _note_public(conn, user.user_id, note)
 
 
-@router.get("/decks/{deck_id}/notes")
+@router.get("/decks/{deck_id}/notes", responses=error_responses(404))
 async def list_notes(
     deck_id: UUID, user: UserDep, conn: ConnDep, limit: Limit = 20, cursor: Cursor = None
 ) -> Page[NotePublic]:
@@ -310,32 +315,34 @@ async def list_notes(
     return Page[NotePublic](items=items, next_cursor=next_cursor)
 
 
-@router.get("/notes/{note_id}")
+@router.get("/notes/{note_id}", responses=error_responses(404))
 async def get_note(note_id: UUID, user: UserDep, conn: ConnDep) -> NotePublic:
     """One of the caller's notes with its cards."""
     return await _note_public(conn, user.user_id, await cards.get_note(conn, user.user_id, note_id))
 
 
-@router.patch("/notes/{note_id}")
+@router.patch("/notes/{note_id}", responses=error_responses(404))
 async def update_note(note_id: UUID, body: NoteUpdate, user: UserDep, conn: ConnDep) -> NotePublic:
     """Edit a note; its cards follow, and the cards that stay keep their history."""
     note = await cards.update_note(conn, user.user_id, note_id, **body.model_dump())
     return await _note_public(conn, user.user_id, note)
 
 
-@router.delete("/notes/{note_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/notes/{note_id}", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(404)
+)
 async def delete_note(note_id: UUID, user: UserDep, conn: ConnDep) -> None:
     """Delete a note with its cards and their reviews."""
     await cards.delete_note(conn, user.user_id, note_id)
 
 
-@router.get("/cards/{card_id}")
+@router.get("/cards/{card_id}", responses=error_responses(404))
 async def get_card(card_id: UUID, user: UserDep, conn: ConnDep) -> CardPublic:
     """One of the caller's cards."""
     return CardPublic.model_validate(await cards.get_card(conn, user.user_id, card_id))
 
 
-@router.post("/cards/{card_id}/reviews")
+@router.post("/cards/{card_id}/reviews", responses=error_responses(404))
 async def review_card(
     card_id: UUID, body: ReviewCreate, user: UserDep, conn: ConnDep, state: StateDep
 ) -> ReviewPublic:
@@ -346,14 +353,14 @@ async def review_card(
     return ReviewPublic.model_validate(result)
 
 
-@router.post("/reviews/undo")
+@router.post("/reviews/undo", responses=error_responses(409))
 async def undo_review(user: UserDep, conn: ConnDep) -> ReviewPublic:
     """Undo the caller's last review: the card gets its state back; 409 when none is left."""
     undone = await reviews.undo_last_review(conn, user.user_id)
     return ReviewPublic.model_validate(undone)
 
 
-@router.get("/review-queue")
+@router.get("/review-queue", responses=error_responses(404))
 async def review_queue(
     user: UserDep,
     conn: ConnDep,

@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile, status
 
 from api.deps import ConnDep, StateDep, UserDep
+from api.error_responses import error_responses
 from api.pagination import Cursor, Limit, Page, decode_cursor, paginate
 from api.rate_limits import client_ip, rate_limited
 from api.schemas import PublicModel
@@ -17,7 +18,9 @@ from ingestion.errors import FileTooLarge
 from ingestion.uploads import UploadLimits, accept_upload, retry_document
 from tutor.accounts import audit
 
-router = APIRouter(prefix="/documents", tags=["documents"])
+router = APIRouter(
+    prefix="/documents", tags=["documents"], responses=error_responses(400, 401, 422)
+)
 
 Status = Literal["queued", "processing", "ready", "failed"]
 
@@ -76,7 +79,15 @@ class OverviewPublic(PublicModel):
     computed_ms: float
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED, dependencies=[rate_limited("upload")])
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    dependencies=[rate_limited("upload")],
+    responses={
+        200: {"model": DocumentPublic, "description": "The same file, uploaded before."},
+        **error_responses(400, 413, 415, 429),
+    },
+)
 async def upload_document(
     user: UserDep,
     state: StateDep,
@@ -128,7 +139,7 @@ async def list_documents(
     return Page[DocumentPublic](items=items, next_cursor=next_cursor)
 
 
-@router.get("/{document_id}")
+@router.get("/{document_id}", responses=error_responses(404))
 async def get_document(document_id: UUID, user: UserDep, conn: ConnDep) -> DocumentPublic:
     """One of the caller's documents with its progress."""
     return DocumentPublic.model_validate(
@@ -136,14 +147,18 @@ async def get_document(document_id: UUID, user: UserDep, conn: ConnDep) -> Docum
     )
 
 
-@router.post("/{document_id}/retry", status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/{document_id}/retry",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=error_responses(404, 409),
+)
 async def retry(document_id: UUID, user: UserDep, state: StateDep, conn: ConnDep) -> DocumentPublic:
     """Queue a failed document again with fresh attempts; 409 `not_failed` for any other."""
     document = await retry_document(conn, state.redis, user.user_id, document_id)
     return DocumentPublic.model_validate(document)
 
 
-@router.get("/{document_id}/overview")
+@router.get("/{document_id}/overview", responses=error_responses(404))
 async def get_document_overview(document_id: UUID, user: UserDep, conn: ConnDep) -> OverviewPublic:
     """The document's summary and key concepts; 404 `overview_not_ready` until it is made."""
     return OverviewPublic.model_validate(
@@ -151,7 +166,9 @@ async def get_document_overview(document_id: UUID, user: UserDep, conn: ConnDep)
     )
 
 
-@router.delete("/{document_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{document_id}", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(404)
+)
 async def delete_document(
     document_id: UUID, request: Request, user: UserDep, conn: ConnDep
 ) -> None:

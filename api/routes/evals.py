@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter
 
 from api.deps import ConnDep, UserDep
+from api.error_responses import error_responses
 from api.pagination import Cursor, Limit, Page, decode_cursor, paginate
 from api.schemas import PublicModel
 from evals import records
@@ -16,7 +17,7 @@ from evals.records import EvalRun
 from tutor.accounts.auth import TokenClaims
 from tutor.errors import Forbidden
 
-router = APIRouter(prefix="/evals", tags=["evals"])
+router = APIRouter(prefix="/evals", tags=["evals"], responses=error_responses(400, 401, 403, 422))
 EVALUATOR_ROLES = frozenset({"teacher", "admin"})
 
 
@@ -78,7 +79,7 @@ async def list_runs(
     return Page[EvalRunPublic](items=items, next_cursor=next_cursor)
 
 
-@router.get("/runs/{run_id}")
+@router.get("/runs/{run_id}", responses=error_responses(404))
 async def get_run(run_id: UUID, user: UserDep, conn: ConnDep) -> EvalRunDetail:
     """One run with its per-item results."""
     _evaluator(user)

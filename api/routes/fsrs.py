@@ -10,11 +10,12 @@ from fastapi import APIRouter, status
 from redis.exceptions import RedisError
 
 from api.deps import ConnDep, StateDep, UserDep
+from api.error_responses import error_responses
 from api.schemas import PublicModel
 from tutor.errors import RealtimeUnavailable
 from tutor.study import fsrs_optimizer
 
-router = APIRouter(prefix="/fsrs", tags=["flashcards"])
+router = APIRouter(prefix="/fsrs", tags=["flashcards"], responses=error_responses(400, 401, 422))
 
 
 class OptimizationPublic(PublicModel):
@@ -31,7 +32,7 @@ class OptimizationPublic(PublicModel):
     finished_at: datetime | None
 
 
-@router.post("/optimize", status_code=status.HTTP_202_ACCEPTED)
+@router.post("/optimize", status_code=status.HTTP_202_ACCEPTED, responses=error_responses(409, 503))
 async def optimize(user: UserDep, state: StateDep, conn: ConnDep) -> OptimizationPublic:
     """Fit the caller's parameters in the background (202); 409 `not_enough_reviews` below
     512 reviews. The result comes on the events socket (`fsrs.optimized`) and from GET."""
@@ -44,7 +45,7 @@ async def optimize(user: UserDep, state: StateDep, conn: ConnDep) -> Optimizatio
     return OptimizationPublic.model_validate(run)
 
 
-@router.get("/optimizations/{run_id}")
+@router.get("/optimizations/{run_id}", responses=error_responses(404))
 async def get_optimization(run_id: UUID, user: UserDep, conn: ConnDep) -> OptimizationPublic:
     """An optimizer run's status and result."""
     return OptimizationPublic.model_validate(

@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import ConnDep, StateDep, UserDep
+from api.error_responses import error_responses
 from api.schemas import PublicModel
 from ingestion.detection import MARKDOWN_SUFFIXES
 from ingestion.storage_quota import usage
 
-router = APIRouter(tags=["documents"])
+router = APIRouter(tags=["documents"], responses=error_responses(400, 401, 422))
 
 # A hint for file pickers: the type is detected from the bytes, and any text file is accepted.
 EXTENSIONS = [".pdf", ".docx", *MARKDOWN_SUFFIXES, ".txt"]

@@ -12,13 +12,14 @@ from pydantic import BaseModel, Field
 from redis.exceptions import RedisError
 
 from api.deps import ConnDep, StateDep, UserDep
+from api.error_responses import error_responses
 from api.rate_limits import client_ip
 from api.schemas import PublicModel
 from tutor.accounts import account_deletion, audit, data_export
 from tutor.errors import RealtimeUnavailable
 from tutor.rate_limit import check_rate
 
-router = APIRouter(prefix="/me", tags=["my data"])
+router = APIRouter(prefix="/me", tags=["my data"], responses=error_responses(400, 401, 422))
 
 
 class DeletionPreviewPublic(PublicModel):
@@ -67,7 +68,7 @@ async def deletion_preview(user: UserDep, conn: ConnDep) -> DeletionPreviewPubli
     return DeletionPreviewPublic.model_validate(found)
 
 
-@router.delete("", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(403, 429, 503))
 async def delete_account(
     body: AccountDeletion, request: Request, user: UserDep, conn: ConnDep, state: StateDep
 ) -> None:
@@ -84,7 +85,14 @@ async def delete_account(
     await account_deletion.delete_account(conn, state.hashing, user.user_id, body.password, origin)
 
 
-@router.post("/export", status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/export",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={
+        200: {"model": ExportPublic, "description": "The export already under way."},
+        **error_responses(503),
+    },
+)
 async def start_export(
     user: UserDep, state: StateDep, conn: ConnDep, response: Response
 ) -> ExportPublic:
@@ -105,7 +113,7 @@ async def start_export(
     return ExportPublic.model_validate(export)
 
 
-@router.get("/exports/{export_id}")
+@router.get("/exports/{export_id}", responses=error_responses(404))
 async def get_export(export_id: UUID, user: UserDep, conn: ConnDep) -> ExportPublic:
     """One of the caller's exports; 404 for anyone else's or once it expired."""
     return ExportPublic.model_validate(await data_export.get_export(conn, user.user_id, export_id))
@@ -114,7 +122,7 @@ async def get_export(export_id: UUID, user: UserDep, conn: ConnDep) -> ExportPub
 @router.get(
     "/exports/{export_id}/download",
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/zip": {}}}},
+    responses={200: {"content": {"application/zip": {}}}, **error_responses(404, 409)},
 )
 async def download_export(
     export_id: UUID, user: UserDep, conn: ConnDep, state: StateDep

@@ -11,11 +11,12 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from api.deps import ConnDep, StateDep, UserDep
+from api.error_responses import error_responses
 from api.schemas import PublicModel
 from tutor.study import practice_attempts
 from tutor.study.practice_attempts import Answer
 
-router = APIRouter(tags=["practice"])
+router = APIRouter(tags=["practice"], responses=error_responses(400, 401, 422))
 
 AnswerText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 OptionIndex = Annotated[int, Field(ge=0, le=100)]
@@ -80,7 +81,11 @@ class SetAttempts(BaseModel):
     score: ScorePublic
 
 
-@router.post("/practice-sets/{set_id}/attempts", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/practice-sets/{set_id}/attempts",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(404),
+)
 async def submit_attempt(
     set_id: UUID, body: AttemptCreate, user: UserDep, conn: ConnDep, state: StateDep
 ) -> AttemptPublic:
@@ -90,7 +95,7 @@ async def submit_attempt(
     return AttemptPublic.model_validate(attempt)
 
 
-@router.get("/practice-sets/{set_id}/attempts")
+@router.get("/practice-sets/{set_id}/attempts", responses=error_responses(404))
 async def list_attempts(set_id: UUID, user: UserDep, conn: ConnDep) -> SetAttempts:
     """The caller's latest attempt at each question of the set (one per question, so one page),
     and the set's score."""
@@ -99,7 +104,9 @@ async def list_attempts(set_id: UUID, user: UserDep, conn: ConnDep) -> SetAttemp
     return SetAttempts(items=items, score=ScorePublic.model_validate(score))
 
 
-@router.post("/practice-sets/{set_id}/attempts/{attempt_id}/resolve")
+@router.post(
+    "/practice-sets/{set_id}/attempts/{attempt_id}/resolve", responses=error_responses(404)
+)
 async def resolve_attempt(
     set_id: UUID, attempt_id: UUID, body: AttemptResolve, user: UserDep, conn: ConnDep
 ) -> AttemptPublic:

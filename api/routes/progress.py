@@ -8,11 +8,12 @@ from uuid import UUID
 from fastapi import APIRouter, Response, status
 
 from api.deps import ConnDep, UserDep
+from api.error_responses import error_responses
 from api.schemas import PublicModel
 from tutor.study import focus
 from tutor.study.progress import dashboard
 
-router = APIRouter(tags=["progress"])
+router = APIRouter(tags=["progress"], responses=error_responses(400, 401, 422))
 
 
 class StreakPublic(PublicModel):

@@ -9,11 +9,12 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from api.deps import ConnDep, StateDep, UserDep
+from api.error_responses import error_responses
 from api.rate_limits import rate_limited
 from api.schemas import PublicModel
 from retrieval.search import SearchMode, SearchParams, embed_query, search_chunks
 
-router = APIRouter(tags=["search"])
+router = APIRouter(tags=["search"], responses=error_responses(400, 401, 422))
 
 
 class SearchHitPublic(PublicModel):

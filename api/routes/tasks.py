@@ -12,12 +12,16 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, model_validator
 
 from api.deps import ConnDep, UserDep
+from api.error_responses import error_responses
 from api.pagination import Cursor, Limit, Page, decode_cursor, paginate
 from api.schemas import PublicModel
 from tutor.study import calendar_feed, task_views, tasks
 from tutor.study.recurrence import Recurrence
 
-router = APIRouter(tags=["tasks"])
+router = APIRouter(tags=["tasks"], responses=error_responses(400, 422))
+# Every route but the calendar feed's (its token is in the path) needs a bearer token.
+AUTHED = error_responses(401)
+ONE_TASK = error_responses(401, 404)
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Notes = Annotated[str, Field(max_length=10_000)]
@@ -189,7 +193,17 @@ async def _moment(conn: ConnDep, user: UserDep) -> tasks.Moment:
     return await tasks.moment_of(conn, user.user_id, datetime.now(UTC))
 
 
-@router.post("/tasks", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/tasks",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {
+            "model": TaskPublic,
+            "description": "The task an earlier try with this Idempotency-Key made.",
+        },
+        **error_responses(401, 404, 409),
+    },
+)
 async def create_task(
     body: TaskCreate,
     user: UserDep,
@@ -205,7 +219,7 @@ async def create_task(
     return TaskPublic.model_validate(task)
 
 
-@router.get("/tasks")
+@router.get("/tasks", responses=AUTHED)
 async def list_tasks(
     user: UserDep,
     conn: ConnDep,
@@ -226,21 +240,21 @@ async def list_tasks(
     )
 
 
-@router.get("/tasks/stats")
+@router.get("/tasks/stats", responses=AUTHED)
 async def task_stats(user: UserDep, conn: ConnDep) -> TaskStatsPublic:
     """Totals, overdue, and this week's completion rate."""
     stats = await task_views.task_stats(conn, user.user_id, await _moment(conn, user))
     return TaskStatsPublic.model_validate(stats)
 
 
-@router.get("/tasks/calendar-feed")
+@router.get("/tasks/calendar-feed", responses=AUTHED)
 async def calendar_feed_status(user: UserDep, conn: ConnDep) -> CalendarFeedStatus:
     """Whether the caller has a calendar feed URL."""
     created_at = await calendar_feed.feed_created_at(conn, user.user_id)
     return CalendarFeedStatus(active=created_at is not None, created_at=created_at)
 
 
-@router.post("/tasks/calendar-feed", status_code=status.HTTP_201_CREATED)
+@router.post("/tasks/calendar-feed", status_code=status.HTTP_201_CREATED, responses=AUTHED)
 async def create_calendar_feed(
     user: UserDep, conn: ConnDep, request: Request
 ) -> CalendarFeedCreated:
@@ -250,7 +264,7 @@ async def create_calendar_feed(
     return CalendarFeedCreated(url=url, created_at=created_at)
 
 
-@router.delete("/tasks/calendar-feed", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/tasks/calendar-feed", status_code=status.HTTP_204_NO_CONTENT, responses=AUTHED)
 async def revoke_calendar_feed(user: UserDep, conn: ConnDep) -> None:
     """Revoke the caller's feed URL: calendar apps subscribed to it get 404 from now on."""
     await calendar_feed.revoke_feed(conn, user.user_id)
@@ -260,7 +274,10 @@ async def revoke_calendar_feed(user: UserDep, conn: ConnDep) -> None:
     "/calendar/{token}.ics",
     name="calendar_feed",
     response_class=Response,
-    responses={200: {"content": {"text/calendar": {}}, "description": "The open tasks."}},
+    responses={
+        200: {"content": {"text/calendar": {}}, "description": "The open tasks."},
+        **error_responses(404),
+    },
 )
 async def calendar_feed_ics(
     token: Annotated[str, Path(max_length=100)], conn: ConnDep, request: Request
@@ -275,14 +292,14 @@ async def calendar_feed_ics(
     return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)
 
 
-@router.get("/tasks/{task_id}")
+@router.get("/tasks/{task_id}", responses=ONE_TASK)
 async def get_task(task_id: UUID, user: UserDep, conn: ConnDep) -> TaskPublic:
     """One of the caller's tasks."""
     task = await tasks.get_task(conn, user.user_id, task_id, await _moment(conn, user))
     return TaskPublic.model_validate(task)
 
 
-@router.patch("/tasks/{task_id}")
+@router.patch("/tasks/{task_id}", responses=ONE_TASK)
 async def update_task(task_id: UUID, body: TaskUpdate, user: UserDep, conn: ConnDep) -> TaskPublic:
     """Edit one of the caller's tasks."""
     at = await _moment(conn, user)
@@ -290,20 +307,20 @@ async def update_task(task_id: UUID, body: TaskUpdate, user: UserDep, conn: Conn
     return TaskPublic.model_validate(task)
 
 
-@router.delete("/tasks/{task_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/tasks/{task_id}", status_code=status.HTTP_204_NO_CONTENT, responses=ONE_TASK)
 async def delete_task(task_id: UUID, user: UserDep, conn: ConnDep) -> None:
     """Delete one of the caller's tasks."""
     await tasks.delete_task(conn, user.user_id, task_id)
 
 
-@router.post("/tasks/{task_id}/complete")
+@router.post("/tasks/{task_id}/complete", responses=ONE_TASK)
 async def complete_task(task_id: UUID, user: UserDep, conn: ConnDep) -> TaskPublic:
     """Mark a task done (again: no change); a repeating task gets its next instance (`next_id`)."""
     task = await tasks.complete_task(conn, user.user_id, task_id, await _moment(conn, user))
     return TaskPublic.model_validate(task)
 
 
-@router.post("/tasks/{task_id}/reopen")
+@router.post("/tasks/{task_id}/reopen", responses=ONE_TASK)
 async def reopen_task(task_id: UUID, user: UserDep, conn: ConnDep) -> TaskPublic:
     """Mark a done task open again (it leaves the learning record)."""
     task = await tasks.reopen_task(conn, user.user_id, task_id, await _moment(conn, user))
