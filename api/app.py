@@ -29,9 +29,11 @@ from api.routes import (
     evals,
     events,
     fsrs,
+    gamification,
     health,
     limits,
     my_data,
+    notifications,
     practice_attempts,
     progress,
     search,
@@ -125,6 +127,8 @@ def create_app(
         evals,
         admin,
         my_data,
+        gamification,
+        notifications,
     ):
         v1.include_router(module.router)
     app.include_router(v1)

@@ -10,10 +10,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from psycopg import AsyncConnection
 
 from api.state import AppState
-from tutor import log_context
+from tutor import log_context, outbox
 from tutor.accounts.auth import TokenClaims, decode_token
 from tutor.accounts.users import token_holder
 from tutor.errors import InvalidToken
+from tutor.gamification.delivery import deliver
 
 
 def get_state(request: Request) -> AppState:
@@ -26,9 +27,13 @@ StateDep = Annotated[AppState, Depends(get_state)]
 
 
 async def get_conn(state: StateDep) -> AsyncIterator[AsyncConnection]:
-    """A pooled connection; committed when the request succeeds, rolled back otherwise."""
-    async with state.pool.connection() as conn:
-        yield conn
+    """A pooled connection; committed when the request succeeds, rolled back otherwise. What
+    the transaction queued to send (live events, leaderboard scores) goes out after the commit."""
+    with outbox.collecting() as box:
+        async with state.pool.connection() as conn:
+            yield conn
+        if box:
+            await deliver(box, state.pool, state.redis, state.leaderboard_zone)
 
 
 # scope="function": the transaction ends (commits) before the response is sent, so a client

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from arq.connections import ArqRedis
 from psycopg_pool import AsyncConnectionPool
@@ -28,3 +29,8 @@ class AppState:
     generations: Generations
     hashing: PasswordHashing
     sockets: SocketSlots
+
+    @property
+    def leaderboard_zone(self) -> ZoneInfo:
+        """The zone of the leaderboards' days, weeks and months."""
+        return ZoneInfo(self.settings.leaderboard_timezone)

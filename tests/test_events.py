@@ -14,14 +14,25 @@ from starlette.websockets import WebSocketDisconnect
 from api.app import create_app
 from tests.conftest import app_on_own_redis, register, upload
 from tutor.errors import ConversationNotFound
-from tutor.events import ENVELOPE_KEYS, Event, error_event, error_of
+from tutor.events import ENVELOPE_KEYS, Event, error_event, error_of, event_time
 
 
 def test_an_event_has_exactly_the_envelope_fields():
     wire = Event.of("delta", text="Chloro").to_dict()
     assert set(wire) == ENVELOPE_KEYS == {"type", "id", "at", "data"}
     assert wire["type"] == "delta" and wire["data"] == {"text": "Chloro"}
-    assert uuid.UUID(wire["id"]).version == 4
+    assert uuid.UUID(wire["id"]).version == 7  # time-ordered: a reconnect replays from it
+
+
+def test_event_ids_sort_by_when_they_were_made():
+    made = []
+    for _ in range(5):
+        made.append(uuid.UUID(Event.of("tick").id))
+        time.sleep(0.002)
+    assert made == sorted(made)
+    when = event_time(made[0])
+    assert when is not None and abs((datetime.now(UTC) - when).total_seconds()) < 60
+    assert event_time(uuid.uuid4()) is None
 
 
 def test_ids_are_unique_per_event():

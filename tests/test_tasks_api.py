@@ -198,7 +198,7 @@ def test_completing_records_the_event_once_and_reopening_retracts_it(client, set
     assert again["completed_at"] == body["completed_at"]  # unchanged by the retry
     [(occurred_at, detail)] = task_events(settings, task["id"])
     assert occurred_at == datetime.fromisoformat(body["completed_at"])
-    assert detail == {"on_time": True}
+    assert detail == {"on_time": True, "due": True}
 
     reopened = client.post(f"{path}/reopen", headers=headers)
     assert reopened.status_code == 200
@@ -214,7 +214,7 @@ def test_a_late_completion_is_recorded_as_late(client, settings):
     for task in (late, timed):
         client.post(f"{TASKS}/{task['id']}/complete", headers=headers)
         [(_, detail)] = task_events(settings, task["id"])
-        assert detail == {"on_time": False}
+        assert detail == {"on_time": False, "due": True}
 
 
 def test_completing_a_repeating_task_twice_creates_one_next_instance(client, settings):

@@ -7,6 +7,8 @@ On the wire an event is `{"type", "id", "at", "data"}`: what happened (`"delta"`
 from __future__ import annotations
 
 import json
+import os
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,8 +19,26 @@ from tutor.errors import TutorError
 ENVELOPE_KEYS = frozenset({"type", "id", "at", "data"})
 
 
+def new_event_id() -> uuid.UUID:
+    """A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then random bits. Ids sort by when
+    they were made, so a client's "last event seen" also says from when to replay. (The
+    standard library makes these only from Python 3.14.)"""
+    millis = time.time_ns() // 1_000_000
+    rand = int.from_bytes(os.urandom(10), "big")
+    rand_a, rand_b = (rand >> 62) & 0xFFF, rand & (2**62 - 1)
+    value = (millis & (2**48 - 1)) << 80 | 0x7 << 76 | rand_a << 64 | 0b10 << 62 | rand_b
+    return uuid.UUID(int=value)
+
+
+def event_time(event_id: uuid.UUID) -> datetime | None:
+    """When a UUIDv7 event id was made; None for ids of other versions."""
+    if event_id.version != 7:
+        return None
+    return datetime.fromtimestamp((event_id.int >> 80) / 1000, UTC)
+
+
 def _new_id() -> str:
-    return str(uuid.uuid4())
+    return str(new_event_id())
 
 
 def _now() -> datetime:

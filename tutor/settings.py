@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -145,6 +146,9 @@ class Settings(BaseSettings):
     task_reminder_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
     # How often the worker looks for tasks falling due: a divisor of 60 seconds.
     task_reminder_every_s: int = Field(default=60, ge=1, le=60)
+    # Leaderboard periods (today, this week from Monday, this month) are days of this IANA zone:
+    # a school sets its own, so "this week" turns over at its midnight.
+    leaderboard_timezone: str = "UTC"
 
     search_candidates: int = Field(default=60, ge=1, le=1000)
     hnsw_ef_search: int = Field(default=100, ge=1, le=1000)
@@ -161,6 +165,9 @@ class Settings(BaseSettings):
     # A statement running longer than this is cancelled by PostgreSQL (QueryCanceled), so a
     # stuck query frees its pooled connection instead of holding it; 0 = no limit.
     db_statement_timeout_s: float = Field(default=30.0, ge=0)
+    # How long a request or job waits for a pooled connection. While PostgreSQL is down every
+    # wait runs this long, then the API answers 503 and the worker retries the job.
+    db_pool_timeout_s: float = Field(default=30.0, gt=0)
 
     @field_validator("database_url")
     @classmethod
@@ -181,6 +188,15 @@ class Settings(BaseSettings):
     def _divides_a_minute(cls, value: int) -> int:
         if 60 % value:
             raise ValueError("TUTOR_TASK_REMINDER_EVERY_S must divide 60 (1, 2, 5, 10, 30, 60...)")
+        return value
+
+    @field_validator("leaderboard_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("TUTOR_LEADERBOARD_TIMEZONE must be an IANA zone name") from exc
         return value
 
     @model_validator(mode="after")

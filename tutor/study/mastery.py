@@ -67,6 +67,7 @@ WITH card_recall AS (
     FROM cards c JOIN card_notes n ON n.id = c.note_id
     WHERE c.user_id = %(user_id)s AND n.user_id = %(user_id)s
       AND n.document_id IS NOT NULL AND n.stale_reason IS NULL
+      AND (%(document_id)s::uuid IS NULL OR n.document_id = %(document_id)s)
     GROUP BY n.document_id
 ), answers AS (
     SELECT document_id, count(*) AS answers, sum(w) AS weight,
@@ -75,7 +76,8 @@ WITH card_recall AS (
                  power(0.5, greatest(0, extract(epoch FROM %(now)s - answered_at)) / 86400
                             / %(half_life)s) AS w
           FROM practice_attempts
-          WHERE user_id = %(user_id)s AND correct IS NOT NULL AND document_id IS NOT NULL) a
+          WHERE user_id = %(user_id)s AND correct IS NOT NULL AND document_id IS NOT NULL
+            AND (%(document_id)s::uuid IS NULL OR document_id = %(document_id)s)) a
     GROUP BY document_id
 )
 SELECT d.id AS document_id, d.filename, coalesce(cr.cards, 0)::int AS cards,
@@ -85,17 +87,24 @@ FROM documents d
 LEFT JOIN card_recall cr ON cr.document_id = d.id
 LEFT JOIN answers a ON a.document_id = d.id
 WHERE d.owner_id = %(user_id)s AND (cr.document_id IS NOT NULL OR a.document_id IS NOT NULL)
+  AND (%(document_id)s::uuid IS NULL OR d.id = %(document_id)s)
 ORDER BY d.filename, d.id
 """
 
 
 async def mastery_by_document(
-    conn: AsyncConnection, user_id: UUID, now: datetime, decay: float = DEFAULT_DECAY
+    conn: AsyncConnection,
+    user_id: UUID,
+    now: datetime,
+    decay: float = DEFAULT_DECAY,
+    document_id: UUID | None = None,
 ) -> list[DocumentMastery]:
-    """Each of the user's documents with any evidence, with its mastery's parts."""
+    """Each of the user's documents with any evidence (or only `document_id`), with its
+    mastery's parts."""
     cur = conn.cursor(row_factory=class_row(DocumentMastery))
     params = {
         "user_id": user_id,
+        "document_id": document_id,
         "now": now,
         "decay": decay,
         "factor": factor(decay),

@@ -224,7 +224,14 @@ async def submit(
             raise PracticeAttemptNotFound()
         return replayed(stored, set_id, question)
     answered_at, first_try = row
-    event_detail = {"correct": verdict.correct, "first_try": first_try, "set_id": str(set_id)}
+    event_detail: dict[str, Any] = {
+        "correct": verdict.correct,
+        "first_try": first_try,
+        "set_id": str(set_id),
+    }
+    _, scored = await set_score(conn, user_id, set_id)
+    if scored.answered == scored.questions:  # the set is finished: XP by its score
+        event_detail["set_done"] = {"correct": scored.correct, "questions": scored.questions}
     await record(conn, answer_event(user_id, given.attempt_id, answered_at, question, event_detail))
     stored = await get_attempt(conn, user_id, given.attempt_id)
     assert stored is not None  # written just above, in this transaction

@@ -11,10 +11,12 @@ from uuid import UUID
 
 from psycopg import AsyncConnection
 
+from tutor.gamification import game_profile
+from tutor.gamification.streak_freezes import current_streak, frozen_days
 from tutor.study.due_queue import Window, window_at
 from tutor.study.mastery import DocumentMastery, mastery_by_document, user_decay
 from tutor.study.profile import Profile, get_profile
-from tutor.study.streaks import Streak, streak
+from tutor.study.streaks import Streak
 from tutor.study.study_days import DayActivity, study_days
 
 HEATMAP_DAYS = 365
@@ -86,10 +88,12 @@ async def dashboard(conn: AsyncConnection, user_id: UUID, now: datetime) -> Dash
     first_shown = today - timedelta(days=HEATMAP_DAYS - 1)
     today_seconds = next((d.seconds for d in reversed(history) if d.day == today), 0)
     due_today, overdue = await task_counts(conn, profile, today, window)
+    active = {d.day for d in history if d.events > 0}
+    held = (await game_profile.get(conn, user_id)).streak_freezes
     return Dashboard(
         profile=profile,
         today=today,
-        streak=streak((d.day for d in history if d.events > 0), today),
+        streak=current_streak(active, await frozen_days(conn, user_id), held, today),
         today_seconds=today_seconds,
         days=[d for d in history if first_shown <= d.day <= today],
         due_cards=await due_cards_today(conn, profile, window),

@@ -8,31 +8,16 @@ minutes per day and mastery are all read from here, so they cannot disagree with
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Literal
 from uuid import UUID
 
 from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 
+from tutor.gamification import awards
 from tutor.study.study_days import refresh_day
+from tutor.study.study_event import EventKind, StudyEvent
 
-EventKind = Literal["review", "practice_answer", "task_done", "tutor_question", "focus_session"]
-
-
-@dataclass(frozen=True, slots=True)
-class StudyEvent:
-    """One thing a student did, with what produced it."""
-
-    user_id: UUID
-    kind: EventKind
-    source_key: str
-    occurred_at: datetime
-    duration_s: int | None = None
-    document_id: UUID | None = None
-    detail: dict[str, Any] = field(default_factory=dict)
-
+__all__ = ["EventKind", "StudyEvent", "record", "retract"]
 
 INSERT_EVENT = """
 INSERT INTO study_events (user_id, kind, source_key, occurred_at, duration_s, document_id, detail)
@@ -44,7 +29,8 @@ RETURNING id
 
 
 async def record(conn: AsyncConnection, event: StudyEvent) -> bool:
-    """Append `event`; False when its (kind, source key) was already recorded."""
+    """Append `event` and award the XP it earns; False when its (kind, source key) was already
+    recorded."""
     params = {
         "user_id": event.user_id,
         "kind": event.kind,
@@ -58,6 +44,7 @@ async def record(conn: AsyncConnection, event: StudyEvent) -> bool:
     if await cur.fetchone() is None:
         return False
     await refresh_day(conn, event.user_id, event.occurred_at)
+    await awards.on_recorded(conn, event)
     return True
 
 
@@ -76,3 +63,4 @@ async def retract(conn: AsyncConnection, user_id: UUID, kind: EventKind, source_
     row = await cur.fetchone()
     if row is not None:
         await refresh_day(conn, user_id, row[0])
+        await awards.on_retracted(conn, user_id, kind, source_key)

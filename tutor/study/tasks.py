@@ -339,7 +339,7 @@ def _done_event(user_id: UUID, task: Task, at: Moment) -> StudyEvent:
         str(task.id),
         at.now,
         document_id=task.document_id,
-        detail={"on_time": on_time},
+        detail={"on_time": on_time, "due": task.due_date is not None or task.due_at is not None},
     )
 
 

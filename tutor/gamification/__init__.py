@@ -1,0 +1,1 @@
+"""Gamification read from the learning record: XP, levels, currencies, badges, leaderboards."""

@@ -1,0 +1,255 @@
+"""Leaderboards: students ranked by the XP they earned in a period (today, this week, this
+month, all time, in the board's time zone), served from Redis sorted sets.
+
+PostgreSQL is the truth. After each award a student's period totals are read from the ledger
+and written to the boards as absolute scores (so a retried or reordered refresh cannot
+double-count), but only to boards that exist: a board missing from Redis (a flush, a restart,
+a new week) is rebuilt from the ledger on its first read. Opted-out students are on no board.
+Scopes: "global" now; a class's board is the same thing filtered to its members (classes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from psycopg import AsyncConnection
+from redis.asyncio import Redis
+
+from tutor.gamification.periods import Period, PeriodWindow, expiry, window
+
+PERIODS: tuple[Period, ...] = ("day", "week", "month", "all")
+Scope = Literal["global"]
+PREFIX = "tutor:lb"
+REBUILD_CHUNK = 10_000
+# Awards whose refresh may have raced a rebuild (skipped while the board was missing) are
+# re-applied after it: those of the last minute.
+RACE_MARGIN = timedelta(minutes=1)
+
+# Write each absolute score only where its board exists (KEYS: board, marker, board, ...); a
+# board lists only students with XP in its period, as a rebuild does.
+SET_SCORES = """
+for i = 1, #KEYS, 2 do
+  local score = ARGV[(i + 1) / 2 + 1]
+  if redis.call('EXISTS', KEYS[i + 1]) == 1 then
+    if tonumber(score) > 0 then
+      redis.call('ZADD', KEYS[i], score, ARGV[1])
+    else
+      redis.call('ZREM', KEYS[i], ARGV[1])
+    end
+  end
+end
+return 1
+"""
+
+
+def board_key(scope: str, span: PeriodWindow) -> str:
+    """The sorted set of one scope's board for one period."""
+    return f"{PREFIX}:{scope}:{span.period}:{span.key}"
+
+
+def marker_key(board: str) -> str:
+    """Present once the board was built from the ledger (an empty board is still built)."""
+    return f"{board}:built"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One row of a board."""
+
+    rank: int
+    display_name: str
+    xp: int
+    me: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Board:
+    """The top of a board, the caller's own standing and their neighbours."""
+
+    scope: str
+    period: Period
+    key: str
+    top: list[Entry]
+    around: list[Entry]
+    my_rank: int | None
+    my_xp: int
+    opted_out: bool
+
+
+PERIOD_TOTALS = """
+SELECT coalesce(sum(amount) FILTER (WHERE awarded_at >= %(day)s), 0)::bigint,
+       coalesce(sum(amount) FILTER (WHERE awarded_at >= %(week)s), 0)::bigint,
+       coalesce(sum(amount) FILTER (WHERE awarded_at >= %(month)s), 0)::bigint,
+       (SELECT coalesce(max(xp), 0) FROM game_profiles WHERE user_id = %(user_id)s)::bigint,
+       (SELECT coalesce(bool_or(leaderboard_opt_out), false) FROM game_profiles
+        WHERE user_id = %(user_id)s)
+FROM xp_events
+WHERE user_id = %(user_id)s AND awarded_at >= least(%(week)s, %(month)s)
+"""
+
+
+async def period_totals(
+    conn: AsyncConnection, user_id: UUID, windows: dict[Period, PeriodWindow]
+) -> tuple[dict[Period, int], bool]:
+    """The student's XP in each current period, and whether they opted out."""
+    params = {"user_id": user_id, **{p: windows[p].start for p in ("day", "week", "month")}}
+    cur = await conn.execute(PERIOD_TOTALS, params)
+    row = await cur.fetchone()
+    assert row is not None  # an aggregate always returns a row
+    day, week, month, total, opted_out = row
+    return {"day": day, "week": week, "month": month, "all": total}, bool(opted_out)
+
+
+def current_windows(now: datetime, zone: ZoneInfo) -> dict[Period, PeriodWindow]:
+    """Each period's window holding `now`."""
+    return {period: window(period, now, zone) for period in PERIODS}
+
+
+async def refresh_user(
+    conn: AsyncConnection, redis: Redis, user_id: UUID, zone: ZoneInfo, now: datetime
+) -> None:
+    """Write the student's current totals to every built board they belong on (or take them
+    off every board when they opted out)."""
+    windows = current_windows(now, zone)
+    totals, opted_out = await period_totals(conn, user_id, windows)
+    boards = [board_key(scope, windows[p]) for scope in scopes_of(user_id) for p in PERIODS]
+    if opted_out:
+        for board in boards:
+            await redis.zrem(board, str(user_id))
+        return
+    keys = [key for board in boards for key in (board, marker_key(board))]
+    scores = [str(totals[p]) for _ in scopes_of(user_id) for p in PERIODS]
+    await redis.eval(SET_SCORES, len(keys), *keys, str(user_id), *scores)  # type: ignore[misc]
+
+
+def scopes_of(_user_id: UUID) -> list[str]:
+    """The boards a student is on (class boards join here with classes)."""
+    return ["global"]
+
+
+# A period board from the ledger; the all-time board from the cached totals (checked against
+# the ledger by `xp.ledger_xp`), which spares summing every row ever written.
+PERIOD_BOARD = """
+SELECT e.user_id::text, sum(e.amount)::bigint
+FROM xp_events e
+WHERE e.awarded_at >= %(start)s AND e.awarded_at < %(end)s
+  AND NOT EXISTS (SELECT 1 FROM game_profiles g
+                  WHERE g.user_id = e.user_id AND g.leaderboard_opt_out)
+GROUP BY e.user_id
+"""
+ALL_TIME_BOARD = """
+SELECT user_id::text, xp FROM game_profiles WHERE NOT leaderboard_opt_out AND xp > 0
+"""
+RECENT_EARNERS = """
+SELECT DISTINCT user_id FROM xp_events WHERE awarded_at >= %(since)s
+"""
+
+
+async def rebuild(
+    conn: AsyncConnection, redis: Redis, scope: str, period: Period, zone: ZoneInfo, now: datetime
+) -> None:
+    """Build one board from PostgreSQL, swap it in whole, then re-apply the last minute's
+    earners (whose refresh may have found no board while this one was being built)."""
+    span = window(period, now, zone)
+    board = board_key(scope, span)
+    staging = f"{board}:staging"
+    query, params = (
+        (ALL_TIME_BOARD, {})
+        if span.end is None
+        else (PERIOD_BOARD, {"start": span.start, "end": span.end})
+    )
+    await redis.delete(staging)
+    members = 0
+    async with conn.cursor() as cur:
+        await cur.execute(query, params)
+        while rows := await cur.fetchmany(REBUILD_CHUNK):
+            scores = {member: score for member, score in rows if score > 0}
+            if scores:
+                members += await redis.zadd(staging, scores)
+    ttl = expiry(span, now)
+    marker = marker_key(board)
+    async with redis.pipeline(transaction=True) as pipe:
+        if members:
+            pipe.rename(staging, board)
+        else:
+            pipe.delete(board)
+        pipe.set(marker, now.isoformat())
+        if ttl is not None:
+            pipe.expire(board, ttl)
+            pipe.expire(marker, ttl)
+        await pipe.execute()
+    cur = await conn.execute(RECENT_EARNERS, {"since": now - RACE_MARGIN})
+    for (user_id,) in await cur.fetchall():
+        await refresh_user(conn, redis, user_id, zone, now)
+
+
+NAMES = """
+SELECT id::text, coalesce(display_name, 'Student') FROM users WHERE id = ANY(%(ids)s::uuid[])
+"""
+
+
+async def read_board(
+    conn: AsyncConnection,
+    redis: Redis,
+    user_id: UUID,
+    scope: str,
+    period: Period,
+    zone: ZoneInfo,
+    now: datetime,
+    top: int = 50,
+    around: int = 5,
+) -> Board:
+    """The board's top `top`, and the caller's rank with `around` neighbours each side
+    (rebuilt from the ledger first when Redis has no such board)."""
+    span = window(period, now, zone)
+    board = board_key(scope, span)
+    if not await redis.exists(marker_key(board)):
+        await rebuild(conn, redis, scope, period, zone, now)
+    me = str(user_id)
+    first = await redis.zrevrange(board, 0, top - 1, withscores=True)
+    rank = await redis.zrevrank(board, me)
+    near: list[tuple[bytes, float]] = []
+    if rank is not None:
+        near = await redis.zrevrange(board, max(0, rank - around), rank + around, withscores=True)
+    totals, opted_out = await period_totals(conn, user_id, current_windows(now, zone))
+    my_xp = totals[period]
+    if rank is None and not opted_out:
+        my_rank = None
+    elif rank is None:  # off the board by choice: where they would stand
+        my_rank = await redis.zcount(board, f"({my_xp}", "+inf") + 1
+    else:
+        my_rank = rank + 1
+    names = await _names(conn, [m for m, _ in first + near])
+    start = max(0, rank - around) if rank is not None else 0
+    return Board(
+        scope=scope,
+        period=period,
+        key=span.key,
+        top=_entries(first, 0, names, me),
+        around=_entries(near, start, names, me),
+        my_rank=my_rank,
+        my_xp=my_xp,
+        opted_out=opted_out,
+    )
+
+
+def _entries(
+    rows: list[tuple[bytes, float]], offset: int, names: dict[str, str], me: str
+) -> list[Entry]:
+    entries = []
+    for i, (member, score) in enumerate(rows):
+        user = member.decode() if isinstance(member, bytes) else str(member)
+        entries.append(Entry(offset + i + 1, names.get(user, "Student"), int(score), user == me))
+    return entries
+
+
+async def _names(conn: AsyncConnection, members: list[bytes]) -> dict[str, str]:
+    ids = sorted({m.decode() if isinstance(m, bytes) else str(m) for m in members})
+    if not ids:
+        return {}
+    cur = await conn.execute(NAMES, {"ids": ids})
+    return {str(user): str(name) for user, name in await cur.fetchall()}
