@@ -19,14 +19,14 @@ from tutor.gamification.rules import DAILY_XP_CAP, MAX_STREAK_FREEZES, STREAK_FR
 from tutor.gamification.turn import Turn
 from tutor.study.profile import get_profile
 
-router = APIRouter(tags=["gamification"], responses=error_responses(401))
+router = APIRouter(tags=["gamification"], responses=error_responses(400, 401, 422))
 
 RequestKey = Annotated[
     str,
     Header(
         alias="Idempotency-Key",
         min_length=1,
-        max_length=200,
+        max_length=120,
         description="Any unique string per purchase: a retried request with it buys once.",
     ),
 ]
@@ -214,7 +214,7 @@ class SettingsUpdate(BaseModel):
     theme: ThemeKey | None = None
 
 
-@router.patch("/gamification/me", responses=error_responses(404, 409, 422))
+@router.patch("/gamification/me", responses=error_responses(404, 409))
 async def update_game(
     body: SettingsUpdate, user: UserDep, conn: ConnDep, state: StateDep
 ) -> GamePublic:
@@ -252,7 +252,7 @@ class BoardPublic(PublicModel):
     opted_out: bool
 
 
-@router.get("/leaderboards", responses=error_responses(422))
+@router.get("/leaderboards")
 async def leaderboard(
     user: UserDep,
     conn: ConnDep,

@@ -16,7 +16,7 @@ from api.pagination import Cursor, Limit, Page, decode_cursor, paginate
 from api.schemas import PublicModel
 from tutor.gamification import notifications
 
-router = APIRouter(tags=["notifications"], responses=error_responses(401))
+router = APIRouter(tags=["notifications"], responses=error_responses(400, 401, 422))
 
 
 class NotificationPublic(PublicModel):
@@ -35,7 +35,7 @@ class NotificationPage(Page[NotificationPublic]):
     unread: int
 
 
-@router.get("/notifications", responses=error_responses(422))
+@router.get("/notifications")
 async def list_notifications(
     user: UserDep,
     conn: ConnDep,
@@ -67,7 +67,7 @@ class MarkedPublic(PublicModel):
     unread: int
 
 
-@router.post("/notifications/read", responses=error_responses(422))
+@router.post("/notifications/read")
 async def mark_read(body: MarkRead, user: UserDep, conn: ConnDep) -> MarkedPublic:
     """Mark notifications read (marking one already read changes nothing)."""
     marked = await notifications.mark_read(conn, user.user_id, body.ids, body.all)
