@@ -67,6 +67,8 @@ WS_TOO_MANY_SOCKETS = 4429
 # a string longer than the column, a character the encoding lacks. None: psycopg refused a NUL
 # byte before sending. Other data errors (division by zero, say) are bugs, answered with a 500.
 CLIENT_DATA_SQLSTATES = {None, "22001", "22003", "22021", "22P05"}
+# A restarted PostgreSQL takes a few seconds to accept connections again.
+DATABASE_RETRY_AFTER_S = 5
 
 log = logging.getLogger(__name__)
 
@@ -120,12 +122,29 @@ async def _data_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("invalid_input", message), 422)
 
 
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    # Connection refused or lost, no pooled connection in time (PoolTimeout), a statement past
+    # its timeout (QueryCanceled): the database, not the request, is at fault, and it passes.
+    assert isinstance(exc, psycopg.OperationalError)
+    log.warning(
+        "%s %s: database unavailable (%s: %s)",
+        request.method,
+        request.url.path,
+        type(exc).__name__,
+        exc,
+    )
+    message = "The database is unavailable right now; try again shortly."
+    body = error_body("service_unavailable", message, request_id=current_request_id())
+    return JSONResponse(body, 503, headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)})
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the mappings on the app."""
     app.add_exception_handler(errors.TutorError, _tutor_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(psycopg.DataError, _data_error)
+    app.add_exception_handler(psycopg.OperationalError, _database_unavailable)
 
 
 class CatchAll:

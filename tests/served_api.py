@@ -24,14 +24,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def served_api(settings: Settings, log_path: Path) -> Iterator[str]:
-    """`tutor api` on the session's services; yields its base URL once it is live."""
+def served_api(settings: Settings, log_path: Path, **extra: str) -> Iterator[str]:
+    """`tutor api` on the settings' services, `extra` added to its environment; yields its base
+    URL once it is live."""
     port = free_port()
     env = worker_env(
         settings,
         TUTOR_CHAT_BASE_URL="http://127.0.0.1:9/v1",  # never called; keeps the local model off
         TUTOR_CHAT_MODEL="absent",
         TUTOR_MAX_UPLOAD_BYTES=str(settings.max_upload_bytes),
+        **extra,
     )
     with log_path.open("ab") as log:
         process = spawn(["api", "--host", "127.0.0.1", "--port", str(port)], env, log)

@@ -83,6 +83,7 @@ async def open_pool(settings: Settings, *, max_size: int = 10) -> AsyncConnectio
         database_url(settings),
         min_size=1,
         max_size=max_size,
+        timeout=settings.db_pool_timeout_s,
         configure=_configure(settings.hnsw_ef_search),
         check=AsyncConnectionPool.check_connection,
         open=False,
