@@ -13,7 +13,8 @@ from uuid import UUID
 
 import numpy as np
 from numpy.typing import NDArray
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, OperationalError
+from psycopg.errors import QueryCanceled
 from psycopg.rows import class_row
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
@@ -48,7 +49,8 @@ WHERE id = %(id)s AND status IN ('queued', 'processing')
 RETURNING {DOCUMENT_COLUMNS}
 """
 START_ATTEMPT = """
-UPDATE ingestion_jobs SET attempts = attempts + 1, worker_id = %(worker_id)s, started_at = now()
+UPDATE ingestion_jobs
+SET attempts = attempts + %(counted)s, worker_id = %(worker_id)s, started_at = now()
 WHERE document_id = %(id)s RETURNING attempts
 """
 LOAD_FILE = "SELECT content, password FROM document_files WHERE document_id = %(id)s"
@@ -88,6 +90,16 @@ class IngestionDeps:
     embed_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # Parses and chunks off the GIL (ingestion.parser_process); None parses in a thread here.
     parser: ParserProcess | None = None
+    # Documents whose last run here ended because PostgreSQL went away: that run did not crash
+    # its worker, so the retry's claim does not count as another attempt.
+    interrupted: set[UUID] = field(default_factory=set)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True when PostgreSQL is down or unreachable (a restart, a failover, no pooled connection
+    in time): no fault of the document, and over once the database is back. A statement
+    timeout is not: the same statement may well time out again."""
+    return isinstance(exc, OperationalError) and not isinstance(exc, QueryCanceled)
 
 
 async def ingest(deps: IngestionDeps, document_id: UUID) -> str:
@@ -102,6 +114,10 @@ async def ingest(deps: IngestionDeps, document_id: UUID) -> str:
         # whatever was stored went with the document, and nothing is stored after it.
         log.info("document %s deleted during ingestion; stopped", document.id)
         return "deleted"
+    except OperationalError as exc:
+        if database_unavailable(exc):
+            deps.interrupted.add(document.id)
+        raise
 
 
 async def _ingest_claimed(deps: IngestionDeps, document: Document, attempts: int) -> str:
@@ -126,9 +142,10 @@ async def _claim(deps: IngestionDeps, document_id: UUID) -> tuple[Document | Non
         document = await cur.fetchone()
         if document is None:
             return None, 0
-        row = await (
-            await conn.execute(START_ATTEMPT, {"id": document_id, "worker_id": deps.worker_id})
-        ).fetchone()
+        counted = 0 if document_id in deps.interrupted else 1
+        params = {"id": document_id, "worker_id": deps.worker_id, "counted": counted}
+        row = await (await conn.execute(START_ATTEMPT, params)).fetchone()
+    deps.interrupted.discard(document_id)
     return document, int(row[0]) if row else 1
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from uuid import UUID
 
 from arq.connections import ArqRedis
-from arq.worker import Worker, func
+from arq.worker import Retry, Worker, func
 from prometheus_client import start_http_server
 from psycopg import Error as DatabaseError
 from redis.exceptions import RedisError
@@ -27,7 +27,7 @@ from ingestion.chunking import Chunker
 from ingestion.embedding import Embedder
 from ingestion.overview import refresh_missing_overviews
 from ingestion.parser_process import ParserLimits, start_parser
-from ingestion.pipeline import IngestionDeps, ingest
+from ingestion.pipeline import IngestionDeps, database_unavailable, ingest
 from ingestion.queue import LEASE_PREFIX, QUEUE_NAME, TASK_NAME, reconcile
 from tutor.job_codec import deserialize_job, serialize_job
 from tutor.resources import Resources, opened
@@ -38,6 +38,9 @@ from tutor.telemetry import JOBS
 log = logging.getLogger(__name__)
 
 REDIS_RETRY_S = 1.0
+# Between runs of a job that PostgreSQL left mid-document; each run also waits up to
+# TUTOR_DB_POOL_TIMEOUT_S for a connection, which paces the retries of a long outage.
+DATABASE_RETRY_S = 2
 
 
 async def ingest_document(ctx: dict[str, Any], document_id: str) -> str:
@@ -47,7 +50,17 @@ async def ingest_document(ctx: dict[str, Any], document_id: str) -> str:
         outcome = await ingest(deps, UUID(document_id))
     except asyncio.CancelledError:
         raise  # shutting down or timed out: arq runs it again, not an outcome
-    except Exception:
+    except Exception as exc:
+        if database_unavailable(exc):
+            # arq runs it again (the task allows 1000 tries); it resumes after the stored chunks.
+            JOBS.labels("retry").inc()
+            log.warning(
+                "document %s: database unavailable (%s); retrying in %ds",
+                document_id,
+                type(exc).__name__,
+                DATABASE_RETRY_S,
+            )
+            raise Retry(defer=DATABASE_RETRY_S) from exc
         JOBS.labels("error").inc()  # arq retries it; the reconciler requeues it if lost
         raise
     JOBS.labels(outcome).inc()
