@@ -43,8 +43,8 @@ function authHeaders() {
 }
 
 /** JSON in, JSON out. `body` is sent as JSON; 204 answers null. */
-export async function api(path, { method = "GET", body, signal } = {}) {
-  const headers = authHeaders();
+export async function api(path, { method = "GET", body, signal, headers: extra = {} } = {}) {
+  const headers = { ...authHeaders(), ...extra };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let response;
   try {

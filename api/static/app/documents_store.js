@@ -2,12 +2,10 @@
 // live progress from the events socket, shared by every view that shows documents.
 import { bytes, useCallback, useEffect, useRef, useState } from "./lib.js";
 import { api, uploadFile } from "./api.js";
-import { LiveSocket } from "./sockets.js";
+import { listen } from "./events.js";
 
 const PAGE = 25;
 const LIVE_FIELDS = ["status", "progress", "pages_done", "pages_total", "chunks_done", "chunks_total", "needs_ocr", "error"];
-// The server pings every 25 s; a socket silent for longer than this is presumed dead.
-const EVENTS_SILENCE_MS = 60_000;
 let uploadCounter = 0;
 
 /** When this copy of a document was true: its last live event, else its last update. */
@@ -112,7 +110,7 @@ export function useDocuments() {
 
   useEffect(() => {
     refresh();
-    const socket = new LiveSocket("/events", {
+    return listen({
       onState: setConnection,
       onOpen: (reconnected) => { if (reconnected) refresh(); },  // catch up on what was missed
       onEvent: ({ type, at, data }) => {
@@ -125,8 +123,7 @@ export function useDocuments() {
           ? { ...d, ...pickLive(data), liveAt: at }
           : d)));
       },
-    }, { silenceMs: EVENTS_SILENCE_MS }).start();
-    return () => socket.stop();
+    });
   }, [refresh, fetchOne]);
 
   const patchUpload = (key, patch) =>

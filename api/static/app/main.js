@@ -12,7 +12,11 @@ import { PracticeView } from "./practice.js";
 import { TasksView } from "./tasks.js";
 import { CardsView } from "./cards.js";
 import { ProgressView } from "./progress.js";
+import { AchievementsView } from "./achievements.js";
+import { LeaderboardsView } from "./leaderboards.js";
 import { AccountMenu } from "./account.js";
+import { NotificationBell } from "./notifications.js";
+import { Toasts } from "./toasts.js";
 import { AdminView } from "./admin.js";
 
 function App() {
@@ -60,6 +64,7 @@ function Shell() {
             <li><a href=${`#/${name}`} aria-current=${route.section === name ? "page" : null}>${label}</a></li>`)}
         </ul>
       </nav>
+      <${NotificationBell} />
       <${AccountMenu} me=${me} onRenamed=${setMe} />
     </header>
     <main id="main" tabindex="-1">
@@ -72,10 +77,13 @@ function Shell() {
       ${route.section === "tasks" && html`<${TasksView} id=${route.id} params=${route.params} />`}
       ${route.section === "cards" && html`<${CardsView} id=${route.id} params=${route.params} />`}
       ${route.section === "progress" && html`<${ProgressView} documents=${documents} />`}
+      ${route.section === "achievements" && html`<${AchievementsView} />`}
+      ${route.section === "leaderboards" && html`<${LeaderboardsView} />`}
       ${route.section === "admin" && me && (me.role === "admin"
         ? html`<${AdminView} />`
         : html`<h1>Admin</h1><p class="muted">This section is for admins.</p>`)}
     </main>
+    <${Toasts} />
     ${documents.connection !== "open" && html`
       <p class="connection" role="status">${documents.connection === "reconnecting"
         ? "Live updates paused: reconnecting…" : "Connecting…"}</p>`}

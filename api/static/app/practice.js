@@ -1,5 +1,5 @@
 // Practice sets: every set the tutor wrote, to reopen and take again.
-import { html, shortDate, useEffect, useRef, useState } from "./lib.js";
+import { html, newId, shortDate, useEffect, useRef, useState } from "./lib.js";
 import { api } from "./api.js";
 import { PassageDialog } from "./passage.js";
 import { Quiz } from "./quiz.js";
@@ -41,15 +41,6 @@ function PracticeSets() {
         ${nextCursor && html`<button type="button" class="quiet" onClick=${() => load(nextCursor)}>Show more</button>`}
       </section>
     </div>`;
-}
-
-/** A random (v4) UUID; crypto.randomUUID exists only on https or localhost. */
-function newId() {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  bytes[6] = (bytes[6] & 0x0f) | 0x40;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 function scoreText(score) {

@@ -9,6 +9,8 @@ export const SECTIONS = [
   ["cards", "Flashcards"],
   ["tasks", "Tasks"],
   ["progress", "Progress"],
+  ["achievements", "Achievements"],
+  ["leaderboards", "Leaderboards"],
 ];
 
 // Shown in the navigation to admins only; the API refuses everyone else anyway.

@@ -14,13 +14,15 @@ export class LiveSocket {
    * @param {string} path  e.g. "/tutor"
    * @param {object} handlers  onEvent(event); onState?(state) with "connecting" | "open" |
    *   "reconnecting"; onOpen?(reconnected) once each socket opens
-   * @param {{silenceMs?: number}} options  reconnect when nothing arrives for this long (for
-   *   sockets whose server sends keep-alives), so a half-open connection is noticed
+   * @param {{silenceMs?: number, query?: () => object}} options  silenceMs: reconnect when
+   *   nothing arrives for this long (for sockets whose server sends keep-alives), so a half-open
+   *   connection is noticed; query: more URL parameters, read anew for each connection
    */
-  constructor(path, handlers, { silenceMs = 0 } = {}) {
+  constructor(path, handlers, { silenceMs = 0, query = null } = {}) {
     this.path = path;
     this.handlers = handlers;
     this.silenceMs = silenceMs;
+    this.query = query;
     this.socket = null;
     this.attempt = 0;
     this.opened = false;
@@ -79,7 +81,8 @@ export class LiveSocket {
     }
     if (this.stopped || this.socket) return;
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const url = `${scheme}://${location.host}/api/v1${this.path}?ticket=${encodeURIComponent(ticket)}`;
+    const params = new URLSearchParams({ ticket, ...this.query?.() });
+    const url = `${scheme}://${location.host}/api/v1${this.path}?${params}`;
     const socket = new WebSocket(url);
     this.socket = socket;
     socket.onopen = () => {
