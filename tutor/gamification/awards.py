@@ -48,12 +48,13 @@ async def on_recorded(conn: AsyncConnection, event: StudyEvent) -> None:
     profile = await get_profile(conn, event.user_id)
     turn = Turn(conn, profile, game, profile.today(event.occurred_at), event.occurred_at)
     await _activity(turn, event)
-    if await achievements.first_event_of_day(turn):
+    new_day = await achievements.first_event_of_day(turn)
+    if new_day:
         await achievements.new_study_day(turn)
     await achievements.daily_goal(turn)
     if event.document_id is not None and event.kind in ("review", "practice_answer"):
         await achievements.document_mastery(turn, event.document_id)
-    await award_badges(turn, event.kind)
+    await award_badges(turn, event.kind, new_day=new_day)
     await _settle(turn)
 
 

@@ -58,17 +58,27 @@ async def earned(turn: Turn) -> set[str]:
     return {row[0] for row in await cur.fetchall()}
 
 
-async def award_badges(turn: Turn, event_kind: str) -> None:
+async def award_badges(turn: Turn, event_kind: str, *, new_day: bool = True) -> None:
     """Award every badge not yet held whose criterion the event could move and now holds."""
-    moved = MOVED_BY.get(event_kind, frozenset())
+    moved = set(MOVED_BY.get(event_kind, frozenset()))
+    # Only a day's first event adds a study day (or a frozen one), and only a mastery award adds
+    # a mastered document: a review in the middle of a session skips those reads.
+    if not new_day:
+        moved.discard("learning_streak")
+    if not any(rule == "mastery" for rule, _ in turn.gained):
+        moved.discard("documents_mastered")
     held = await earned(turn)
-    measured: dict[Criterion, int] = {}
+    # A measure depends on the criterion's kind and qualifier, not its count: the 7-, 30- and
+    # 100-day streak badges share one read of the study days.
+    measured: dict[tuple[str, float | None], int] = {}
     for badge in CATALOGUE:
-        if badge.key in held or badge.criterion.kind not in moved:
+        criterion = badge.criterion
+        if badge.key in held or criterion.kind not in moved:
             continue
-        if badge.criterion not in measured:
-            measured[badge.criterion] = await measure(turn, badge.criterion)
-        if measured[badge.criterion] >= badge.criterion.count:
+        key = (criterion.kind, criterion.at)
+        if key not in measured:
+            measured[key] = await measure(turn, criterion)
+        if measured[key] >= criterion.count:
             await _earn(turn, badge)
 
 
