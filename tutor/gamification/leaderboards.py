@@ -114,16 +114,43 @@ async def refresh_user(
 ) -> None:
     """Write the student's current totals to every built board they belong on (or take them
     off every board when they opted out)."""
+    await refresh_users(conn, redis, [user_id], zone, now)
+
+
+PERIOD_TOTALS_OF = """
+SELECT u.id, t.day, t.week, t.month, coalesce(g.xp, 0)::bigint,
+       coalesce(g.leaderboard_opt_out, false)
+FROM unnest(%(ids)s::uuid[]) u (id)
+LEFT JOIN game_profiles g ON g.user_id = u.id
+CROSS JOIN LATERAL (
+    SELECT coalesce(sum(e.amount) FILTER (WHERE e.awarded_at >= %(day)s), 0)::bigint AS day,
+           coalesce(sum(e.amount) FILTER (WHERE e.awarded_at >= %(week)s), 0)::bigint AS week,
+           coalesce(sum(e.amount) FILTER (WHERE e.awarded_at >= %(month)s), 0)::bigint AS month
+    FROM xp_events e
+    WHERE e.user_id = u.id AND e.awarded_at >= least(%(week)s, %(month)s)
+) t
+"""
+
+
+async def refresh_users(
+    conn: AsyncConnection, redis: Redis, user_ids: list[UUID], zone: ZoneInfo, now: datetime
+) -> None:
+    """`refresh_user` for many students: one query, one Redis round trip."""
     windows = current_windows(now, zone)
-    totals, opted_out = await period_totals(conn, user_id, windows)
-    boards = [board_key(scope, windows[p]) for scope in scopes_of(user_id) for p in PERIODS]
-    if opted_out:
-        for board in boards:
-            await redis.zrem(board, str(user_id))
-        return
-    keys = [key for board in boards for key in (board, marker_key(board))]
-    scores = [str(totals[p]) for _ in scopes_of(user_id) for p in PERIODS]
-    await redis.eval(SET_SCORES, len(keys), *keys, str(user_id), *scores)  # type: ignore[misc]
+    params = {"ids": user_ids, **{p: windows[p].start for p in ("day", "week", "month")}}
+    cur = await conn.execute(PERIOD_TOTALS_OF, params)
+    async with redis.pipeline(transaction=False) as pipe:
+        for user_id, day, week, month, total, opted_out in await cur.fetchall():
+            totals: dict[Period, int] = {"day": day, "week": week, "month": month, "all": total}
+            boards = [board_key(scope, windows[p]) for scope in scopes_of(user_id) for p in PERIODS]
+            if opted_out:
+                for board in boards:
+                    pipe.zrem(board, str(user_id))
+                continue
+            keys = [key for board in boards for key in (board, marker_key(board))]
+            scores = [str(totals[p]) for _ in scopes_of(user_id) for p in PERIODS]
+            pipe.eval(SET_SCORES, len(keys), *keys, str(user_id), *scores)
+        await pipe.execute()
 
 
 def scopes_of(_user_id: UUID) -> list[str]:
@@ -183,8 +210,10 @@ async def rebuild(
             pipe.expire(marker, ttl)
         await pipe.execute()
     cur = await conn.execute(RECENT_EARNERS, {"since": now - RACE_MARGIN})
-    for (user_id,) in await cur.fetchall():
-        await refresh_user(conn, redis, user_id, zone, now)
+    # One batch: a busy minute has thousands of earners, and a round trip each took seconds.
+    earners = [user_id for (user_id,) in await cur.fetchall()]
+    if earners:
+        await refresh_users(conn, redis, earners, zone, now)
 
 
 NAMES = """
@@ -207,11 +236,11 @@ async def read_board(
     (rebuilt from the ledger first when Redis has no such board)."""
     span = window(period, now, zone)
     board = board_key(scope, span)
-    if not await redis.exists(marker_key(board)):
-        await rebuild(conn, redis, scope, period, zone, now)
     me = str(user_id)
-    first = await redis.zrevrange(board, 0, top - 1, withscores=True)
-    rank = await redis.zrevrank(board, me)
+    built, first, rank = await _standing(redis, board, me, top)
+    if not built:
+        await rebuild(conn, redis, scope, period, zone, now)
+        built, first, rank = await _standing(redis, board, me, top)
     near: list[tuple[bytes, float]] = []
     if rank is not None:
         near = await redis.zrevrange(board, max(0, rank - around), rank + around, withscores=True)
@@ -235,6 +264,18 @@ async def read_board(
         my_xp=my_xp,
         opted_out=opted_out,
     )
+
+
+async def _standing(
+    redis: Redis, board: str, me: str, top: int
+) -> tuple[bool, list[tuple[bytes, float]], int | None]:
+    """Whether the board is built, its top, and the caller's 0-based rank: one round trip."""
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.exists(marker_key(board))
+        pipe.zrevrange(board, 0, top - 1, withscores=True)
+        pipe.zrevrank(board, me)
+        built, first, rank = await pipe.execute()
+    return bool(built), first, rank
 
 
 def _entries(
