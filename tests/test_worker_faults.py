@@ -104,7 +104,6 @@ def test_reconciler_survives_database_errors(client, settings, worker, data_dir)
         assert document["status"] == "ready", (document, log_path.read_text(errors="replace"))
         worker_log = log_path.read_text(errors="replace")
         assert faulty.poll() is None, worker_log[-3000:]
-        open("/tmp/h14_ingest/faulty.log", "w").write(worker_log)
         warnings = [line for line in worker_log.splitlines() if "WARNING" in line]
         assert any("reconcile skipped (QueryCanceled)" in line for line in warnings), warnings
     finally:
