@@ -26,6 +26,7 @@ KINDS = {
     "tasks.json",
     "study_events.json",
     "focus_sessions.json",
+    "gamification.json",
 }
 
 
@@ -89,6 +90,9 @@ def test_the_zip_holds_each_kind_and_the_original_file_byte_for_byte(client, own
     kinds = {e["kind"] for e in data["study_events.json"]["events"]}
     assert kinds == {"practice_answer", "review", "task_done"}
     assert len(data["focus_sessions.json"]) == 1
+    game = data["gamification.json"]
+    assert "review" in {x["rule"] for x in game["xp"]}
+    assert game["profile"]["xp"] == sum(x["amount"] for x in game["xp"])
 
 
 def test_progress_comes_on_the_events_socket(client, owner):

@@ -202,6 +202,23 @@ FOCUS_SESSIONS_JSON = """
 SELECT jsonb_pretty(coalesce(jsonb_agg(to_jsonb(f) - 'user_id' ORDER BY f.started_at, f.id), '[]'))
 FROM focus_sessions f WHERE f.user_id = %(user_id)s
 """
+GAME_JSON = """
+SELECT jsonb_pretty(jsonb_build_object(
+  'profile', (SELECT to_jsonb(g) - 'user_id' FROM game_profiles g WHERE g.user_id = %(user_id)s),
+  'xp', (SELECT coalesce(jsonb_agg(to_jsonb(x) - 'user_id' ORDER BY x.awarded_at, x.id), '[]')
+         FROM xp_events x WHERE x.user_id = %(user_id)s),
+  'currencies', (SELECT coalesce(jsonb_agg(to_jsonb(c) - 'user_id' ORDER BY c.at, c.id), '[]')
+                 FROM currency_events c WHERE c.user_id = %(user_id)s),
+  'badges', (SELECT coalesce(jsonb_agg(to_jsonb(b) - 'user_id' ORDER BY b.earned_at), '[]')
+             FROM user_badges b WHERE b.user_id = %(user_id)s),
+  'themes', (SELECT coalesce(jsonb_agg(to_jsonb(t) - 'user_id' ORDER BY t.unlocked_at), '[]')
+             FROM user_themes t WHERE t.user_id = %(user_id)s),
+  'frozen_days', (SELECT coalesce(jsonb_agg(f.day ORDER BY f.day), '[]')
+                  FROM streak_freeze_days f WHERE f.user_id = %(user_id)s),
+  'notifications', (SELECT coalesce(jsonb_agg(to_jsonb(n) - 'user_id' ORDER BY n.seq), '[]')
+                    FROM notifications n WHERE n.user_id = %(user_id)s)
+))
+"""
 KINDS = (
     ("account.json", ACCOUNT_JSON),
     ("documents.json", DOCUMENTS_JSON),
@@ -211,6 +228,7 @@ KINDS = (
     ("tasks.json", TASKS_JSON),
     ("study_events.json", STUDY_EVENTS_JSON),
     ("focus_sessions.json", FOCUS_SESSIONS_JSON),
+    ("gamification.json", GAME_JSON),
 )
 
 
