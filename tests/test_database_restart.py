@@ -28,6 +28,7 @@ from tests.conftest import (
 from tests.own_postgres import OwnPostgres
 from tests.test_delete_during_ingest import keyword_index
 from tests.test_worker_faults import WORKER_READY, wait_for_log
+from tutor.resources import database_url
 from tutor.runtime.local_redis import LocalRedis
 from tutor.settings import Settings
 
@@ -54,8 +55,7 @@ def first_pages(data: bytes, pages: int) -> bytes:
 
 
 def query(settings: Settings, sql: str, *params: object) -> list[tuple[Any, ...]]:
-    assert settings.database_url
-    with psycopg.connect(settings.database_url) as conn:
+    with psycopg.connect(database_url(settings)) as conn:
         return conn.execute(sql, params).fetchall()
 
 
