@@ -23,6 +23,7 @@ from api.routes import (
     auth,
     card_exchange,
     card_suggestions,
+    classes,
     conversations,
     decks,
     documents,
@@ -129,6 +130,7 @@ def create_app(
         my_data,
         gamification,
         notifications,
+        classes,
     ):
         v1.include_router(module.router)
     app.include_router(v1)

@@ -25,6 +25,11 @@ RULES = [
         "the study core is domain: its jobs are listed for the worker by the runtime",
     ),
     (
+        ("tutor/classes",),
+        ("tutor.cli", "tutor.runtime", "api"),
+        "classes are domain, like the study core",
+    ),
+    (
         ("tutor/gamification",),
         ("tutor.cli", "tutor.runtime", "tutor.chat", "api"),
         "gamification reads the learning record; the tutor and the shell stay out of it",

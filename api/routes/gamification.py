@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated, Literal
+from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, Path, Query
 from pydantic import BaseModel, Field
@@ -12,6 +14,7 @@ from pydantic import BaseModel, Field
 from api.deps import ConnDep, StateDep, UserDep
 from api.error_responses import error_responses
 from api.schemas import PublicModel
+from tutor.classes.classes import get_class
 from tutor.gamification import badge_awards, game_profile, leaderboards, shop
 from tutor.gamification.badges import CATALOGUE, Criterion
 from tutor.gamification.overview import overview
@@ -252,19 +255,25 @@ class BoardPublic(PublicModel):
     opted_out: bool
 
 
-@router.get("/leaderboards")
+@router.get("/leaderboards", responses=error_responses(404))
 async def leaderboard(
     user: UserDep,
     conn: ConnDep,
     state: StateDep,
     period: Annotated[Literal["day", "week", "month", "all"], Query()] = "week",
-    scope: Annotated[Literal["global"], Query()] = "global",
+    class_id: Annotated[
+        UUID | None, Query(description="A class of the caller's: its board, in its zone.")
+    ] = None,
     top: Annotated[int, Query(ge=1, le=100)] = 50,
     around: Annotated[int, Query(ge=0, le=25)] = 5,
 ) -> BoardPublic:
     """Students ranked by XP earned in the period (in the board's time zone); opted-out
-    students are not listed but see where they would stand."""
-    zone = state.leaderboard_zone
+    students are not listed but see where they would stand. With `class_id`: the class's
+    students only (404 unless the caller teaches or attends it)."""
+    scope, zone = "global", state.leaderboard_zone
+    if class_id is not None:
+        found = await get_class(conn, user.user_id, class_id)
+        scope, zone = leaderboards.class_scope(found.id), ZoneInfo(found.timezone)
     board = await leaderboards.read_board(
         conn, state.redis, user.user_id, scope, period, zone, datetime.now(UTC), top, around
     )

@@ -5,14 +5,14 @@ PostgreSQL is the truth. After each award a student's period totals are read fro
 and written to the boards as absolute scores (so a retried or reordered refresh cannot
 double-count), but only to boards that exist: a board missing from Redis (a flush, a restart,
 a new week) is rebuilt from the ledger on its first read. Opted-out students are on no board.
-Scopes: "global" now; a class's board is the same thing filtered to its members (classes).
+Scopes: "global", in the service's leaderboard zone, and "class:<id>", the same board over the
+class's current students in the class's zone.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -22,7 +22,6 @@ from redis.asyncio import Redis
 from tutor.gamification.periods import Period, PeriodWindow, expiry, window
 
 PERIODS: tuple[Period, ...] = ("day", "week", "month", "all")
-Scope = Literal["global"]
 PREFIX = "tutor:lb"
 REBUILD_CHUNK = 10_000
 # Awards whose refresh may have raced a rebuild (skipped while the board was missing) are
@@ -135,41 +134,91 @@ CROSS JOIN LATERAL (
 async def refresh_users(
     conn: AsyncConnection, redis: Redis, user_ids: list[UUID], zone: ZoneInfo, now: datetime
 ) -> None:
-    """`refresh_user` for many students: one query, one Redis round trip."""
-    windows = current_windows(now, zone)
-    params = {"ids": user_ids, **{p: windows[p].start for p in ("day", "week", "month")}}
-    cur = await conn.execute(PERIOD_TOTALS_OF, params)
+    """`refresh_user` for many students: one query per time zone of their boards (the global
+    one's, their classes'), one Redis round trip."""
+    boards = await boards_of(conn, user_ids, zone)
+    by_zone: dict[str, list[UUID]] = {}
+    for user_id, scopes in boards.items():
+        for _, scope_zone in scopes:
+            by_zone.setdefault(scope_zone.key, []).append(user_id)
+    totals: dict[tuple[UUID, str], dict[Period, int]] = {}
+    opted_out: set[UUID] = set()
+    for zone_key, users in by_zone.items():
+        windows = current_windows(now, ZoneInfo(zone_key))
+        params = {"ids": users, **{p: windows[p].start for p in ("day", "week", "month")}}
+        cur = await conn.execute(PERIOD_TOTALS_OF, params)
+        for user_id, day, week, month, total, out in await cur.fetchall():
+            totals[(user_id, zone_key)] = {"day": day, "week": week, "month": month, "all": total}
+            if out:
+                opted_out.add(user_id)
     async with redis.pipeline(transaction=False) as pipe:
-        for user_id, day, week, month, total, opted_out in await cur.fetchall():
-            totals: dict[Period, int] = {"day": day, "week": week, "month": month, "all": total}
-            boards = [board_key(scope, windows[p]) for scope in scopes_of(user_id) for p in PERIODS]
-            if opted_out:
-                for board in boards:
-                    pipe.zrem(board, str(user_id))
-                continue
-            keys = [key for board in boards for key in (board, marker_key(board))]
-            scores = [str(totals[p]) for _ in scopes_of(user_id) for p in PERIODS]
-            pipe.eval(SET_SCORES, len(keys), *keys, str(user_id), *scores)
+        for user_id, scopes in boards.items():
+            for scope, scope_zone in scopes:
+                windows = current_windows(now, scope_zone)
+                keys = [board_key(scope, windows[p]) for p in PERIODS]
+                if user_id in opted_out:
+                    for board in keys:
+                        pipe.zrem(board, str(user_id))
+                    continue
+                both = [key for board in keys for key in (board, marker_key(board))]
+                scores = [str(totals[(user_id, scope_zone.key)][p]) for p in PERIODS]
+                pipe.eval(SET_SCORES, len(both), *both, str(user_id), *scores)
         await pipe.execute()
 
 
-def scopes_of(_user_id: UUID) -> list[str]:
-    """The boards a student is on (class boards join here with classes)."""
-    return ["global"]
+CLASS_BOARDS = """
+SELECT m.user_id, m.class_id, c.timezone
+FROM class_members m JOIN classes c ON c.id = m.class_id
+WHERE m.user_id = ANY(%(ids)s::uuid[]) AND c.archived_at IS NULL
+"""
+
+
+def class_scope(class_id: UUID) -> str:
+    """The scope of a class's boards."""
+    return f"class:{class_id}"
+
+
+async def boards_of(
+    conn: AsyncConnection, user_ids: list[UUID], zone: ZoneInfo
+) -> dict[UUID, list[tuple[str, ZoneInfo]]]:
+    """Each student's boards: the global one (in `zone`) and one per class they attend (in the
+    class's zone)."""
+    boards: dict[UUID, list[tuple[str, ZoneInfo]]] = {u: [("global", zone)] for u in user_ids}
+    cur = await conn.execute(CLASS_BOARDS, {"ids": user_ids})
+    for user_id, class_id, class_zone in await cur.fetchall():
+        boards[user_id].append((class_scope(class_id), ZoneInfo(class_zone)))
+    return boards
+
+
+async def leave_scope(
+    redis: Redis, user_id: UUID, scope: str, zone: ZoneInfo, now: datetime
+) -> None:
+    """Take a student off a scope's current boards (they left or were removed from a class)."""
+    windows = current_windows(now, zone)
+    async with redis.pipeline(transaction=False) as pipe:
+        for period in PERIODS:
+            pipe.zrem(board_key(scope, windows[period]), str(user_id))
+        await pipe.execute()
 
 
 # A period board from the ledger; the all-time board from the cached totals (checked against
 # the ledger by `xp.ledger_xp`), which spares summing every row ever written.
+# A class's boards hold its current students only.
 PERIOD_BOARD = """
 SELECT e.user_id::text, sum(e.amount)::bigint
 FROM xp_events e
 WHERE e.awarded_at >= %(start)s AND e.awarded_at < %(end)s
   AND NOT EXISTS (SELECT 1 FROM game_profiles g
                   WHERE g.user_id = e.user_id AND g.leaderboard_opt_out)
+  AND (%(class_id)s::uuid IS NULL
+       OR e.user_id IN (SELECT user_id FROM class_members WHERE class_id = %(class_id)s))
 GROUP BY e.user_id
 """
 ALL_TIME_BOARD = """
-SELECT user_id::text, xp FROM game_profiles WHERE NOT leaderboard_opt_out AND xp > 0
+SELECT user_id::text, xp FROM game_profiles g
+WHERE NOT leaderboard_opt_out AND xp > 0
+  AND (%(class_id)s::uuid IS NULL
+       OR g.user_id IN (SELECT user_id FROM class_members WHERE class_id = %(class_id)s))
 """
 RECENT_EARNERS = """
 SELECT DISTINCT user_id FROM xp_events WHERE awarded_at >= %(since)s
@@ -184,11 +233,9 @@ async def rebuild(
     span = window(period, now, zone)
     board = board_key(scope, span)
     staging = f"{board}:staging"
-    query, params = (
-        (ALL_TIME_BOARD, {})
-        if span.end is None
-        else (PERIOD_BOARD, {"start": span.start, "end": span.end})
-    )
+    class_id = scope.removeprefix("class:") if scope.startswith("class:") else None
+    params = {"start": span.start, "end": span.end, "class_id": class_id}
+    query = ALL_TIME_BOARD if span.end is None else PERIOD_BOARD
     await redis.delete(staging)
     members = 0
     async with conn.cursor() as cur:

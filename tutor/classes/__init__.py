@@ -1,0 +1,1 @@
+"""Teachers' classes: membership by join code, co-teachers, and what classes share."""
