@@ -42,6 +42,7 @@ def test_a_class_is_made_joined_and_scoped_to_its_people(client, settings):
     assert bad_zone.status_code == 422
     made = new_class(client, owner)
     assert made["standing"] == "owner" and len(made["join_code"]) == 8 and made["students"] == 0
+    assert made["teachers"] == 1
 
     typed = made["join_code"].lower()[:4] + "-" + made["join_code"].lower()[4:]
     joined = join(client, student, typed)
@@ -88,6 +89,7 @@ def test_leaving_co_teachers_and_archiving(client, settings):
     assert added.status_code == 200
     assert "co_teacher" in {p["standing"] for p in added.json()}
     assert client.get(path, headers=helper).json()["join_code"] == made["join_code"]
+    assert client.get(path, headers=owner).json()["teachers"] == 2
     student_email = client.get(f"{API}/me", headers=student).json()["email"]
     not_teacher = client.post(f"{path}/teachers", json={"email": student_email}, headers=owner)
     assert not_teacher.status_code == 404

@@ -43,7 +43,8 @@ class ClassUpdate(BaseModel):
 
 class ClassPublic(PublicModel):
     """A class as the caller sees it: `join_code` for its teachers only (null when joining is
-    off), the caller's `standing` (owner, co_teacher or student)."""
+    off), the caller's `standing` (owner, co_teacher or student), and how many students and
+    teachers (owner and co-teachers) it has."""
 
     id: UUID
     name: str
@@ -54,6 +55,7 @@ class ClassPublic(PublicModel):
     archived_at: datetime | None
     standing: str
     students: int
+    teachers: int
 
 
 @router.post("/classes", status_code=status.HTTP_201_CREATED, responses=error_responses(403))

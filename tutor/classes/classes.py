@@ -34,6 +34,7 @@ class Class:
     archived_at: datetime | None
     standing: Standing
     students: int
+    teachers: int
 
 
 # The caller's standing in each class they belong to, teachers first.
@@ -49,7 +50,8 @@ WITH mine AS (
 SELECT c.id, c.name, c.subject, c.timezone,
        CASE WHEN mine.standing = 'student' THEN NULL ELSE c.join_code END AS join_code,
        c.created_at, c.archived_at, mine.standing,
-       (SELECT count(*) FROM class_members s WHERE s.class_id = c.id)::int AS students
+       (SELECT count(*) FROM class_members s WHERE s.class_id = c.id)::int AS students,
+       (SELECT count(*) FROM class_teachers t WHERE t.class_id = c.id)::int AS teachers
 FROM classes c JOIN mine ON mine.class_id = c.id
 """
 GET = VISIBLE + "WHERE c.id = %(class_id)s"

@@ -14,6 +14,7 @@ import { CardsView } from "./cards.js";
 import { ProgressView } from "./progress.js";
 import { AchievementsView } from "./achievements.js";
 import { LeaderboardsView } from "./leaderboards.js";
+import { ClassesView } from "./classes.js";
 import { AccountMenu } from "./account.js";
 import { NotificationBell } from "./notifications.js";
 import { Toasts } from "./toasts.js";
@@ -78,7 +79,8 @@ function Shell() {
       ${route.section === "cards" && html`<${CardsView} id=${route.id} params=${route.params} />`}
       ${route.section === "progress" && html`<${ProgressView} documents=${documents} />`}
       ${route.section === "achievements" && html`<${AchievementsView} />`}
-      ${route.section === "leaderboards" && html`<${LeaderboardsView} />`}
+      ${route.section === "leaderboards" && html`<${LeaderboardsView} params=${route.params} />`}
+      ${route.section === "classes" && html`<${ClassesView} id=${route.id} me=${me} />`}
       ${route.section === "admin" && me && (me.role === "admin"
         ? html`<${AdminView} />`
         : html`<h1>Admin</h1><p class="muted">This section is for admins.</p>`)}

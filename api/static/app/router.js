@@ -1,4 +1,5 @@
-// Hash routes: #/documents, #/tutor/<conversation id>, #/practice/<set id>, ..., #/admin
+// Hash routes: #/documents, #/tutor/<conversation id>, #/practice/<set id>, #/classes/<class id>,
+// ..., #/admin
 import { useEffect, useState } from "./lib.js";
 
 export const SECTIONS = [
@@ -11,6 +12,7 @@ export const SECTIONS = [
   ["progress", "Progress"],
   ["achievements", "Achievements"],
   ["leaderboards", "Leaderboards"],
+  ["classes", "Classes"],
 ];
 
 // Shown in the navigation to admins only; the API refuses everyone else anyway.
