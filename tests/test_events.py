@@ -35,6 +35,16 @@ def test_event_ids_sort_by_when_they_were_made():
     assert event_time(uuid.uuid4()) is None
 
 
+def test_an_event_id_carries_its_time_to_the_microsecond():
+    # Two events a few microseconds apart order by id, and each id says when it was made: a
+    # reconnect replays what came after the last event seen, not the rest of its millisecond.
+    first, second = Event.of("level.up"), Event.of("xp.gained")
+    assert first.id < second.id
+    for event in (first, second):
+        made = event_time(uuid.UUID(event.id))
+        assert made is not None and abs((event.at - made).total_seconds()) <= 1e-6
+
+
 def test_ids_are_unique_per_event():
     events = [Event.of("delta", text="same") for _ in range(1000)]
     assert len({e.id for e in events}) == 1000

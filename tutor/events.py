@@ -11,7 +11,7 @@ import os
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tutor.errors import TutorError
@@ -19,22 +19,30 @@ from tutor.errors import TutorError
 ENVELOPE_KEYS = frozenset({"type", "id", "at", "data"})
 
 
-def new_event_id() -> uuid.UUID:
-    """A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then random bits. Ids sort by when
-    they were made, so a client's "last event seen" also says from when to replay. (The
-    standard library makes these only from Python 3.14.)"""
-    millis = time.time_ns() // 1_000_000
-    rand = int.from_bytes(os.urandom(10), "big")
-    rand_a, rand_b = (rand >> 62) & 0xFFF, rand & (2**62 - 1)
-    value = (millis & (2**48 - 1)) << 80 | 0x7 << 76 | rand_a << 64 | 0b10 << 62 | rand_b
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+SUB_MILLISECOND_STEPS = 4096  # the 12 bits after the version (RFC 9562, section 6.2, method 3)
+
+
+def new_event_id(now_ns: int | None = None) -> uuid.UUID:
+    """A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, 12 bits of the fraction of that
+    millisecond, then random bits. Ids sort by when they were made (to a quarter of a
+    microsecond), so a client's "last event seen" also says from when to replay. (The standard
+    library makes UUIDv7 only from Python 3.14.)"""
+    ns = time.time_ns() if now_ns is None else now_ns
+    millis, within = divmod(ns, 1_000_000)
+    fraction = within * SUB_MILLISECOND_STEPS // 1_000_000
+    rand_b = int.from_bytes(os.urandom(8), "big") & (2**62 - 1)
+    value = (millis & (2**48 - 1)) << 80 | 0x7 << 76 | fraction << 64 | 0b10 << 62 | rand_b
     return uuid.UUID(int=value)
 
 
 def event_time(event_id: uuid.UUID) -> datetime | None:
-    """When a UUIDv7 event id was made; None for ids of other versions."""
+    """When a UUIDv7 event id was made, to the microsecond; None for ids of other versions."""
     if event_id.version != 7:
         return None
-    return datetime.fromtimestamp((event_id.int >> 80) / 1000, UTC)
+    millis, fraction = event_id.int >> 80, (event_id.int >> 64) & 0xFFF
+    micros = millis * 1000 + fraction * 1000 // SUB_MILLISECOND_STEPS
+    return EPOCH + timedelta(microseconds=micros)
 
 
 def _new_id() -> str:
@@ -56,8 +64,11 @@ class Event:
 
     @classmethod
     def of(cls, type: str, /, **data: Any) -> Event:
-        """A new event of `type` with `data` as its payload: `Event.of("delta", text="Hi")`."""
-        return cls(type, data)
+        """A new event of `type` with `data` as its payload: `Event.of("delta", text="Hi")`.
+        Its id and time come from one clock reading."""
+        ns = time.time_ns()
+        at = EPOCH + timedelta(microseconds=ns // 1000)
+        return cls(type, data, str(new_event_id(ns)), at)
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Event:

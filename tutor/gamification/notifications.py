@@ -19,7 +19,7 @@ from psycopg.types.json import Jsonb
 
 from tutor import outbox
 from tutor.database import Keyset
-from tutor.events import Event
+from tutor.events import Event, event_time
 
 INSERT = """
 INSERT INTO notifications (id, user_id, type, data, created_at)
@@ -29,12 +29,14 @@ VALUES (%(id)s, %(user_id)s, %(type)s, %(data)s, %(at)s)
 
 async def notify(conn: AsyncConnection, user_id: UUID, event: Event) -> None:
     """Persist `event` for `user_id` and send it live once the transaction commits."""
+    event_id = UUID(event.id)
     params = {
-        "id": event.id,
+        "id": event_id,
         "user_id": user_id,
         "type": event.type,
         "data": Jsonb(event.data),
-        "at": event.at,
+        # The time its id says, so that "after the last event seen" is the ids' own order.
+        "at": event_time(event_id) or event.at,
     }
     await conn.execute(INSERT, params)
     outbox.send_after_commit(user_id, event)
