@@ -33,6 +33,8 @@ LISTS = [
     "/api/v1/decks/{deck_id}/suggestions",
     "/api/v1/admin/audit",
     "/api/v1/admin/teacher-requests",
+    "/api/v1/classes",
+    "/api/v1/notifications",
 ]
 # GET collections whose body holds an array but that are not a list to walk page by page.
 NOT_PAGED = {
@@ -43,6 +45,10 @@ NOT_PAGED = {
     "/api/v1/decks/{deck_id}/stats": "a 30-day forecast and a handful of counts",
     "/api/v1/review-queue": "the head of a queue each review changes, at most `limit` cards",
     "/api/v1/progress": "the last 365 days and one row per studied document",
+    "/api/v1/gamification/badges": "the fixed catalogue of badges, each with its progress",
+    "/api/v1/gamification/themes": "the fixed catalogue of profile themes",
+    "/api/v1/leaderboards": "a board's top `top` (at most 100) and the caller's neighbours",
+    "/api/v1/classes/{class_id}/people": "one class's teachers and students, a roster",
 }
 T = TypeVar("T")
 
@@ -245,6 +251,30 @@ def seed_teacher_requests(client: TestClient, settings: Settings, _: dict[str, s
     return {}, committed(settings, pending)
 
 
+def seed_classes(client: TestClient, _: Settings, headers: dict[str, str]):
+    made = [
+        client.post("/api/v1/classes", json={"name": f"Class {i}"}, headers=headers).json()["id"]
+        for i in range(5)
+    ]
+    return {}, made[::-1]
+
+
+def seed_notifications(client: TestClient, settings: Settings, headers: dict[str, str]):
+    owner = owner_of(client, headers)
+    ids = [uuid.uuid4() for _ in range(5)]
+
+    async def work(conn: AsyncConnection) -> None:
+        for age, note_id in enumerate(ids):  # the first is the newest
+            await conn.execute(
+                "INSERT INTO notifications (id, user_id, type, created_at)"
+                " VALUES (%s, %s, 'badge.earned', now() - make_interval(secs => %s))",
+                (note_id, owner, age),
+            )
+
+    committed(settings, work)
+    return {}, [str(note_id) for note_id in ids]
+
+
 SEEDS = {
     "/api/v1/documents": seed_documents,
     "/api/v1/conversations": seed_conversations,
@@ -256,6 +286,8 @@ SEEDS = {
     "/api/v1/decks/{deck_id}/suggestions": seed_suggestions,
     "/api/v1/admin/audit": seed_audit_events,
     "/api/v1/admin/teacher-requests": seed_teacher_requests,
+    "/api/v1/classes": seed_classes,
+    "/api/v1/notifications": seed_notifications,
 }
 
 

@@ -29,8 +29,8 @@ class NotificationPublic(PublicModel):
     read_at: datetime | None
 
 
-class NotificationPage(Page[NotificationPublic]):
-    """A page of notifications, newest first, with the unread count."""
+class UnreadPublic(PublicModel):
+    """How many notifications are unread."""
 
     unread: int
 
@@ -42,15 +42,19 @@ async def list_notifications(
     cursor: Cursor = None,
     limit: Limit = 20,
     unread: Annotated[bool, Query(description="Only unread ones.")] = False,
-) -> NotificationPage:
+) -> Page[NotificationPublic]:
     """The caller's notifications, newest first."""
     rows = await notifications.page(conn, user.user_id, decode_cursor(cursor), limit + 1, unread)
     items, next_cursor = paginate(rows, limit, lambda n: (n.created_at, n.id))
-    return NotificationPage(
-        items=[NotificationPublic.model_validate(n) for n in items],
-        next_cursor=next_cursor,
-        unread=await notifications.unread_count(conn, user.user_id),
+    return Page(
+        items=[NotificationPublic.model_validate(n) for n in items], next_cursor=next_cursor
     )
+
+
+@router.get("/notifications/unread-count")
+async def unread_count(user: UserDep, conn: ConnDep) -> UnreadPublic:
+    """How many of the caller's notifications are unread (the bell's badge)."""
+    return UnreadPublic(unread=await notifications.unread_count(conn, user.user_id))
 
 
 class MarkRead(BaseModel):

@@ -100,7 +100,7 @@ def test_answering_a_set_shows_a_level_up_toast_and_notifications(
     expect(panel).to_have_count(0)
     expect(bell).to_be_focused()
     with http(live_server, account) as api:
-        assert api.get("/notifications").json()["unread"] == 0
+        assert api.get("/notifications/unread-count").json()["unread"] == 0
 
 
 def test_leaderboard_tabs_around_me_and_opt_out(

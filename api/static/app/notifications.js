@@ -16,10 +16,13 @@ function useNotifications() {
     try {
       const query = new URLSearchParams({ limit: PAGE });
       if (cursor) query.set("cursor", cursor);
-      const page = await api(`/notifications?${query}`);
+      const [page, count] = await Promise.all([
+        api(`/notifications?${query}`),
+        api("/notifications/unread-count"),
+      ]);
       setItems((current) => [...(cursor ? current ?? [] : []), ...page.items]);
       setNextCursor(page.next_cursor);
-      setUnread(page.unread);
+      setUnread(count.unread);
       setError(null);
     } catch (failure) {
       setError(failure.message);
