@@ -16,6 +16,11 @@ from typing import Any
 
 import pytest
 import schemathesis
+
+# Imported here, at collection, not lazily by the first schema load: pytest rewrites this
+# plugin's modules as they are imported, and CPython 3.11.7 fails parses spuriously while another
+# thread (the browser tests' live server) parses too (gh-106905).
+import schemathesis.specs.openapi.schemas
 from fastapi import FastAPI
 from schemathesis.engine import events
 from schemathesis.engine.statistic import Statistic

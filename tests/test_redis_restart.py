@@ -3,6 +3,7 @@ lost, and live events reach a client that reconnects as the web app does."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import signal
 import time
@@ -22,6 +23,7 @@ from tests.conftest import (
     wait_terminal,
     worker_env,
 )
+from tests.own_postgres import OwnPostgres
 from tests.test_worker_faults import WORKER_READY, wait_for_log
 from tutor.runtime.local_redis import LocalRedis
 
@@ -61,8 +63,15 @@ def ready_events(ws: Any, document_ids: set[str]) -> dict[str, list[str]]:
 @pytest.mark.timeout(240)
 def test_no_job_or_event_is_lost_across_a_redis_restart(settings, embedder, data_dir):
     folder = data_dir / "redis-restart"
-    fast_pings = settings.model_copy(update={"events_ping_s": 1.0})
-    with app_on_own_redis(fast_pings, embedder, folder) as (client, redis):
+    # A database of its own too: the session's worker reconciles every queued document of the
+    # database it serves, and would take these jobs (and send their events to another Redis).
+    postgres = OwnPostgres(folder)
+    fast_pings = settings.model_copy(
+        update={"events_ping_s": 1.0, "database_url": postgres.start()}
+    )
+    with contextlib.ExitStack() as stack:
+        stack.callback(postgres.stop)
+        client, redis = stack.enter_context(app_on_own_redis(fast_pings, embedder, folder))
         log_path = folder / "worker.log"
         own = fast_pings.model_copy(update={"redis_url": redis.url})
         worker, paused = start_worker(worker_env(own), log_path), False
