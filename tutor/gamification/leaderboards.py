@@ -79,15 +79,18 @@ class Board:
     opted_out: bool
 
 
-PERIOD_TOTALS = """
-SELECT coalesce(sum(amount) FILTER (WHERE awarded_at >= %(day)s), 0)::bigint,
-       coalesce(sum(amount) FILTER (WHERE awarded_at >= %(week)s), 0)::bigint,
-       coalesce(sum(amount) FILTER (WHERE awarded_at >= %(month)s), 0)::bigint,
-       (SELECT coalesce(max(xp), 0) FROM game_profiles WHERE user_id = %(user_id)s)::bigint,
-       (SELECT coalesce(bool_or(leaderboard_opt_out), false) FROM game_profiles
-        WHERE user_id = %(user_id)s)
-FROM xp_events
-WHERE user_id = %(user_id)s AND awarded_at >= least(%(week)s, %(month)s)
+PERIOD_TOTALS_OF = """
+SELECT u.id, t.day, t.week, t.month, coalesce(g.xp, 0)::bigint,
+       coalesce(g.leaderboard_opt_out, false)
+FROM unnest(%(ids)s::uuid[]) u (id)
+LEFT JOIN game_profiles g ON g.user_id = u.id
+CROSS JOIN LATERAL (
+    SELECT coalesce(sum(e.amount) FILTER (WHERE e.awarded_at >= %(day)s), 0)::bigint AS day,
+           coalesce(sum(e.amount) FILTER (WHERE e.awarded_at >= %(week)s), 0)::bigint AS week,
+           coalesce(sum(e.amount) FILTER (WHERE e.awarded_at >= %(month)s), 0)::bigint AS month
+    FROM xp_events e
+    WHERE e.user_id = u.id AND e.awarded_at >= least(%(week)s, %(month)s)
+) t
 """
 
 
@@ -95,11 +98,11 @@ async def period_totals(
     conn: AsyncConnection, user_id: UUID, windows: dict[Period, PeriodWindow]
 ) -> tuple[dict[Period, int], bool]:
     """The student's XP in each current period, and whether they opted out."""
-    params = {"user_id": user_id, **{p: windows[p].start for p in ("day", "week", "month")}}
-    cur = await conn.execute(PERIOD_TOTALS, params)
+    params = {"ids": [user_id], **{p: windows[p].start for p in ("day", "week", "month")}}
+    cur = await conn.execute(PERIOD_TOTALS_OF, params)
     row = await cur.fetchone()
-    assert row is not None  # an aggregate always returns a row
-    day, week, month, total, opted_out = row
+    assert row is not None  # one row per id asked for, earned or not
+    _, day, week, month, total, opted_out = row
     return {"day": day, "week": week, "month": month, "all": total}, bool(opted_out)
 
 
@@ -114,21 +117,6 @@ async def refresh_user(
     """Write the student's current totals to every built board they belong on (or take them
     off every board when they opted out)."""
     await refresh_users(conn, redis, [user_id], zone, now)
-
-
-PERIOD_TOTALS_OF = """
-SELECT u.id, t.day, t.week, t.month, coalesce(g.xp, 0)::bigint,
-       coalesce(g.leaderboard_opt_out, false)
-FROM unnest(%(ids)s::uuid[]) u (id)
-LEFT JOIN game_profiles g ON g.user_id = u.id
-CROSS JOIN LATERAL (
-    SELECT coalesce(sum(e.amount) FILTER (WHERE e.awarded_at >= %(day)s), 0)::bigint AS day,
-           coalesce(sum(e.amount) FILTER (WHERE e.awarded_at >= %(week)s), 0)::bigint AS week,
-           coalesce(sum(e.amount) FILTER (WHERE e.awarded_at >= %(month)s), 0)::bigint AS month
-    FROM xp_events e
-    WHERE e.user_id = u.id AND e.awarded_at >= least(%(week)s, %(month)s)
-) t
-"""
 
 
 async def refresh_users(
