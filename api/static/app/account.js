@@ -1,6 +1,6 @@
 // The account menu: who is signed in, rename, change the password, ask to teach, export or
 // delete one's data, sign out here or everywhere.
-import { html, useEffect, useLayoutEffect, useRef, useState } from "./lib.js";
+import { html, useDismiss, useEffect, useRef, useState } from "./lib.js";
 import { api, session } from "./api.js";
 import { DeleteAccountDialog, ExportDialog } from "./my_data.js";
 
@@ -18,27 +18,7 @@ export function AccountMenu({ me, onRenamed }) {
     else if (wasEditing.current) changeButton.current?.focus();
     wasEditing.current = editing;
   }, [editing]);
-  // A layout effect: the listeners are in place when the open menu is first painted, so an
-  // Escape pressed at once is not missed.
-  useLayoutEffect(() => {
-    if (!open) return undefined;
-    // composedPath() is the path at dispatch: a button that re-rendering has removed since
-    // (Preact renders in a microtask, before the click reaches document) still counts as inside.
-    const onClick = (event) => { if (!event.composedPath().includes(root.current)) setOpen(false); };
-    // Escape is heard on the document: focus may sit on nothing for a moment (a Save button
-    // the re-render removed before focus moved on), and Escape must still close the menu.
-    const onKeyDown = (event) => {
-      if (event.key !== "Escape") return;
-      setOpen(false);
-      root.current?.querySelector("button").focus();
-    };
-    document.addEventListener("click", onClick);
-    document.addEventListener("keydown", onKeyDown);
-    return () => {
-      document.removeEventListener("click", onClick);
-      document.removeEventListener("keydown", onKeyDown);
-    };
-  }, [open]);
+  useDismiss(open, setOpen, root);
 
   const [changingPassword, setChangingPassword] = useState(false);
   // Outside the panel: the dialog stays when the menu closes behind it.

@@ -36,3 +36,28 @@ export function newId() {
   const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+
+// A popup (a menu, a list under a header button) closes on a click outside `root` or on Escape,
+// which puts focus back on root's first button. A layout effect: the listeners are in place when
+// the open popup is first painted, so an Escape pressed at once is not missed.
+export function useDismiss(open, setOpen, root) {
+  useLayoutEffect(() => {
+    if (!open) return undefined;
+    // composedPath() is the path at dispatch: a button that re-rendering has removed since
+    // (Preact renders in a microtask, before the click reaches document) still counts as inside.
+    const onClick = (event) => { if (!event.composedPath().includes(root.current)) setOpen(false); };
+    // Escape is heard on the document: focus may sit on nothing for a moment (a button the
+    // re-render removed before focus moved on), and Escape must still close the popup.
+    const onKeyDown = (event) => {
+      if (event.key !== "Escape") return;
+      setOpen(false);
+      root.current?.querySelector("button").focus();
+    };
+    document.addEventListener("click", onClick);
+    document.addEventListener("keydown", onKeyDown);
+    return () => {
+      document.removeEventListener("click", onClick);
+      document.removeEventListener("keydown", onKeyDown);
+    };
+  }, [open]);
+}

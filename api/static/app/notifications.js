@@ -1,6 +1,6 @@
 // The bell in the header: the unread count, kept current from the events socket, and the list
 // of notifications (level-ups, badges, the streak's news), newest first, to mark read.
-import { html, shortDate, useEffect, useLayoutEffect, useRef, useState } from "./lib.js";
+import { html, shortDate, useDismiss, useEffect, useRef, useState } from "./lib.js";
 import { api } from "./api.js";
 import { useEvents } from "./events.js";
 import { GAME_EVENTS, describe } from "./game_events.js";
@@ -51,22 +51,7 @@ export function NotificationBell() {
   const [open, setOpen] = useState(false);
   const root = useRef(null);
   const { unread, items, nextCursor, error, load, markRead } = useNotifications();
-  // As the account menu: a click elsewhere or Escape closes the list, focus back on the bell.
-  useLayoutEffect(() => {
-    if (!open) return undefined;
-    const onClick = (event) => { if (!event.composedPath().includes(root.current)) setOpen(false); };
-    const onKeyDown = (event) => {
-      if (event.key !== "Escape") return;
-      setOpen(false);
-      root.current?.querySelector("button").focus();
-    };
-    document.addEventListener("click", onClick);
-    document.addEventListener("keydown", onKeyDown);
-    return () => {
-      document.removeEventListener("click", onClick);
-      document.removeEventListener("keydown", onKeyDown);
-    };
-  }, [open]);
+  useDismiss(open, setOpen, root);  // a click elsewhere or Escape: closed, focus on the bell
   const toggle = () => {
     if (!open) load();
     setOpen(!open);
