@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import redis
 
-from benchmarks.run_info import postgres_cpu_s, process_cpu_s
+from benchmarks.run_info import children_of, postgres_cpu_s, process_cpu_s
 from ingestion.queue import LEASE_PREFIX
 from tutor.resources import redis_url
 from tutor.runtime.services import service_env, services
@@ -101,22 +101,9 @@ def _wait_workers(url: str, count: int, timeout_s: float = 300) -> None:
     client.close()
 
 
-def _children_of() -> dict[int, list[int]]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        children.setdefault(parent, []).append(int(entry.name))
-    return children
-
-
 def tree_cpu_s(pid: int) -> float:
     """CPU seconds of a live process and its live descendants (a worker's parser child)."""
-    children, total, todo = _children_of(), 0.0, [pid]
+    children, total, todo = children_of(), 0.0, [pid]
     while todo:
         current = todo.pop()
         total += process_cpu_s(current)
@@ -127,7 +114,7 @@ def tree_cpu_s(pid: int) -> float:
 def redis_pids() -> list[int]:
     """The embedded redis-server this process started (a direct child, not a role's)."""
     pids = []
-    for pid in _children_of().get(os.getpid(), []):
+    for pid in children_of().get(os.getpid(), []):
         with contextlib.suppress(OSError):
             if "redis-server" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="ignore"):
                 pids.append(pid)

@@ -31,14 +31,9 @@ def process_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def postgres_cpu_s(pgdata: Path) -> float:
-    """CPU seconds of a server's live processes: postmaster, backends, background workers.
-    A backend that exits takes its seconds with it; pooled connections stay open."""
-    try:
-        postmaster = int((pgdata / "postmaster.pid").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return 0.0
-    total = process_cpu_s(postmaster)
+def children_of() -> dict[int, list[int]]:
+    """Every live process's direct children, by parent pid (Linux /proc)."""
+    children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -46,9 +41,19 @@ def postgres_cpu_s(pgdata: Path) -> float:
             parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
         except (OSError, ValueError, IndexError):
             continue
-        if parent == postmaster:
-            total += process_cpu_s(int(entry.name))
-    return total
+        children.setdefault(parent, []).append(int(entry.name))
+    return children
+
+
+def postgres_cpu_s(pgdata: Path) -> float:
+    """CPU seconds of a server's live processes: postmaster, backends, background workers.
+    A backend that exits takes its seconds with it; pooled connections stay open."""
+    try:
+        postmaster = int((pgdata / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    backends = children_of().get(postmaster, [])
+    return process_cpu_s(postmaster) + sum(process_cpu_s(pid) for pid in backends)
 
 
 # The instruction sets that change the figures here: MiniLM and llama.cpp run far faster with
