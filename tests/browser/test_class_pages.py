@@ -15,7 +15,7 @@ from tests.conftest import set_role
 from tests.test_xp_awards import give_xp
 from tutor.settings import Settings
 
-from .conftest import Account, PageProblems, check_accessibility, is_external, screenshot
+from .conftest import EXTERNAL_URL, Account, PageProblems, check_accessibility, screenshot
 from .pages import sign_in
 from .test_gamification_pages import http, named_account, overflow
 
@@ -26,8 +26,8 @@ CODE = re.compile(r"^[A-HJKMNP-Z2-9]{4}-[A-HJKMNP-Z2-9]{4}$")
 def second_page(browser: Browser, live_server: str, problems: PageProblems) -> Iterator[Page]:
     """Another user's tab beside `page`, offline but for the server, its problems recorded too."""
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 800})
-    context.route(is_external, problems.block)
-    context.route_web_socket(is_external, problems.block_socket)
+    context.route(EXTERNAL_URL, problems.block)
+    context.route_web_socket(EXTERNAL_URL, problems.block_socket)
     tab = context.new_page()
     tab.on("console", problems.console)
     tab.on("pageerror", problems.page_error)

@@ -112,8 +112,11 @@ export function useDocuments() {
     refresh();
     return listen({
       onState: setConnection,
-      onOpen: (reconnected) => { if (reconnected) refresh(); },  // catch up on what was missed
       onEvent: ({ type, at, data }) => {
+        // Read the list again once each socket (the first one too) is subscribed: a document
+        // that changed between the last listing and the subscription sent its events to nobody,
+        // and a small file can finish in that gap, leaving its row "queued" for good.
+        if (type === "subscribed") return refresh();
         if (!type.startsWith("document.")) return;
         if (!itemsRef.current.some((d) => d.id === data.document_id)) {
           fetchOne(data.document_id);

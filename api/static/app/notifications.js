@@ -30,8 +30,10 @@ function useNotifications() {
   };
   useEffect(() => { load(); }, []);
   useEvents(({ type }) => {
-    // xp.gained is live only; the rest were saved as notifications before they were sent.
-    if (GAME_EVENTS.has(type) && type !== "xp.gained") load();
+    // xp.gained is live only; the rest were saved as notifications before they were sent. Read
+    // again once subscribed too: one sent between the first read and the subscription reached
+    // no socket.
+    if (type === "subscribed" || (GAME_EVENTS.has(type) && type !== "xp.gained")) load();
   });
   const markRead = async (ids) => {
     try {
