@@ -85,20 +85,33 @@ SELECT u.id, t.day, t.week, t.month, coalesce(g.xp, 0)::bigint,
 FROM unnest(%(ids)s::uuid[]) u (id)
 LEFT JOIN game_profiles g ON g.user_id = u.id
 CROSS JOIN LATERAL (
-    SELECT coalesce(sum(e.amount) FILTER (WHERE e.awarded_at >= %(day)s), 0)::bigint AS day,
-           coalesce(sum(e.amount) FILTER (WHERE e.awarded_at >= %(week)s), 0)::bigint AS week,
-           coalesce(sum(e.amount) FILTER (WHERE e.awarded_at >= %(month)s), 0)::bigint AS month
+    SELECT coalesce(sum(e.amount) FILTER (WHERE e.awarded_at >= %(day)s
+                                            AND e.awarded_at < %(day_end)s), 0)::bigint AS day,
+           coalesce(sum(e.amount) FILTER (WHERE e.awarded_at >= %(week)s
+                                            AND e.awarded_at < %(week_end)s), 0)::bigint AS week,
+           coalesce(sum(e.amount) FILTER (WHERE e.awarded_at >= %(month)s
+                                            AND e.awarded_at < %(month_end)s), 0)::bigint AS month
     FROM xp_events e
     WHERE e.user_id = u.id AND e.awarded_at >= least(%(week)s, %(month)s)
 ) t
 """
 
 
+def _window_params(windows: dict[Period, PeriodWindow]) -> dict[str, datetime | None]:
+    """Each period's [start, end), as PERIOD_TOTALS_OF takes them: the same bounds a board's
+    rebuild sums over, so a refresh and a rebuild agree even on an event stamped later than
+    now (a clock ahead on another server, an imported record)."""
+    params: dict[str, datetime | None] = {}
+    for period in ("day", "week", "month"):
+        params[period], params[f"{period}_end"] = windows[period].start, windows[period].end
+    return params
+
+
 async def period_totals(
     conn: AsyncConnection, user_id: UUID, windows: dict[Period, PeriodWindow]
 ) -> tuple[dict[Period, int], bool]:
     """The student's XP in each current period, and whether they opted out."""
-    params = {"ids": [user_id], **{p: windows[p].start for p in ("day", "week", "month")}}
+    params = {"ids": [user_id], **_window_params(windows)}
     cur = await conn.execute(PERIOD_TOTALS_OF, params)
     row = await cur.fetchone()
     assert row is not None  # one row per id asked for, earned or not
@@ -133,7 +146,7 @@ async def refresh_users(
     opted_out: set[UUID] = set()
     for zone_key, users in by_zone.items():
         windows = current_windows(now, ZoneInfo(zone_key))
-        params = {"ids": users, **{p: windows[p].start for p in ("day", "week", "month")}}
+        params = {"ids": users, **_window_params(windows)}
         cur = await conn.execute(PERIOD_TOTALS_OF, params)
         for user_id, day, week, month, total, out in await cur.fetchall():
             totals[(user_id, zone_key)] = {"day": day, "week": week, "month": month, "all": total}
