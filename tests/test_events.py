@@ -85,20 +85,25 @@ def test_error_of_a_domain_error_carries_its_code_and_message():
 
 
 @pytest.mark.timeout(120)  # a dead relay shows as a socket that never speaks again
-def test_an_idle_events_socket_still_delivers(client):
-    headers = register(client)
-    with client.websocket_connect("/api/v1/events", headers=headers) as ws:
-        assert ws.receive_json()["type"] == "subscribed"
-        time.sleep(35)  # past the Redis client's 10 s read timeout, and past one keep-alive
-        document_id = upload(client, headers, "late.md", b"# Late\n\nStill listening.").json()["id"]
-        kinds: list[str] = []
-        while not kinds or kinds[-1] not in ("document.ready", "document.failed"):
-            event = ws.receive_json()
-            assert set(event) == ENVELOPE_KEYS, event
-            if event["type"] != "ping":
-                assert event["data"]["document_id"] == document_id
-            kinds.append(event["type"])
-    assert kinds[0] == "ping", "25 s of silence must bring a keep-alive"
+def test_an_idle_events_socket_still_delivers(settings, embedder, worker):
+    del worker  # the upload below must be ingested
+    # Timeouts scaled down, so the quiet stretch passes both in seconds, not half a minute.
+    quick = {"redis_timeout_s": 2.0, "events_ping_s": 3.0}
+    with TestClient(create_app(settings.model_copy(update=quick), embedder=embedder)) as client:
+        headers = register(client)
+        with client.websocket_connect("/api/v1/events", headers=headers) as ws:
+            assert ws.receive_json()["type"] == "subscribed"
+            time.sleep(4.5)  # past the Redis client's read timeout, and past one keep-alive
+            document_id = upload(client, headers, "late.md", b"# Late\n\nStill listening.")
+            document_id = document_id.json()["id"]
+            kinds: list[str] = []
+            while not kinds or kinds[-1] not in ("document.ready", "document.failed"):
+                event = ws.receive_json()
+                assert set(event) == ENVELOPE_KEYS, event
+                if event["type"] != "ping":
+                    assert event["data"]["document_id"] == document_id
+                kinds.append(event["type"])
+    assert kinds[0] == "ping", "a quiet stretch past the ping interval must bring a keep-alive"
     assert "document.progress" in kinds
     assert kinds[-1] == "document.ready"
 

@@ -80,6 +80,9 @@ def test_a_hung_parse_is_killed_and_fails_that_file(embedder, monkeypatch):
     import ingestion.parser_process as module
 
     slow = ParserProcess(copy.deepcopy(embedder.tokenizer), 200, 30, stall_s=1.0)
+    # The replacement child runs the same never-answering stand-in: waiting the real minute
+    # for its "ready" would only slow the suite.
+    monkeypatch.setattr(module, "READY_S", 2.0)
     try:
         # A child that takes a job and never answers stands in for pypdf stuck on a page.
         assert slow._process is not None

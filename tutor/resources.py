@@ -96,7 +96,9 @@ async def open_pool(settings: Settings, *, max_size: int = 10) -> AsyncConnectio
 def open_redis(settings: Settings) -> ArqRedis:
     """A lazily connecting arq client: processes start (and keep serving) while Redis is down."""
     url = redis_url(settings)
-    client: ArqRedis = ArqRedis.from_url(url, socket_connect_timeout=2, socket_timeout=10)
+    client: ArqRedis = ArqRedis.from_url(
+        url, socket_connect_timeout=2, socket_timeout=settings.redis_timeout_s
+    )
     # Set after the fact: from_url hands its keyword arguments to the connection pool.
     client.job_serializer, client.job_deserializer = serialize_job, deserialize_job
     return client

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     # None means "start an embedded server under data_dir".
     database_url: str | None = None
     redis_url: str | None = None
+    # A Redis command that gets no answer within this long fails (a hung server or network
+    # must not hang a request); an idle subscription is not affected.
+    redis_timeout_s: float = Field(default=10.0, ge=2)
     jwt_secret: SecretStr | None = None
     jwt_ttl_minutes: int = Field(default=24 * 60, ge=1)
     # A websocket ticket (POST /api/v1/ws-ticket) must be used within this many seconds.
