@@ -135,7 +135,7 @@ class SentenceTransformerEmbedder:
 
         # The chunker measures whole sections with this tokenizer; the "longer than the model's
         # maximum" warning that triggers is about encoding, which truncates on purpose anyway.
-        transformers_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+        transformers_logging.set_verbosity_error()
 
         self.model_path = model_path or bundled_model_path()
         self.model = SentenceTransformer(self.model_path, device="cpu")
@@ -377,7 +377,7 @@ def _export(torch_model: SentenceTransformerEmbedder, input_names: list[str]) ->
     import torch
     from torch.jit._trace import TracerWarning
 
-    class Pooled(torch.nn.Module):
+    class Pooled(torch.nn.Module):  # type: ignore[misc]  # torch is not followed (pyproject)
         def __init__(self, transformer: torch.nn.Module) -> None:
             super().__init__()
             self.transformer = transformer

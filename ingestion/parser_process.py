@@ -237,7 +237,7 @@ def _serve(tasks: Any, results: Any) -> None:
 
     # As in the worker: chunking measures whole sections, so "longer than the model's maximum"
     # is expected here and is not a problem.
-    transformers_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    transformers_logging.set_verbosity_error()
     chunker = Chunker(tokenizer, chunk_tokens, overlap)
     if limits.memory_bytes is not None:  # after the imports: they are not the document's cost
         _set_limit(resource.RLIMIT_AS, limits.memory_bytes)

@@ -11,8 +11,11 @@ bash scripts/install_chromium.sh
 .venv/bin/ruff format --check .
 .venv/bin/mypy tutor ingestion retrieval api evals
 
+# Two test processes (TUTOR_TEST_PROCESSES): each starts its own PostgreSQL, Redis, worker and
+# browser, and much of a real-stack test is waiting on them, so two share two cores well.
+# worksteal: the process that runs out of tests takes the other's remaining ones.
 set +e
-.venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest -n "${TUTOR_TEST_PROCESSES:-2}" --dist worksteal "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then
