@@ -75,7 +75,12 @@ def create_app(
             generations = Generations(
                 settings.tutor_generations_per_user, settings.tutor_generations_total
             )
-            hashing = PasswordHashing(settings.password_hash_threads, settings.password_hash_queue)
+            hashing = PasswordHashing(
+                settings.password_hash_threads,
+                settings.password_hash_queue,
+                settings.password_hash_time_cost,
+                settings.password_hash_memory_kib,
+            )
             app.state.tutor = AppState(
                 settings,
                 resources.pool,

@@ -44,6 +44,16 @@ def shared_file(relative: str) -> Path:
     return path
 
 
+# Accounts are made by the hundred: a test hash costs one pass over 8 MiB (a few ms) instead of
+# three over 64 MiB (a quarter second). The cost is a setting the app passes to argon2, so
+# everything else about hashing is as served; tests of hashing under load use REAL_HASH_COST,
+# and test_auth_api.py checks that the defaults are the strong cost.
+CHEAP_HASH_COST = {"password_hash_time_cost": 1, "password_hash_memory_kib": 8 * 1024}
+REAL_HASH_COST = {
+    "password_hash_time_cost": Settings.model_fields["password_hash_time_cost"].default,
+    "password_hash_memory_kib": Settings.model_fields["password_hash_memory_kib"].default,
+}
+
 RATE_LIMITS = [
     "login_per_minute_per_ip",
     "login_per_minute_per_account",
@@ -92,6 +102,7 @@ def settings(data_dir: Path, redis_server: LocalRedis) -> Settings:
         # Every test signs in, uploads and searches from the one test client address within
         # minutes; the limits are tested on apps of their own in test_auth_abuse.py.
         **dict.fromkeys(RATE_LIMITS, 100_000),
+        **CHEAP_HASH_COST,
     )
 
 
@@ -111,6 +122,7 @@ def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
         # An API spawned with this environment signs people up as the session's app does.
         "TUTOR_OPEN_TEACHER_SIGNUP": str(settings.open_teacher_signup).lower(),
         **{f"TUTOR_{name.upper()}": str(getattr(settings, name)) for name in RATE_LIMITS},
+        **{f"TUTOR_{name.upper()}": str(getattr(settings, name)) for name in CHEAP_HASH_COST},
         **extra,
     }
 

@@ -7,6 +7,9 @@ import pytest
 
 from tests.conftest import register
 from tutor.accounts import users
+from tutor.accounts.hashing import PasswordHashing
+from tutor.resources import database_url
+from tutor.settings import Settings
 
 
 def test_register_login_and_me(client):
@@ -123,3 +126,37 @@ def test_the_database_refuses_an_overlong_display_name(settings):
                 await users.set_display_name(conn, user.id, "z" * 81)
 
     asyncio.run(rename())
+
+
+def test_new_hashes_take_the_configured_argon2_cost_and_any_stored_one_verifies():
+    assert (Settings().password_hash_time_cost, Settings().password_hash_memory_kib) == (3, 65536)
+    strong = PasswordHashing(1, 0)  # the defaults a served app has
+    cheap = PasswordHashing(1, 0, time_cost=1, memory_kib=8 * 1024)
+
+    async def hashes() -> tuple[str, str, list[bool]]:
+        made_strong, made_cheap = await strong.hash("pw"), await cheap.hash("pw")
+        checks = [
+            await strong.verify(made_cheap, "pw"),  # a stored hash is checked at its own cost
+            await cheap.verify(made_strong, "pw"),
+            await strong.verify(made_cheap, "not pw"),
+            await cheap.verify(None, "pw"),  # an unknown email
+        ]
+        return made_strong, made_cheap, checks
+
+    try:
+        made_strong, made_cheap, checks = asyncio.run(hashes())
+    finally:
+        strong.close()
+        cheap.close()
+    assert made_strong.startswith("$argon2id$v=19$m=65536,t=3,")
+    assert made_cheap.startswith("$argon2id$v=19$m=8192,t=1,")
+    assert checks == [True, True, False, False]
+
+
+def test_the_api_hashes_at_its_settings_cost(client, settings):
+    headers = register(client)
+    me = client.get("/api/v1/me", headers=headers).json()
+    with psycopg.connect(database_url(settings)) as conn:
+        row = conn.execute("SELECT password_hash FROM users WHERE id = %s", (me["id"],)).fetchone()
+    cost = f"m={settings.password_hash_memory_kib},t={settings.password_hash_time_cost},"
+    assert row is not None and row[0].startswith(f"$argon2id$v=19${cost}")

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     # past that a sign-in is refused at once (503) rather than queued without end.
     password_hash_threads: int = Field(default=2, ge=1, le=64)
     password_hash_queue: int = Field(default=16, ge=0, le=10_000)
+    # The argon2id cost of a new hash (a stored hash is checked at the cost it was made with).
+    # The defaults are RFC 9106's second recommendation; OWASP's floor is 2 passes over 19 MiB.
+    password_hash_time_cost: int = Field(default=3, ge=1, le=20)
+    password_hash_memory_kib: int = Field(default=64 * 1024, ge=8 * 1024, le=4 * 1024 * 1024)
     # Requests a minute, counted in Redis across processes. Per IP is loose: a school's
     # students may share one address. Sign-in refuses everyone while Redis is down (it cannot
     # count guesses); the others then go unlimited.

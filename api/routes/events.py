@@ -35,10 +35,11 @@ log = logging.getLogger(__name__)
 router = APIRouter(tags=["events"])
 
 # Pub/sub is polled with a timeout well under the shared client's socket_timeout
-# (TUTOR_REDIS_TIMEOUT_S, at least 2 s; tutor/resources.py). A blocking read (`listen()`) takes that as its read timeout and dies on
-# the first quiet stretch. Polling keeps the one Redis client the process builds and its
-# timeouts (a second client with no read timeout would wait forever on a dead connection), and
-# each wake-up is also when the keep-alive is checked. One wake-up a second per socket is cheap.
+# (TUTOR_REDIS_TIMEOUT_S, at least 2 s; tutor/resources.py). A blocking read (`listen()`) takes
+# that as its read timeout and dies on the first quiet stretch. Polling keeps the one Redis
+# client the process builds and its timeouts (a second client with no read timeout would wait
+# forever on a dead connection), and each wake-up is also when the keep-alive is checked. One
+# wake-up a second per socket is cheap.
 POLL_S = 1.0
 
 

@@ -16,20 +16,30 @@ from tutor.errors import InvalidToken
 ALGORITHM = "HS256"
 
 
-@cache
-def _hasher() -> PasswordHasher:
-    return PasswordHasher()
+# argon2-cffi's defaults (RFC 9106's second recommendation): 3 passes over 64 MiB.
+DEFAULT_TIME_COST = 3
+DEFAULT_MEMORY_KIB = 64 * 1024
 
 
 @cache
-def dummy_hash() -> str:
-    """A hash to verify against for unknown emails, so they fail as slowly as wrong passwords."""
-    return _hasher().hash("not-a-real-password")
+def _hasher(
+    time_cost: int = DEFAULT_TIME_COST, memory_kib: int = DEFAULT_MEMORY_KIB
+) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
 
 
-def hash_password(password: str) -> str:
-    """An argon2id hash of `password`."""
-    return _hasher().hash(password)
+@cache
+def dummy_hash(time_cost: int = DEFAULT_TIME_COST, memory_kib: int = DEFAULT_MEMORY_KIB) -> str:
+    """A hash to verify against for unknown emails, so they fail as slowly as wrong passwords
+    (made at the cost real hashes are made at)."""
+    return _hasher(time_cost, memory_kib).hash("not-a-real-password")
+
+
+def hash_password(
+    password: str, time_cost: int = DEFAULT_TIME_COST, memory_kib: int = DEFAULT_MEMORY_KIB
+) -> str:
+    """An argon2id hash of `password`; verifying it later reads the cost from the hash."""
+    return _hasher(time_cost, memory_kib).hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
