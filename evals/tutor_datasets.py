@@ -175,8 +175,13 @@ def practice(limit: int | None, root: Path = SHARED) -> Suite:
     for i, (topic, (theme, _)) in enumerate(zip(PRACTICE_TOPICS, SCIFACT_THEMES, strict=True)):
         items.append(Item(f"r-intro-{i}", topic, extra=r_scope))
         items.append(Item(f"scifact-{i}", theme, extra=scifact_scope))
-    notes = [Note(pdf.name, pdf.read_bytes()), *abstracts]
-    return Suite("practice", "practice", notes, items[: limit or len(items)])
+    items = items[: limit or len(items)]
+    # Only the notes the chosen items search: one R-intro set needs none of the abstracts.
+    asked = {name for item in items for name in item.extra["documents"].split("|")}
+    notes = [
+        note for note in [Note(pdf.name, pdf.read_bytes()), *abstracts] if note.filename in asked
+    ]
+    return Suite("practice", "practice", notes, items)
 
 
 SUITES = {"grounded-qa": grounded_qa, "no-answer": no_answer, "hints": hints, "practice": practice}

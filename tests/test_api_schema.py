@@ -33,7 +33,7 @@ from tutor.settings import Settings
 from .conftest import register, set_role
 from .scripted_chat import ScriptedChatModel
 
-EXAMPLES = int(os.environ.get("TUTOR_SCHEMA_EXAMPLES", "5"))
+EXAMPLES = int(os.environ.get("TUTOR_SCHEMA_EXAMPLES", "3"))
 SEED = int(os.environ.get("TUTOR_SCHEMA_SEED", "20260501"))
 CHECKS = [
     "not_a_server_error",
