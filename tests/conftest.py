@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from ingestion.embedding import SentenceTransformerEmbedder
+from tutor.accounts.auth import DEFAULT_MEMORY_KIB, DEFAULT_TIME_COST
 from tutor.database import migrate
 from tutor.resources import database_url
 from tutor.runtime.local_postgres import start_postgres
@@ -50,8 +51,8 @@ def shared_file(relative: str) -> Path:
 # and test_auth_api.py checks that the defaults are the strong cost.
 CHEAP_HASH_COST = {"password_hash_time_cost": 1, "password_hash_memory_kib": 8 * 1024}
 REAL_HASH_COST = {
-    "password_hash_time_cost": Settings.model_fields["password_hash_time_cost"].default,
-    "password_hash_memory_kib": Settings.model_fields["password_hash_memory_kib"].default,
+    "password_hash_time_cost": DEFAULT_TIME_COST,
+    "password_hash_memory_kib": DEFAULT_MEMORY_KIB,
 }
 
 RATE_LIMITS = [

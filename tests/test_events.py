@@ -94,8 +94,8 @@ def test_an_idle_events_socket_still_delivers(settings, embedder, worker):
         with client.websocket_connect("/api/v1/events", headers=headers) as ws:
             assert ws.receive_json()["type"] == "subscribed"
             time.sleep(4.5)  # past the Redis client's read timeout, and past one keep-alive
-            document_id = upload(client, headers, "late.md", b"# Late\n\nStill listening.")
-            document_id = document_id.json()["id"]
+            uploaded = upload(client, headers, "late.md", b"# Late\n\nStill listening.")
+            document_id = uploaded.json()["id"]
             kinds: list[str] = []
             while not kinds or kinds[-1] not in ("document.ready", "document.failed"):
                 event = ws.receive_json()

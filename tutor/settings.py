@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from tutor.accounts.auth import DEFAULT_MEMORY_KIB, DEFAULT_TIME_COST
+
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev", "please-change-me"}
 
 
@@ -45,8 +47,10 @@ class Settings(BaseSettings):
     password_hash_queue: int = Field(default=16, ge=0, le=10_000)
     # The argon2id cost of a new hash (a stored hash is checked at the cost it was made with).
     # The defaults are RFC 9106's second recommendation; OWASP's floor is 2 passes over 19 MiB.
-    password_hash_time_cost: int = Field(default=3, ge=1, le=20)
-    password_hash_memory_kib: int = Field(default=64 * 1024, ge=8 * 1024, le=4 * 1024 * 1024)
+    password_hash_time_cost: int = Field(default=DEFAULT_TIME_COST, ge=1, le=20)
+    password_hash_memory_kib: int = Field(
+        default=DEFAULT_MEMORY_KIB, ge=8 * 1024, le=4 * 1024 * 1024
+    )
     # Requests a minute, counted in Redis across processes. Per IP is loose: a school's
     # students may share one address. Sign-in refuses everyone while Redis is down (it cannot
     # count guesses); the others then go unlimited.
