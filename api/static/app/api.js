@@ -38,12 +38,23 @@ function errorOf(status, data) {
     ?? `The request failed (HTTP ${status}).`, details);
 }
 
+/**
+ * A 401 ends the session, but only when the refused token is still the current one: a request
+ * sent before a password change (which hands this tab a fresh token) must not sign it out.
+ */
+function endSessionIfRefused(status, sentWith) {
+  if (status === 401 && session.token && session.token === sentWith) {
+    session.signOut("Your session ended; sign in again.");
+  }
+}
+
 function authHeaders() {
   return session.token ? { Authorization: `Bearer ${session.token}` } : {};
 }
 
 /** JSON in, JSON out. `body` is sent as JSON; 204 answers null. */
 export async function api(path, { method = "GET", body, signal, headers: extra = {} } = {}) {
+  const sentWith = session.token;
   const headers = { ...authHeaders(), ...extra };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let response;
@@ -58,7 +69,7 @@ export async function api(path, { method = "GET", body, signal, headers: extra =
   if (response.status === 204) return null;
   const data = await response.json().catch(() => null);
   if (!response.ok) {
-    if (response.status === 401 && session.token) session.signOut("Your session ended; sign in again.");
+    endSessionIfRefused(response.status, sentWith);
     throw errorOf(response.status, data);
   }
   return data;
@@ -74,6 +85,7 @@ export function uploadFile(file, { password, onProgress } = {}) {
     form.append("file", file, file.name);
     if (password) form.append("password", password);
     const request = new XMLHttpRequest();
+    const sentWith = session.token;
     request.open("POST", "/api/v1/documents");
     for (const [name, value] of Object.entries(authHeaders())) request.setRequestHeader(name, value);
     request.upload.onprogress = (event) => {
@@ -85,7 +97,7 @@ export function uploadFile(file, { password, onProgress } = {}) {
       try { data = JSON.parse(request.responseText); } catch { /* not JSON: an HTML error page */ }
       if (request.status >= 200 && request.status < 300) resolve(data);
       else {
-        if (request.status === 401 && session.token) session.signOut("Your session ended; sign in again.");
+        endSessionIfRefused(request.status, sentWith);
         reject(errorOf(request.status, data));
       }
     };
