@@ -28,7 +28,10 @@ from tutor.runtime.services import service_env
 from tutor.runtime.supervisor import spawn
 from tutor.settings import Settings
 
+from . import ast_retry
 from .scripted_chat import ScriptedChatModel
+
+ast_retry.install()  # before any test module is collected (and rewritten)
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 DOCUMENTS = SHARED / "documents"

@@ -9,13 +9,9 @@ operations and cases it covered.
 
 from __future__ import annotations
 
-import contextlib
-import importlib
 import os
-import pkgutil
 import sys
 from collections.abc import Iterator
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -23,7 +19,7 @@ import schemathesis
 
 # Imported here, at collection, not lazily by the first schema load: pytest rewrites this
 # plugin's modules as they are imported, and CPython 3.11.7 fails parses spuriously while another
-# thread (the browser tests' live server) parses too (gh-106905). The rest: `import_all`.
+# thread (the browser tests' live server) parses too (gh-106905).
 import schemathesis.specs.openapi.schemas
 from fastapi import FastAPI
 from schemathesis.engine import events
@@ -54,19 +50,10 @@ OWN_ACCOUNT = ["DELETE /api/v1/me", "POST /api/v1/me/sign-out-all", "POST /api/v
 ROLE_PATHS = {"admin": "^/api/v1/admin/", "teacher": "^/api/v1/evals/"}
 
 
-def import_all(package: ModuleType) -> None:
-    """Import every module of `package` now, in this thread: the engine imports many lazily
-    from its worker threads, and two threads parsing at once trip gh-106905 (seen in CI)."""
-    for module in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
-        with contextlib.suppress(ImportError):  # optional extras (Allure reports)
-            importlib.import_module(module.name)
-
-
 @pytest.fixture(scope="module")
 def app(
     settings: Settings, embedder: SentenceTransformerEmbedder, scripted_model: ScriptedChatModel
 ) -> Iterator[FastAPI]:
-    import_all(schemathesis)
     # Schemathesis runs the lifespan itself, on its own event loop, until told to stop.
     yield create_app(settings, embedder=embedder, chat_model=scripted_model)
     asgi.shutdown_lifespans()

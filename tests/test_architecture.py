@@ -54,18 +54,9 @@ def python_files(*folders: str, with_shell: bool = False) -> list[Path]:
     )
 
 
-def parsed(path: Path, tries: int = 3) -> ast.Module:
-    """The file's syntax tree. CPython 3.11 before 3.11.8 counts AST recursion depth in state
-    shared by threads (gh-106905): a parse in another thread of this process (the browser tests'
-    live server runs in one) can make this one fail spuriously with a SystemError, so retry."""
-    source = path.read_text()
-    for attempt in range(tries):
-        try:
-            return ast.parse(source, str(path))
-        except SystemError:
-            if attempt == tries - 1:
-                raise
-    raise AssertionError("unreachable")
+def parsed(path: Path) -> ast.Module:
+    """The file's syntax tree (`tests/ast_retry.py` covers CPython 3.11.7's threaded-parse bug)."""
+    return ast.parse(path.read_text(), str(path))
 
 
 def imported_modules(path: Path) -> set[str]:
