@@ -10,8 +10,8 @@ reused by later runs of the same size:
   sessions (2 XP a card), 30% practice sets (10 XP per first-try answer, then the set's
   completion by score);
 - the caches the award path keeps, consistent with that ledger: `game_profiles` (XP total, the
-  levels paid) with the level-up `currency_events` behind its balances, and the per-day rollup
-  (`study_days`) the streak and goal awards read.
+  levels paid) with the level-up `currency_events` behind its balances, the per-day rollup
+  (`study_days`) the streak and goal awards read, and the streak and set-count badges earned.
 Each award is the API's path: `record()` of a new review event in a transaction of its own (the
 XP, caps, streak, goal and badge checks), committed, then the outbox delivered (the student's
 scores written to the boards). Board reads are `read_board` (top 50 and 5 each side of the
@@ -44,6 +44,7 @@ from redis.asyncio import Redis
 from benchmarks.run_info import cpu_summary, postgres_cpu_s, print_load, source_state
 from tutor import outbox
 from tutor.gamification import leaderboards
+from tutor.gamification.badges import CATALOGUE
 from tutor.gamification.delivery import deliver
 from tutor.gamification.periods import Period, window
 from tutor.resources import database_url, migrate_database, opened, redis_url
@@ -116,6 +117,43 @@ STUDY_DAYS_SQL = """
 INSERT INTO study_days (user_id, day, events, seconds)
 SELECT user_id, day, count(*), count(*) * 40 FROM xp_events GROUP BY user_id, day
 """
+# The badges that history earned (the award path only checks which are held; their rewards are
+# left out of the ledger): the learning-streak ones by each student's longest run of study
+# days, and the set-count ones. Without them a student's first award of the day would earn
+# badges years of study should have earned already.
+BADGES_SQL = """
+INSERT INTO user_badges (user_id, badge, earned_at)
+SELECT r.user_id, b.badge, %(now)s
+FROM (SELECT user_id, max(run) AS longest
+      FROM (SELECT user_id, count(*) AS run
+            FROM (SELECT user_id,
+                         day - (row_number() OVER (PARTITION BY user_id ORDER BY day))::int AS run
+                  FROM study_days WHERE events > 0) d
+            GROUP BY user_id, run) runs
+      GROUP BY user_id) r
+JOIN unnest(%(streak_badges)s::text[], %(streak_days)s::int[]) b (badge, days)
+  ON r.longest >= b.days
+UNION ALL
+SELECT s.user_id, b.badge, %(now)s
+FROM (SELECT user_id, count(*) AS sets FROM xp_events WHERE rule = 'set_completed'
+      GROUP BY user_id) s
+JOIN unnest(%(set_badges)s::text[], %(set_counts)s::int[]) b (badge, sets) ON s.sets >= b.sets
+ON CONFLICT DO NOTHING
+"""
+
+
+def badge_params() -> dict[str, Any]:
+    """The catalogue's learning-streak and set-count badges, for BADGES_SQL."""
+    streaks = [b for b in CATALOGUE if b.criterion.kind == "learning_streak"]
+    sets = [b for b in CATALOGUE if b.criterion.kind == "sets_completed"]
+    return {
+        "now": datetime.now(UTC),
+        "streak_badges": [b.key for b in streaks],
+        "streak_days": [b.criterion.count for b in streaks],
+        "set_badges": [b.key for b in sets],
+        "set_counts": [b.criterion.count for b in sets],
+    }
+
 
 # The ledger's secondary indexes and unique key, as the migration made them: dropped for the
 # bulk load and built again from these definitions (one sort each instead of 20M random inserts).
@@ -183,6 +221,8 @@ async def generate(conn: AsyncConnection, url: str, users: int, rows: int) -> No
     row = await cur.fetchone()
     if row and row[0]:  # the last step ran: a run stopped halfway needs a fresh data dir
         print("reusing the generated data set")
+        # Again each time (a no-op once done): data sets made before this step lack them.
+        await _step(conn, "badges earned", BADGES_SQL, **badge_params())
         return
     await _step(conn, "users", USERS_SQL, users=users)
     rebuild = await _drop_ledger_indexes(conn)
@@ -193,6 +233,7 @@ async def generate(conn: AsyncConnection, url: str, users: int, rows: int) -> No
     await _step(conn, "game profiles", PROFILES_SQL)
     await _step(conn, "level-up currency events", CURRENCIES_SQL)
     await _step(conn, "per-day rollup", STUDY_DAYS_SQL)
+    await _step(conn, "badges earned", BADGES_SQL, **badge_params())
     # What autovacuum would have done by the time such a database is read: the visibility map
     # makes the index-only scans index-only.
     await _step(conn, "vacuum analyze", "VACUUM ANALYZE")

@@ -81,6 +81,26 @@ def test_an_award_moves_a_built_board_without_a_rebuild(settings, embedder, data
         assert any(entry["me"] for entry in moved["around"])
 
 
+def my_names(seen: dict[str, Any]) -> set[str]:
+    """The caller's name as the board lists it (the test database holds other students)."""
+    return {entry["display_name"] for entry in seen["top"] + seen["around"] if entry["me"]}
+
+
+def test_a_rename_shows_on_the_board_at_once(settings, embedder, data_dir):
+    # Names are cached in Redis beside the boards: the rename must drop the cached one.
+    with app_on_own_redis(settings, embedder, data_dir / "lb-rename") as (client, own_redis):
+        headers = register(client)
+        me = user_id(client, headers)
+        add_xp(settings, me, 40, datetime.now(UTC))
+        renamed = client.patch(f"{API}/me", json={"display_name": "Ada L."}, headers=headers)
+        assert renamed.status_code == 200, renamed.text
+        assert my_names(board(client, headers)) == {"Ada L."}
+        assert redis.Redis.from_url(own_redis.url).hget(leaderboards.NAMES_KEY, me) == b"Ada L."
+        renamed = client.patch(f"{API}/me", json={"display_name": "Grace H."}, headers=headers)
+        assert renamed.status_code == 200, renamed.text
+        assert my_names(board(client, headers)) == {"Grace H."}
+
+
 def test_an_opted_out_student_is_on_no_board_but_sees_their_standing(settings, embedder, data_dir):
     with app_on_own_redis(settings, embedder, data_dir / "lb-opt") as (client, _):
         shy, other = register(client), register(client)

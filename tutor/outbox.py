@@ -24,13 +24,15 @@ from tutor.events import Event
 
 @dataclass
 class Outbox:
-    """What to send after the commit: events per user, and the users whose XP changed."""
+    """What to send after the commit: events per user, the users whose XP changed, and those
+    whose display name changed (or who are gone)."""
 
     events: list[tuple[UUID, Event]] = field(default_factory=list)
     xp_changed: set[UUID] = field(default_factory=set)
+    names_changed: set[UUID] = field(default_factory=set)
 
     def __bool__(self) -> bool:
-        return bool(self.events or self.xp_changed)
+        return bool(self.events or self.xp_changed or self.names_changed)
 
 
 _current: ContextVar[Outbox | None] = ContextVar("tutor_outbox", default=None)
@@ -59,3 +61,11 @@ def xp_changed(user_id: UUID) -> None:
     box = _current.get()
     if box is not None:
         box.xp_changed.add(user_id)
+
+
+def name_changed(user_id: UUID) -> None:
+    """Note that `user_id`'s display name changed (or the account went), so cached copies of
+    it are dropped once that is committed."""
+    box = _current.get()
+    if box is not None:
+        box.names_changed.add(user_id)

@@ -19,7 +19,6 @@ from tutor.gamification import badge_awards, game_profile, leaderboards, shop
 from tutor.gamification.badges import CATALOGUE, Criterion
 from tutor.gamification.overview import overview
 from tutor.gamification.rules import DAILY_XP_CAP, MAX_STREAK_FREEZES, STREAK_FREEZE_SPARKS
-from tutor.gamification.turn import Turn
 from tutor.study.profile import get_profile
 
 router = APIRouter(tags=["gamification"], responses=error_responses(400, 401, 422))
@@ -130,16 +129,14 @@ class BadgePublic(PublicModel):
 @router.get("/gamification/badges")
 async def badges(user: UserDep, conn: ConnDep) -> list[BadgePublic]:
     """Every badge, earned ones first, each with the caller's progress towards it."""
-    game = await game_profile.get(conn, user.user_id)
-    profile = await get_profile(conn, user.user_id)
-    now = datetime.now(UTC)
-    turn = Turn(conn, profile, game, profile.today(now), now)
-    held = await badge_awards.earned(turn)
+    today = (await get_profile(conn, user.user_id)).today(datetime.now(UTC))
+    held = await badge_awards.earned(conn, user.user_id)
     listed = []
     measured: dict[Criterion, int] = {}
     for badge in CATALOGUE:
-        if badge.criterion not in measured:
-            measured[badge.criterion] = await badge_awards.measure(turn, badge.criterion)
+        criterion = badge.criterion
+        if criterion not in measured:
+            measured[criterion] = await badge_awards.measure(conn, user.user_id, today, criterion)
         progress = min(measured[badge.criterion], badge.criterion.count)
         data = badge_awards.badge_data(badge)
         listed.append(

@@ -15,6 +15,7 @@ from uuid import UUID
 from psycopg import AsyncConnection
 from psycopg.rows import class_row
 
+from tutor import outbox
 from tutor.accounts import audit
 from tutor.accounts.hashing import PasswordHashing
 from tutor.errors import UserNotFound, WrongPassword
@@ -92,6 +93,7 @@ async def delete_account(
     gone = await preview(conn, user_id)
     for statement in (DELETE_POSTINGS, DELETE_TERM_STATS, DELETE_USER):
         await conn.execute(statement, params)
+    outbox.name_changed(user_id)  # no cached copy of the name outlives the account
     details = asdict(gone)
     await audit.record(conn, audit.ACCOUNT_DELETED, origin, subject_id=user_id, details=details)
     return gone

@@ -12,6 +12,7 @@ import psycopg
 from psycopg import AsyncConnection
 from psycopg.rows import class_row
 
+from tutor import outbox
 from tutor.accounts.auth import TokenClaims, hash_password
 from tutor.accounts.hashing import PasswordHashing
 from tutor.errors import EmailTaken, InvalidToken, UserNotFound, WrongPassword
@@ -200,6 +201,7 @@ async def set_display_name(conn: AsyncConnection, user_id: UUID, display_name: s
     user = await cur.fetchone()
     if user is None:
         raise UserNotFound()
+    outbox.name_changed(user_id)  # the leaderboards' cached copy
     return user
 
 

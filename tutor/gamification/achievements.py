@@ -18,44 +18,13 @@ from tutor.gamification.turn import Turn
 from tutor.study import mastery
 from tutor.study.streaks import streak
 
-DAY = """
-SELECT events, seconds FROM study_days WHERE user_id = %(user_id)s AND day = %(day)s
-"""
-
 
 async def daily_goal(turn: Turn) -> None:
     """The daily goal met on the event's day: once per day."""
-    cur = await turn.conn.execute(DAY, {"user_id": turn.user_id, "day": turn.day})
-    row = await cur.fetchone()
-    if row is not None and row[1] >= turn.profile.daily_goal_minutes * 60:
+    seconds = turn.activity.seconds
+    if seconds >= turn.profile.daily_goal_minutes * 60:
         amount = RULES["daily_goal"].xp
-        await turn.award("daily_goal", turn.day.isoformat(), amount, detail={"seconds": row[1]})
-
-
-async def first_event_of_day(turn: Turn) -> bool:
-    """Whether the event just recorded is its day's first qualifying one."""
-    cur = await turn.conn.execute(DAY, {"user_id": turn.user_id, "day": turn.day})
-    row = await cur.fetchone()
-    return row is not None and row[0] == 1
-
-
-ACTIVE_DAYS = """
-SELECT day FROM study_days
-WHERE user_id = %(user_id)s AND events > 0 AND day >= %(since)s
-"""
-FROZEN_DAYS = """
-SELECT day FROM streak_freeze_days
-WHERE user_id = %(user_id)s AND day >= %(since)s
-"""
-# Longer than the longest milestone: a run is counted from days this far back at most. Days
-# after the event's are read too: their presence means the event came late.
-LOOKBACK_DAYS = 400
-
-
-async def _days(turn: Turn, query: str) -> set[date]:
-    since = turn.day - timedelta(days=LOOKBACK_DAYS)
-    cur = await turn.conn.execute(query, {"user_id": turn.user_id, "since": since})
-    return {row[0] for row in await cur.fetchall()}
+        await turn.award("daily_goal", turn.day.isoformat(), amount, detail={"seconds": seconds})
 
 
 FREEZE = "INSERT INTO streak_freeze_days (user_id, day) VALUES (%(user_id)s, %(day)s)"
@@ -69,14 +38,14 @@ RETURNING streak_freezes
 async def new_study_day(turn: Turn) -> None:
     """On a day's first study: spend freezes on the days missed (or lose the streak), tell the
     student their streak grew, and award a milestone it reached."""
-    active, frozen = await _days(turn, ACTIVE_DAYS), await _days(turn, FROZEN_DAYS)
+    assert turn.active_days is not None and turn.frozen_days is not None  # read on a new day
+    active, frozen = turn.active_days, turn.frozen_days
     if any(day > turn.day for day in active | frozen):
         return  # a late event for a past day: today's streak was settled then
     before = (active | frozen) - {turn.day}
     covered = streak_freezes.days_to_cover(before, turn.day, turn.game.streak_freezes)
     if covered:
-        await _freeze(turn, covered)
-        frozen |= set(covered)
+        await _freeze(turn, covered)  # adds them to `frozen`
     elif missed := streak_freezes.missed_days(before, turn.day):
         lost = streak(before, missed[0]).current
         if lost >= 2:
@@ -93,6 +62,8 @@ async def new_study_day(turn: Turn) -> None:
 async def _freeze(turn: Turn, days: list[date]) -> None:
     for day in days:
         await turn.conn.execute(FREEZE, {"user_id": turn.user_id, "day": day})
+    assert turn.frozen_days is not None
+    turn.frozen_days.update(days)  # the streak and the streak badges count them from now
     params = {"user_id": turn.user_id, "count": len(days)}
     cur = await turn.conn.execute(SPEND_FREEZES, params)
     row = await cur.fetchone()

@@ -9,7 +9,7 @@ only after the commit (`tutor.outbox`).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -22,33 +22,25 @@ from tutor.gamification.badge_awards import award_badges
 from tutor.gamification.levels import level_of, title_of
 from tutor.gamification.rules import (
     BURST_REVIEWS,
-    BURST_WINDOW_S,
     LEVEL_CRYSTALS,
     LEVEL_SPARKS,
     RULES,
     RuleName,
     set_completed_xp,
 )
-from tutor.gamification.turn import Turn
-from tutor.study.profile import get_profile
-from tutor.study.study_days import QUALIFYING_KINDS
+from tutor.gamification.turn import Turn, open_turn
 from tutor.study.study_event import StudyEvent
 
 # What an undone event takes back.
 UNDONE_RULE: dict[str, RuleName] = {"review": "review", "task_done": "task_on_time"}
 
 
-async def on_recorded(conn: AsyncConnection, event: StudyEvent) -> None:
-    """Award what a newly recorded event earns (nothing for tutor questions)."""
-    if event.kind not in QUALIFYING_KINDS:
-        return
-    game = await game_profile.lock(conn, event.user_id)
-    if game is None:
-        return
-    profile = await get_profile(conn, event.user_id)
-    turn = Turn(conn, profile, game, profile.today(event.occurred_at), event.occurred_at)
+async def on_recorded(conn: AsyncConnection, event: StudyEvent, day: date) -> None:
+    """Award what a newly recorded qualifying event earns; `day` is its local day, whose rollup
+    row the transaction has locked and which the pass recounts as it starts."""
+    turn = await open_turn(conn, event.user_id, event.kind, event.occurred_at, day)
     await _activity(turn, event)
-    new_day = await achievements.first_event_of_day(turn)
+    new_day = turn.first_event_of_day
     if new_day:
         await achievements.new_study_day(turn)
     await achievements.daily_goal(turn)
@@ -74,7 +66,7 @@ async def _activity(turn: Turn, event: StudyEvent) -> None:
     detail = event.detail
     key = event.source_key
     if event.kind == "review":
-        flag = "too_fast" if await _in_burst(turn) else None
+        flag = "too_fast" if _in_burst(turn) else None
         await turn.award("review", key, RULES["review"].xp, flag=flag)
     elif event.kind == "practice_answer":
         if detail.get("correct") is True and detail.get("first_try"):
@@ -92,27 +84,17 @@ async def _set_completed(turn: Turn, set_id: str, done: dict[str, Any]) -> None:
     await turn.award("set_completed", set_id, amount, detail={"score": score})
 
 
-RECENT_REVIEWS = """
-SELECT count(*) FROM study_events
-WHERE user_id = %(user_id)s AND kind = 'review'
-  AND occurred_at > %(at)s - %(window)s AND occurred_at <= %(at)s
-"""
-
-
-async def _in_burst(turn: Turn) -> bool:
+def _in_burst(turn: Turn) -> bool:
     """More reviews in the window than a person recalling can do (this one included)."""
-    params = {"user_id": turn.user_id, "at": turn.at, "window": timedelta(seconds=BURST_WINDOW_S)}
-    cur = await turn.conn.execute(RECENT_REVIEWS, params)
-    row = await cur.fetchone()
-    return row is not None and int(row[0]) > BURST_REVIEWS
+    return (turn.recent_reviews or 0) > BURST_REVIEWS
 
 
 async def _settle(turn: Turn) -> None:
-    """Add the pass's XP to the total, pay the levels it reached, and tell the student."""
+    """Pay the levels the pass's XP reached, and tell the student."""
     gained = turn.total_gained
     if not gained:
         return
-    total = await game_profile.add_xp(turn.conn, turn.user_id, gained)
+    total = turn.xp_total  # each award added itself to the cached total
     level = level_of(total)
     if level > turn.game.level_paid:
         await _level_up(turn, turn.game.level_paid, level)

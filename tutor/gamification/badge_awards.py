@@ -3,6 +3,11 @@ badge whose criterion now holds, once, with its reward."""
 
 from __future__ import annotations
 
+from datetime import date
+from uuid import UUID
+
+from psycopg import AsyncConnection
+
 from tutor.events import Event
 from tutor.gamification import currencies, notifications
 from tutor.gamification.badges import CATALOGUE, MOVED_BY, Badge, Criterion, longest_run_at
@@ -10,7 +15,6 @@ from tutor.gamification.turn import Turn
 from tutor.gamification.xp import count_of
 from tutor.study.streaks import streak
 
-EARNED = "SELECT badge FROM user_badges WHERE user_id = %(user_id)s"
 SET_SCORES = """
 SELECT (detail->>'score')::float8 FROM xp_events
 WHERE user_id = %(user_id)s AND rule = 'set_completed'
@@ -23,38 +27,48 @@ WHERE user_id = %(user_id)s AND rule = 'mastery' AND (detail->>'threshold')::flo
 MATURE_CARDS = """
 SELECT count(*) FROM cards WHERE user_id = %(user_id)s AND stability >= 21
 """
+EARNED = "SELECT badge FROM user_badges WHERE user_id = %(user_id)s"
 STUDY_DAYS = """
 SELECT day FROM study_days WHERE user_id = %(user_id)s AND events > 0
 UNION SELECT day FROM streak_freeze_days WHERE user_id = %(user_id)s
 """
 
 
-async def measure(turn: Turn, criterion: Criterion) -> int:
+async def measure(conn: AsyncConnection, user_id: UUID, today: date, criterion: Criterion) -> int:
     """The student's progress towards `criterion`, in its own unit."""
-    params = {"user_id": turn.user_id, "at": criterion.at}
+    params = {"user_id": user_id, "at": criterion.at}
     match criterion.kind:
         case "sets_completed":
-            return await count_of(turn.conn, turn.user_id, "set_completed")
+            return await count_of(conn, user_id, "set_completed")
         case "tasks_on_time":
-            return await count_of(turn.conn, turn.user_id, "task_on_time")
+            return await count_of(conn, user_id, "task_on_time")
         case "quiz_streak":
-            cur = await turn.conn.execute(SET_SCORES, params)
+            cur = await conn.execute(SET_SCORES, params)
             scores = [row[0] for row in await cur.fetchall()]
             return longest_run_at(scores, criterion.at or 0.0)
         case "documents_mastered":
-            cur = await turn.conn.execute(MASTERED_DOCUMENTS, params)
+            cur = await conn.execute(MASTERED_DOCUMENTS, params)
         case "cards_mastered":
-            cur = await turn.conn.execute(MATURE_CARDS, params)
+            cur = await conn.execute(MATURE_CARDS, params)
         case "learning_streak":
-            cur = await turn.conn.execute(STUDY_DAYS, params)
-            return streak({row[0] for row in await cur.fetchall()}, turn.day).longest
+            cur = await conn.execute(STUDY_DAYS, params)
+            return streak({row[0] for row in await cur.fetchall()}, today).longest
     row = await cur.fetchone()
     return int(row[0]) if row else 0
 
 
-async def earned(turn: Turn) -> set[str]:
+async def _measure_in(turn: Turn, criterion: Criterion) -> int:
+    """`measure`, from what the turn already read where it can."""
+    if criterion.kind == "cards_mastered" and turn.mature_cards is not None:
+        return turn.mature_cards
+    if criterion.kind == "learning_streak" and turn.active_days is not None:
+        return streak(turn.active_days | (turn.frozen_days or set()), turn.day).longest
+    return await measure(turn.conn, turn.user_id, turn.day, criterion)
+
+
+async def earned(conn: AsyncConnection, user_id: UUID) -> set[str]:
     """Keys of the badges the student holds."""
-    cur = await turn.conn.execute(EARNED, {"user_id": turn.user_id})
+    cur = await conn.execute(EARNED, {"user_id": user_id})
     return {row[0] for row in await cur.fetchall()}
 
 
@@ -67,7 +81,7 @@ async def award_badges(turn: Turn, event_kind: str, *, new_day: bool = True) -> 
         moved.discard("learning_streak")
     if not any(rule == "mastery" for rule, _ in turn.gained):
         moved.discard("documents_mastered")
-    held = await earned(turn)
+    held = turn.badges_held
     # A measure depends on the criterion's kind and qualifier, not its count: the 7-, 30- and
     # 100-day streak badges share one read of the study days.
     measured: dict[tuple[str, float | None], int] = {}
@@ -77,7 +91,7 @@ async def award_badges(turn: Turn, event_kind: str, *, new_day: bool = True) -> 
             continue
         key = (criterion.kind, criterion.at)
         if key not in measured:
-            measured[key] = await measure(turn, criterion)
+            measured[key] = await _measure_in(turn, criterion)
         if measured[key] >= criterion.count:
             await _earn(turn, badge)
 
@@ -94,6 +108,7 @@ async def _earn(turn: Turn, badge: Badge) -> None:
     cur = await turn.conn.execute(INSERT_BADGE, params)
     if await cur.fetchone() is None:
         return
+    turn.badges_held.add(badge.key)
     if badge.xp:
         await turn.award("badge", badge.key, badge.xp)
     source = f"badge:{badge.key}"

@@ -1,5 +1,6 @@
 """Delivering an outbox after its transaction committed: the live events to each student's
-socket (Redis pub/sub) and fresh leaderboard scores for the students whose XP changed.
+socket (Redis pub/sub), fresh leaderboard scores for the students whose XP changed, and cached
+display names dropped for those who renamed.
 
 Both are advisory: the notifications are persisted and the boards are rebuilt from the ledger,
 so a Redis or database hiccup here is logged and the request still succeeds.
@@ -27,6 +28,10 @@ async def deliver(box: Outbox, pool: AsyncConnectionPool, redis: Redis, zone: Zo
     """Send what `box` collected; never raises for Redis or database faults."""
     for user_id, event in box.events:
         await publish(redis, user_id, event)
+    try:
+        await leaderboards.forget_names(redis, box.names_changed)
+    except (RedisError, OSError) as exc:
+        log.warning("cached display names kept (%s); they expire on their own", exc)
     if not box.xp_changed:
         return
     now = datetime.now(UTC)

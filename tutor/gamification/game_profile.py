@@ -24,7 +24,17 @@ class GameProfile:
     leaderboard_opt_out: bool
 
 
-COLUMNS = "user_id, xp, level_paid, crystals, sparks, streak_freezes, theme, leaderboard_opt_out"
+GAME_COLUMNS = (
+    "user_id",
+    "xp",
+    "level_paid",
+    "crystals",
+    "sparks",
+    "streak_freezes",
+    "theme",
+    "leaderboard_opt_out",
+)
+COLUMNS = ", ".join(GAME_COLUMNS)
 # Creating the row if missing and locking it are one statement: a concurrent first award waits
 # on the conflict instead of failing on the primary key.
 LOCK = f"""

@@ -23,6 +23,15 @@ from tutor.gamification.periods import Period, PeriodWindow, expiry, window
 
 PERIODS: tuple[Period, ...] = ("day", "week", "month", "all")
 PREFIX = "tutor:lb"
+# Display names of the students on the boards, so that a read needs no SQL: filled by rebuilds
+# and on a miss, an entry dropped when its student renames (`tutor.outbox.name_changed`). The
+# hash expires a day after it was started, which bounds what a lost drop can leave stale.
+NAMES_KEY = f"{PREFIX}:names"
+NAMES_TTL_S = 86_400
+EXPIRE_ONCE = """
+if redis.call('TTL', KEYS[1]) == -1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return 1
+"""
 REBUILD_CHUNK = 10_000
 # Awards whose refresh may have raced a rebuild (skipped while the board was missing) are
 # re-applied after it: those of the last minute.
@@ -119,6 +128,16 @@ async def period_totals(
     return {"day": day, "week": week, "month": month, "all": total}, bool(opted_out)
 
 
+OPTED_OUT = "SELECT leaderboard_opt_out FROM game_profiles WHERE user_id = %(user_id)s"
+
+
+async def opted_out_of_boards(conn: AsyncConnection, user_id: UUID) -> bool:
+    """Whether the student left the leaderboards."""
+    cur = await conn.execute(OPTED_OUT, {"user_id": user_id})
+    row = await cur.fetchone()
+    return bool(row and row[0])
+
+
 def current_windows(now: datetime, zone: ZoneInfo) -> dict[Period, PeriodWindow]:
     """Each period's window holding `now`."""
     return {period: window(period, now, zone) for period in PERIODS}
@@ -206,8 +225,8 @@ async def leave_scope(
 # the ledger by `xp.ledger_xp`), which spares summing every row ever written.
 # A class's boards hold its current students only.
 PERIOD_BOARD = """
-SELECT e.user_id::text, sum(e.amount)::bigint
-FROM xp_events e
+SELECT e.user_id::text, sum(e.amount)::bigint, coalesce(min(u.display_name), 'Student')
+FROM xp_events e JOIN users u ON u.id = e.user_id
 WHERE e.awarded_at >= %(start)s AND e.awarded_at < %(end)s
   AND NOT EXISTS (SELECT 1 FROM game_profiles g
                   WHERE g.user_id = e.user_id AND g.leaderboard_opt_out)
@@ -216,8 +235,9 @@ WHERE e.awarded_at >= %(start)s AND e.awarded_at < %(end)s
 GROUP BY e.user_id
 """
 ALL_TIME_BOARD = """
-SELECT user_id::text, xp FROM game_profiles g
-WHERE NOT leaderboard_opt_out AND xp > 0
+SELECT g.user_id::text, g.xp, coalesce(u.display_name, 'Student')
+FROM game_profiles g JOIN users u ON u.id = g.user_id
+WHERE NOT g.leaderboard_opt_out AND g.xp > 0
   AND (%(class_id)s::uuid IS NULL
        OR g.user_id IN (SELECT user_id FROM class_members WHERE class_id = %(class_id)s))
 """
@@ -242,9 +262,11 @@ async def rebuild(
     async with conn.cursor() as cur:
         await cur.execute(query, params)
         while rows := await cur.fetchmany(REBUILD_CHUNK):
-            scores = {member: score for member, score in rows if score > 0}
+            scores = {member: score for member, score, _ in rows if score > 0}
             if scores:
                 members += await redis.zadd(staging, scores)
+                names = {member: name for member, score, name in rows if score > 0}
+                await redis.hset(NAMES_KEY, mapping=names)  # type: ignore[misc]  # sync or async
     ttl = expiry(span, now)
     marker = marker_key(board)
     async with redis.pipeline(transaction=True) as pipe:
@@ -253,6 +275,7 @@ async def rebuild(
         else:
             pipe.delete(board)
         pipe.set(marker, now.isoformat())
+        pipe.eval(EXPIRE_ONCE, 1, NAMES_KEY, str(NAMES_TTL_S))
         if ttl is not None:
             pipe.expire(board, ttl)
             pipe.expire(marker, ttl)
@@ -264,9 +287,48 @@ async def rebuild(
         await refresh_users(conn, redis, earners, zone, now)
 
 
+# A board read in one round trip: whether it is built, its top, the caller's rank, the caller's
+# neighbours, and the cached display names of everyone listed (KEYS: board, marker, names;
+# ARGV: the caller, top, around). Ranks are 0-based, -1 for off the board.
+READ_BOARD = """
+if redis.call('EXISTS', KEYS[2]) == 0 then return {0} end
+local first = redis.call('ZREVRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1, 'WITHSCORES')
+local rank = redis.call('ZREVRANK', KEYS[1], ARGV[1])
+local near = {}
+if rank then
+  local around = tonumber(ARGV[3])
+  near = redis.call('ZREVRANGE', KEYS[1], math.max(0, rank - around), rank + around, 'WITHSCORES')
+else
+  rank = -1
+end
+local members, seen = {}, {}
+for _, rows in ipairs({first, near}) do
+  for i = 1, #rows, 2 do
+    if not seen[rows[i]] then
+      seen[rows[i]] = true
+      members[#members + 1] = rows[i]
+    end
+  end
+end
+local names = {}
+if #members > 0 then names = redis.call('HMGET', KEYS[3], unpack(members)) end
+return {1, first, rank, near, members, names}
+"""
 NAMES = """
 SELECT id::text, coalesce(display_name, 'Student') FROM users WHERE id = ANY(%(ids)s::uuid[])
 """
+
+Rows = list[tuple[str, float]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """What one READ_BOARD call found on a built board."""
+
+    first: Rows
+    rank: int | None
+    near: Rows
+    names: dict[str, str | None]
 
 
 async def read_board(
@@ -281,64 +343,89 @@ async def read_board(
     around: int = 5,
 ) -> Board:
     """The board's top `top`, and the caller's rank with `around` neighbours each side
-    (rebuilt from the ledger first when Redis has no such board)."""
+    (rebuilt from the ledger first when Redis has no such board). A warm read of a caller on
+    the board is one Redis round trip and no SQL."""
     span = window(period, now, zone)
     board = board_key(scope, span)
     me = str(user_id)
-    built, first, rank = await _standing(redis, board, me, top)
-    if not built:
+    found = await _read(redis, board, me, top, around)
+    if found is None:
         await rebuild(conn, redis, scope, period, zone, now)
-        built, first, rank = await _standing(redis, board, me, top)
-    near: list[tuple[bytes, float]] = []
-    if rank is not None:
-        near = await redis.zrevrange(board, max(0, rank - around), rank + around, withscores=True)
-    totals, opted_out = await period_totals(conn, user_id, current_windows(now, zone))
-    my_xp = totals[period]
-    if rank is None and not opted_out:
-        my_rank = None
-    elif rank is None:  # off the board by choice: where they would stand
+        found = await _read(redis, board, me, top, around) or _Read([], None, [], {})
+    my_rank: int | None
+    if found.rank is not None:  # on the board: their score is there, and they did not opt out
+        my_xp, opted_out, my_rank = int(dict(found.near)[me]), False, found.rank + 1
+    elif not await opted_out_of_boards(conn, user_id):
+        my_xp, opted_out, my_rank = 0, False, None  # a board lists everyone with XP in it
+    else:  # off the board by choice: their XP from the ledger, and where they would stand
+        totals, opted_out = await period_totals(conn, user_id, current_windows(now, zone))
+        my_xp = totals[period]
         my_rank = await redis.zcount(board, f"({my_xp}", "+inf") + 1
-    else:
-        my_rank = rank + 1
-    names = await _names(conn, [m for m, _ in first + near])
-    start = max(0, rank - around) if rank is not None else 0
+    names = await _complete_names(conn, redis, found.names)
+    start = max(0, found.rank - around) if found.rank is not None else 0
     return Board(
         scope=scope,
         period=period,
         key=span.key,
-        top=_entries(first, 0, names, me),
-        around=_entries(near, start, names, me),
+        top=_entries(found.first, 0, names, me),
+        around=_entries(found.near, start, names, me),
         my_rank=my_rank,
         my_xp=my_xp,
         opted_out=opted_out,
     )
 
 
-async def _standing(
-    redis: Redis, board: str, me: str, top: int
-) -> tuple[bool, list[tuple[bytes, float]], int | None]:
-    """Whether the board is built, its top, and the caller's 0-based rank: one round trip."""
-    async with redis.pipeline(transaction=False) as pipe:
-        pipe.exists(marker_key(board))
-        pipe.zrevrange(board, 0, top - 1, withscores=True)
-        pipe.zrevrank(board, me)
-        built, first, rank = await pipe.execute()
-    return bool(built), first, rank
+async def _read(redis: Redis, board: str, me: str, top: int, around: int) -> _Read | None:
+    """One READ_BOARD call; None when the board is not built."""
+    reply = await redis.eval(  # type: ignore[misc]  # redis-py types eval as sync or async
+        READ_BOARD, 3, board, marker_key(board), NAMES_KEY, me, str(top), str(around)
+    )
+    if not reply[0]:
+        return None
+    _, first, rank, near, members, names = reply
+    return _Read(
+        _pairs(first),
+        None if rank < 0 else int(rank),
+        _pairs(near),
+        {_text(m): None if n is None else _text(n) for m, n in zip(members, names, strict=True)},
+    )
 
 
-def _entries(
-    rows: list[tuple[bytes, float]], offset: int, names: dict[str, str], me: str
-) -> list[Entry]:
-    entries = []
-    for i, (member, score) in enumerate(rows):
-        user = member.decode() if isinstance(member, bytes) else str(member)
-        entries.append(Entry(offset + i + 1, names.get(user, "Student"), int(score), user == me))
-    return entries
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
-async def _names(conn: AsyncConnection, members: list[bytes]) -> dict[str, str]:
-    ids = sorted({m.decode() if isinstance(m, bytes) else str(m) for m in members})
-    if not ids:
-        return {}
-    cur = await conn.execute(NAMES, {"ids": ids})
-    return {str(user): str(name) for user, name in await cur.fetchall()}
+def _pairs(flat: list[bytes]) -> Rows:
+    """[member, score, member, score...] as (member, score) pairs."""
+    return [(_text(flat[i]), float(flat[i + 1])) for i in range(0, len(flat), 2)]
+
+
+async def _complete_names(
+    conn: AsyncConnection, redis: Redis, cached: dict[str, str | None]
+) -> dict[str, str]:
+    """The display names, those not cached read from PostgreSQL and cached."""
+    names = {user: name for user, name in cached.items() if name is not None}
+    missing = sorted(user for user, name in cached.items() if name is None)
+    if not missing:
+        return names
+    cur = await conn.execute(NAMES, {"ids": missing})
+    found = {str(user): str(name) for user, name in await cur.fetchall()}
+    if found:
+        async with redis.pipeline(transaction=False) as pipe:
+            pipe.hset(NAMES_KEY, mapping=found)
+            pipe.eval(EXPIRE_ONCE, 1, NAMES_KEY, str(NAMES_TTL_S))
+            await pipe.execute()
+    return names | found
+
+
+async def forget_names(redis: Redis, user_ids: set[UUID]) -> None:
+    """Drop cached display names (after a rename is committed)."""
+    if user_ids:
+        await redis.hdel(NAMES_KEY, *map(str, user_ids))  # type: ignore[misc]  # sync or async
+
+
+def _entries(rows: Rows, offset: int, names: dict[str, str], me: str) -> list[Entry]:
+    return [
+        Entry(offset + i + 1, names.get(user, "Student"), int(score), user == me)
+        for i, (user, score) in enumerate(rows)
+    ]

@@ -15,7 +15,7 @@ from uuid import UUID
 from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 
-from tutor.gamification.rules import CAPPED_RULES, RULES, RuleName, capped_amount
+from tutor.gamification.rules import RuleName
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,26 +44,32 @@ async def day_totals(conn: AsyncConnection, user_id: UUID, day: date) -> dict[st
     return {str(rule): int(amount) for rule, amount in await cur.fetchall()}
 
 
+# The ledger row and the cached total move in one statement: nothing is added to the total for
+# a (rule, source) already in the ledger, since the UPDATE then finds no inserted row.
 INSERT_AWARD = """
-INSERT INTO xp_events (user_id, rule, source_key, amount, day, awarded_at, flag, detail)
-VALUES (%(user_id)s, %(rule)s, %(source_key)s, %(amount)s, %(day)s, %(at)s, %(flag)s, %(detail)s)
-ON CONFLICT (user_id, rule, source_key) DO NOTHING
-RETURNING amount
+WITH awarded AS (
+    INSERT INTO xp_events (user_id, rule, source_key, amount, day, awarded_at, flag, detail)
+    VALUES (%(user_id)s, %(rule)s, %(source_key)s, %(amount)s, %(day)s, %(at)s, %(flag)s,
+            %(detail)s)
+    ON CONFLICT (user_id, rule, source_key) DO NOTHING
+    RETURNING amount
+)
+UPDATE game_profiles SET xp = greatest(0, game_profiles.xp + awarded.amount)
+FROM awarded
+WHERE game_profiles.user_id = %(user_id)s
+RETURNING awarded.amount, game_profiles.xp
 """
 
 
-async def award(conn: AsyncConnection, user_id: UUID, wanted: Award) -> int | None:
-    """Write `wanted`, cut to the caps left on its day; the XP awarded, or None when this rule
-    and source were already in the ledger."""
-    totals = await day_totals(conn, user_id, wanted.day)
-    rule = RULES[wanted.rule]
-    capped_today = sum(amount for name, amount in totals.items() if name in CAPPED_RULES)
-    amount = capped_amount(rule, wanted.amount, totals.get(rule.name, 0), capped_today)
+async def award(conn: AsyncConnection, user_id: UUID, wanted: Award) -> tuple[int, int] | None:
+    """Write `wanted` (its amount already cut to the day's caps: `capped_amount`) and add it to
+    the cached total; (XP awarded, new total), or None when this rule and source were already in
+    the ledger. A flagged award is written with 0 XP."""
     params = {
         "user_id": user_id,
         "rule": wanted.rule,
         "source_key": wanted.source_key,
-        "amount": 0 if wanted.flag else amount,
+        "amount": 0 if wanted.flag else wanted.amount,
         "day": wanted.day,
         "at": wanted.at,
         "flag": wanted.flag,
@@ -71,7 +77,7 @@ async def award(conn: AsyncConnection, user_id: UUID, wanted: Award) -> int | No
     }
     cur = await conn.execute(INSERT_AWARD, params)
     row = await cur.fetchone()
-    return None if row is None else int(row[0])
+    return None if row is None else (int(row[0]), int(row[1]))
 
 
 REVOKE = """

@@ -14,17 +14,27 @@ from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 
 from tutor.gamification import awards
-from tutor.study.study_days import refresh_day
+from tutor.study.study_days import QUALIFYING_KINDS, recount_day, refresh_day
 from tutor.study.study_event import EventKind, StudyEvent
 
 __all__ = ["EventKind", "StudyEvent", "record", "retract"]
 
+# The event and its local day's row lock (`study_days.LOCK_DAY`) in one round trip; no row
+# back when the event was already recorded.
 INSERT_EVENT = """
-INSERT INTO study_events (user_id, kind, source_key, occurred_at, duration_s, document_id, detail)
-VALUES (%(user_id)s, %(kind)s, %(source_key)s, %(occurred_at)s, %(duration_s)s, %(document_id)s,
-        %(detail)s)
-ON CONFLICT (user_id, kind, source_key) DO NOTHING
-RETURNING id
+WITH inserted AS (
+    INSERT INTO study_events
+        (user_id, kind, source_key, occurred_at, duration_s, document_id, detail)
+    VALUES (%(user_id)s, %(kind)s, %(source_key)s, %(occurred_at)s, %(duration_s)s,
+            %(document_id)s, %(detail)s)
+    ON CONFLICT (user_id, kind, source_key) DO NOTHING
+    RETURNING user_id, occurred_at
+)
+INSERT INTO study_days (user_id, day, events, seconds)
+SELECT u.id, (i.occurred_at AT TIME ZONE u.timezone)::date, 0, 0
+FROM inserted i JOIN users u ON u.id = i.user_id
+ON CONFLICT (user_id, day) DO UPDATE SET events = study_days.events
+RETURNING day
 """
 
 
@@ -41,10 +51,15 @@ async def record(conn: AsyncConnection, event: StudyEvent) -> bool:
         "detail": Jsonb(event.detail),
     }
     cur = await conn.execute(INSERT_EVENT, params)
-    if await cur.fetchone() is None:
+    row = await cur.fetchone()
+    if row is None:
         return False
-    await refresh_day(conn, event.user_id, event.occurred_at)
-    await awards.on_recorded(conn, event)
+    if event.kind in QUALIFYING_KINDS:
+        # The award pass recounts the day in the statement that starts it (one round trip less
+        # on every review).
+        await awards.on_recorded(conn, event, row[0])
+    else:  # asking the tutor earns nothing, but its time counts
+        await recount_day(conn, event.user_id, row[0])
     return True
 
 

@@ -59,6 +59,7 @@ SET events = t.events,
                         FROM unnest(t.covered) r), 0)::int
 FROM total t
 WHERE study_days.user_id = %(user_id)s AND study_days.day = %(day)s
+RETURNING study_days.day, study_days.events, study_days.seconds
 """
 
 DELETE_DAYS = "DELETE FROM study_days WHERE user_id = %(user_id)s"
@@ -83,14 +84,24 @@ ORDER BY day
 """
 
 
-async def refresh_day(conn: AsyncConnection, user_id: UUID, at: datetime) -> None:
-    """Recount the student's local day that holds `at` from its events."""
+async def refresh_day(conn: AsyncConnection, user_id: UUID, at: datetime) -> DayActivity | None:
+    """Recount the student's local day that holds `at` from its events; None for no such
+    user."""
     cur = await conn.execute(LOCK_DAY, {"user_id": user_id, "at": at})
     row = await cur.fetchone()
     if row is None:  # no such user: nothing to count
-        return
-    params = {"user_id": user_id, "day": row[0], "kinds": list(QUALIFYING_KINDS)}
-    await conn.execute(RECOUNT_DAY, params)
+        return None
+    return await recount_day(conn, user_id, row[0])
+
+
+async def recount_day(conn: AsyncConnection, user_id: UUID, day: date) -> DayActivity:
+    """Recount a local day whose row the transaction has locked (`LOCK_DAY`); the new counts."""
+    params = {"user_id": user_id, "day": day, "kinds": list(QUALIFYING_KINDS)}
+    cur = conn.cursor(row_factory=class_row(DayActivity))
+    await cur.execute(RECOUNT_DAY, params)
+    found = await cur.fetchone()
+    assert found is not None  # the row is locked, so it is there
+    return found
 
 
 async def rebuild(conn: AsyncConnection, user_id: UUID) -> None:
