@@ -262,11 +262,13 @@ async def rebuild(
     async with conn.cursor() as cur:
         await cur.execute(query, params)
         while rows := await cur.fetchmany(REBUILD_CHUNK):
-            scores = {member: score for member, score, _ in rows if score > 0}
-            if scores:
-                members += await redis.zadd(staging, scores)
-                names = {member: name for member, score, name in rows if score > 0}
-                await redis.hset(NAMES_KEY, mapping=names)  # type: ignore[misc]  # sync or async
+            earned = [(member, score, name) for member, score, name in rows if score > 0]
+            if earned:
+                async with redis.pipeline(transaction=False) as pipe:  # one round trip a chunk
+                    pipe.zadd(staging, {member: score for member, score, _ in earned})
+                    pipe.hset(NAMES_KEY, mapping={member: name for member, _, name in earned})
+                    added, _ = await pipe.execute()
+                members += added
     ttl = expiry(span, now)
     marker = marker_key(board)
     async with redis.pipeline(transaction=True) as pipe:

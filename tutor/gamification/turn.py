@@ -61,7 +61,6 @@ class Turn:
     conn: AsyncConnection
     profile: Profile
     game: GameProfile
-    day: date
     at: datetime
     # The event's local day in the rollup, this event counted.
     activity: DayActivity
@@ -80,6 +79,11 @@ class Turn:
     @property
     def user_id(self) -> UUID:
         return self.profile.user_id
+
+    @property
+    def day(self) -> date:
+        """The event's local day."""
+        return self.activity.day
 
     @property
     def first_event_of_day(self) -> bool:
@@ -156,7 +160,6 @@ async def open_turn(
         conn,
         profile,
         game,
-        activity.day,
         at,
         activity,
         xp_today={str(rule): int(amount) for rule, amount in state["xp_today"].items()},

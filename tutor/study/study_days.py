@@ -84,14 +84,13 @@ ORDER BY day
 """
 
 
-async def refresh_day(conn: AsyncConnection, user_id: UUID, at: datetime) -> DayActivity | None:
-    """Recount the student's local day that holds `at` from its events; None for no such
-    user."""
+async def refresh_day(conn: AsyncConnection, user_id: UUID, at: datetime) -> None:
+    """Recount the student's local day that holds `at` from its events."""
     cur = await conn.execute(LOCK_DAY, {"user_id": user_id, "at": at})
     row = await cur.fetchone()
     if row is None:  # no such user: nothing to count
-        return None
-    return await recount_day(conn, user_id, row[0])
+        return
+    await recount_day(conn, user_id, row[0])
 
 
 async def recount_day(conn: AsyncConnection, user_id: UUID, day: date) -> DayActivity:
