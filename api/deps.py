@@ -32,8 +32,9 @@ async def get_conn(state: StateDep) -> AsyncIterator[AsyncConnection]:
     with outbox.collecting() as box:
         async with state.pool.connection() as conn:
             yield conn
-        if box:
-            await deliver(box, state.pool, state.redis, state.leaderboard_zone)
+            if box:  # committed first, then delivered on the same connection (no new checkout)
+                await conn.commit()
+                await deliver(box, conn, state.redis, state.leaderboard_zone)
 
 
 # scope="function": the transaction ends (commits) before the response is sent, so a client

@@ -14,9 +14,11 @@ reused by later runs of the same size:
   (`study_days`) the streak and goal awards read, and the streak and set-count badges earned.
 Each award is the API's path: `record()` of a new review event in a transaction of its own (the
 XP, caps, streak, goal and badge checks), committed, then the outbox delivered (the student's
-scores written to the boards). Board reads are `read_board` (top 50 and 5 each side of the
-caller), committed per call like a request. "Under concurrent awards" runs the same reads while
-another process awards flat out on its own connections.
+scores written to the boards). Awards are timed in two cases: a student's first review of
+their day (streak, its notification, the streak badges) and a later one the same day. Board
+reads are `read_board` (top 50 and 5 each side of the caller), committed per call like a
+request. "Under concurrent awards" runs the same reads while another process awards flat out on
+its own connections.
 """
 
 from __future__ import annotations
@@ -292,10 +294,11 @@ async def award(pool: AsyncConnectionPool, redis: Redis, user_id: UUID) -> tuple
     milliseconds of the transaction and of the whole."""
     started = time.perf_counter()
     with outbox.collecting() as box:
-        async with pool.connection() as conn:  # commits on leaving
+        async with pool.connection() as conn:
             await record(conn, review_of(user_id))
-        committed = time.perf_counter()
-        await deliver(box, pool, redis, ZONE)
+            await conn.commit()
+            committed = time.perf_counter()
+            await deliver(box, conn, redis, ZONE)
     done = time.perf_counter()
     return (committed - started) * 1000, (done - started) * 1000
 
@@ -385,14 +388,46 @@ async def warm_reads(
     return await timed(calls, call)
 
 
+# Students drawn at random, kept if they have not studied yet today (in their own zone): their
+# next review is their first of the day, the costly award (streak, notifications, streak badges).
+IDLE_TODAY = """
+SELECT c.id FROM unnest(%(candidates)s::uuid[]) WITH ORDINALITY c (id, n)
+JOIN users u ON u.id = c.id
+WHERE NOT EXISTS (SELECT 1 FROM study_days d
+                  WHERE d.user_id = u.id AND d.day = (now() AT TIME ZONE u.timezone)::date)
+ORDER BY c.n
+LIMIT %(count)s
+"""
+
+
+async def idle_today(
+    pool: AsyncConnectionPool, rng: random.Random, users: int, count: int
+) -> list[UUID]:
+    """`count` distinct random students with nothing recorded today."""
+    candidates = list({student(rng.randint(1, users)) for _ in range(10 * count)})
+    rng.shuffle(candidates)
+    async with pool.connection() as conn:
+        cur = await conn.execute(IDLE_TODAY, {"candidates": candidates, "count": count})
+        return [row[0] for row in await cur.fetchall()]
+
+
+async def awards_of(
+    pool: AsyncConnectionPool, redis: Redis, students: list[UUID]
+) -> tuple[list[float], list[float]]:
+    """One review of each student in turn: (transaction ms, transaction + refresh ms)."""
+    pairs = [await award(pool, redis, user_id) for user_id in students]
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
 async def awards(
     pool: AsyncConnectionPool, redis: Redis, rng: random.Random, users: int, calls: int
-) -> tuple[list[float], list[float]]:
-    """Reviews of random students: (transaction ms, transaction + refresh ms)."""
-    for _ in range(10):
-        await award(pool, redis, student(rng.randint(1, users)))
-    pairs = [await award(pool, redis, student(rng.randint(1, users))) for _ in range(calls)]
-    return [p[0] for p in pairs], [p[1] for p in pairs]
+) -> dict[str, tuple[list[float], list[float]]]:
+    """Each award case apart, after ten warm-up awards: `calls` students' first review of the
+    day, then another review of each (a student already active today)."""
+    await awards_of(pool, redis, [student(rng.randint(1, users)) for _ in range(10)])
+    students = await idle_today(pool, rng, users, calls)
+    first = await awards_of(pool, redis, students)
+    return {"first of the day": first, "already active": await awards_of(pool, redis, students)}
 
 
 def report(
@@ -472,8 +507,9 @@ async def under_awards(
     process.join()
     print(f"under {args.awarders} concurrent awarders ({len(samples) / seconds:.0f} awards/s):")
     report("their awards (transaction + refresh)", samples)
-    report("award in transaction (this process)", mine[0], 10)
-    report("award + refresh", mine[1], 10)
+    for case, (in_transaction, whole) in mine.items():
+        report(f"award, {case} (this process)", in_transaction, 10)
+        report(f"award + refresh, {case}", whole, 10)
     report("warm read, week (top 50 + around 5)", warm["week"], 5)
     report("warm read, all time", warm["all"], 5)
     report("cold rebuild + read, week", cold["week"], 2000)
@@ -546,10 +582,14 @@ async def quiet(
     await measured(
         "warm read, all time", 5, calls + 10, warm_reads(pool, redis, rng, args.users, calls, "all")
     )
-    found = await measured(
-        "award in transaction", 10, calls + 10, awards(pool, redis, rng, args.users, calls)
-    )
-    results.append(("award + refresh", found[1], 10, results[-1][3]))
+    # Each award case apart: students' first review of the day, then another of theirs.
+    await awards_of(pool, redis, [student(rng.randint(1, args.users)) for _ in range(10)])
+    students = await idle_today(pool, rng, args.users, calls)
+    for case in ("first of the day", "already active"):
+        found = await measured(
+            f"award, {case}", 10, len(students), awards_of(pool, redis, students)
+        )
+        results.append((f"award + refresh, {case}", found[1], 10, results[-1][3]))
     print_load("after timing")
     print("alone (one connection, each call committed like a request; cpu: this process and")
     print("PostgreSQL per call, an award's with its refresh):")

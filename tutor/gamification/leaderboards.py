@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from psycopg import AsyncConnection
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from tutor.gamification.periods import Period, PeriodWindow, expiry, window
 
@@ -143,49 +144,6 @@ def current_windows(now: datetime, zone: ZoneInfo) -> dict[Period, PeriodWindow]
     return {period: window(period, now, zone) for period in PERIODS}
 
 
-async def refresh_user(
-    conn: AsyncConnection, redis: Redis, user_id: UUID, zone: ZoneInfo, now: datetime
-) -> None:
-    """Write the student's current totals to every built board they belong on (or take them
-    off every board when they opted out)."""
-    await refresh_users(conn, redis, [user_id], zone, now)
-
-
-async def refresh_users(
-    conn: AsyncConnection, redis: Redis, user_ids: list[UUID], zone: ZoneInfo, now: datetime
-) -> None:
-    """`refresh_user` for many students: one query per time zone of their boards (the global
-    one's, their classes'), one Redis round trip."""
-    boards = await boards_of(conn, user_ids, zone)
-    by_zone: dict[str, list[UUID]] = {}
-    for user_id, scopes in boards.items():
-        for _, scope_zone in scopes:
-            by_zone.setdefault(scope_zone.key, []).append(user_id)
-    totals: dict[tuple[UUID, str], dict[Period, int]] = {}
-    opted_out: set[UUID] = set()
-    for zone_key, users in by_zone.items():
-        windows = current_windows(now, ZoneInfo(zone_key))
-        params = {"ids": users, **_window_params(windows)}
-        cur = await conn.execute(PERIOD_TOTALS_OF, params)
-        for user_id, day, week, month, total, out in await cur.fetchall():
-            totals[(user_id, zone_key)] = {"day": day, "week": week, "month": month, "all": total}
-            if out:
-                opted_out.add(user_id)
-    async with redis.pipeline(transaction=False) as pipe:
-        for user_id, scopes in boards.items():
-            for scope, scope_zone in scopes:
-                windows = current_windows(now, scope_zone)
-                keys = [board_key(scope, windows[p]) for p in PERIODS]
-                if user_id in opted_out:
-                    for board in keys:
-                        pipe.zrem(board, str(user_id))
-                    continue
-                both = [key for board in keys for key in (board, marker_key(board))]
-                scores = [str(totals[(user_id, scope_zone.key)][p]) for p in PERIODS]
-                pipe.eval(SET_SCORES, len(both), *both, str(user_id), *scores)
-        await pipe.execute()
-
-
 CLASS_BOARDS = """
 SELECT m.user_id, m.class_id, c.timezone
 FROM class_members m JOIN classes c ON c.id = m.class_id
@@ -198,16 +156,79 @@ def class_scope(class_id: UUID) -> str:
     return f"class:{class_id}"
 
 
-async def boards_of(
-    conn: AsyncConnection, user_ids: list[UUID], zone: ZoneInfo
-) -> dict[UUID, list[tuple[str, ZoneInfo]]]:
-    """Each student's boards: the global one (in `zone`) and one per class they attend (in the
-    class's zone)."""
-    boards: dict[UUID, list[tuple[str, ZoneInfo]]] = {u: [("global", zone)] for u in user_ids}
-    cur = await conn.execute(CLASS_BOARDS, {"ids": user_ids})
-    for user_id, class_id, class_zone in await cur.fetchall():
+async def refresh_user(
+    conn: AsyncConnection, redis: Redis, user_id: UUID, zone: ZoneInfo, now: datetime
+) -> None:
+    """Write the student's current totals to every built board they belong on (or take them
+    off every board when they opted out)."""
+    await refresh_users(conn, redis, [user_id], zone, now)
+
+
+async def refresh_users(
+    conn: AsyncConnection, redis: Redis, user_ids: list[UUID], zone: ZoneInfo, now: datetime
+) -> None:
+    """`refresh_user` for many students, in one Redis round trip."""
+    async with redis.pipeline(transaction=False) as pipe:
+        await queue_refresh(conn, pipe, user_ids, zone, now)
+        await pipe.execute()
+
+
+async def queue_refresh(
+    conn: AsyncConnection, pipe: Pipeline, user_ids: list[UUID], zone: ZoneInfo, now: datetime
+) -> None:
+    """Read the students' boards and totals (one round trip, and one more per other time zone
+    of their classes' boards) and queue the writes that refresh them on `pipe`."""
+    boards, totals, opted_out = await _boards_and_totals(conn, user_ids, zone, now)
+    for user_id, scopes in boards.items():
+        for scope, scope_zone in scopes:
+            windows = current_windows(now, scope_zone)
+            keys = [board_key(scope, windows[p]) for p in PERIODS]
+            if user_id in opted_out:
+                for board in keys:
+                    pipe.zrem(board, str(user_id))
+                continue
+            both = [key for board in keys for key in (board, marker_key(board))]
+            scores = [str(totals[(user_id, scope_zone.key)][p]) for p in PERIODS]
+            pipe.eval(SET_SCORES, len(both), *both, str(user_id), *scores)
+
+
+# Each student's boards (scope and zone), and their totals per (student, zone key).
+Scopes = dict[UUID, list[tuple[str, ZoneInfo]]]
+Totals = dict[tuple[UUID, str], dict[Period, int]]
+
+
+async def _boards_and_totals(
+    conn: AsyncConnection, user_ids: list[UUID], zone: ZoneInfo, now: datetime
+) -> tuple[Scopes, Totals, set[UUID]]:
+    """Each student's boards, their period totals in each zone of those boards, and who opted
+    out. The global zone's totals are read with the class boards, before knowing them: every
+    student has that board."""
+    params = {"ids": user_ids, **_window_params(current_windows(now, zone))}
+    async with conn.pipeline():
+        classes = await conn.execute(CLASS_BOARDS, {"ids": user_ids})
+        global_totals = conn.cursor()
+        await global_totals.execute(PERIOD_TOTALS_OF, params)
+    boards: Scopes = {u: [("global", zone)] for u in user_ids}
+    for user_id, class_id, class_zone in await classes.fetchall():
         boards[user_id].append((class_scope(class_id), ZoneInfo(class_zone)))
-    return boards
+    by_zone: dict[str, set[UUID]] = {}
+    for user_id, scopes in boards.items():
+        for _, scope_zone in scopes:
+            if scope_zone.key != zone.key:
+                by_zone.setdefault(scope_zone.key, set()).add(user_id)
+    totals: Totals = {}
+    opted_out: set[UUID] = set()
+    rows = [(zone.key, row) for row in await global_totals.fetchall()]
+    for zone_key, users in by_zone.items():
+        windows = current_windows(now, ZoneInfo(zone_key))
+        params = {"ids": list(users), **_window_params(windows)}
+        cur = await conn.execute(PERIOD_TOTALS_OF, params)
+        rows += [(zone_key, row) for row in await cur.fetchall()]
+    for zone_key, (user_id, day, week, month, total, out) in rows:
+        totals[(user_id, zone_key)] = {"day": day, "week": week, "month": month, "all": total}
+        if out:
+            opted_out.add(user_id)
+    return boards, totals, opted_out
 
 
 async def leave_scope(
@@ -420,10 +441,10 @@ async def _complete_names(
     return names | found
 
 
-async def forget_names(redis: Redis, user_ids: set[UUID]) -> None:
-    """Drop cached display names (after a rename is committed)."""
+def forget_names(pipe: Pipeline, user_ids: set[UUID]) -> None:
+    """Queue dropping cached display names (after a rename is committed) on `pipe`."""
     if user_ids:
-        await redis.hdel(NAMES_KEY, *map(str, user_ids))  # type: ignore[misc]  # sync or async
+        pipe.hdel(NAMES_KEY, *map(str, user_ids))
 
 
 def _entries(rows: Rows, offset: int, names: dict[str, str], me: str) -> list[Entry]:
