@@ -23,6 +23,7 @@ from api.routes import (
     auth,
     card_exchange,
     card_suggestions,
+    class_materials,
     classes,
     conversations,
     decks,
@@ -136,6 +137,7 @@ def create_app(
         gamification,
         notifications,
         classes,
+        class_materials,
     ):
         v1.include_router(module.router)
     app.include_router(v1)

@@ -35,6 +35,7 @@ from evals.tutor_datasets import Item, Suite, grounded_qa, no_answer
 from evals.tutor_quality import ingest_notes, suite_owner
 from ingestion.uploads import UploadLimits
 from retrieval.relevance import search_with_evidence
+from retrieval.scopes import Scope
 from retrieval.search import SearchParams, embed_query
 from tutor.chat.answerability import RelevanceGate
 from tutor.resources import opened
@@ -90,7 +91,7 @@ async def evidence(resources: object, settings: Settings, owner_id: UUID, item: 
     params = SearchParams(candidates=settings.search_candidates)
     async with pool.connection() as conn:
         found = await search_with_evidence(
-            conn, owner_id, item.text, embedding, k=settings.tutor_top_k, params=params
+            conn, [Scope(owner_id)], item.text, embedding, k=settings.tutor_top_k, params=params
         )
     ids = [h.chunk_id for h in found.hits]
     pairs = ((found.similarity.get(i, 0.0), found.lexical.get(i, 0.0)) for i in ids)

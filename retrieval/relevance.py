@@ -13,6 +13,7 @@ from uuid import UUID
 import numpy as np
 from psycopg import AsyncConnection
 
+from retrieval.scopes import Scope, merged
 from retrieval.search import SearchHit, SearchParams, search_chunks
 
 SIMILARITIES = """
@@ -90,22 +91,32 @@ class Evidence:
 
 async def search_with_evidence(
     conn: AsyncConnection,
-    owner_id: UUID,
+    scopes: Sequence[Scope],
     query: str,
     embedding: np.ndarray,
     *,
     k: int,
     params: SearchParams,
-    document_ids: Sequence[UUID] | None = None,
 ) -> Evidence:
-    """Hybrid search for `query`, with each hit's similarity and rare-term coverage: what the
-    tutor's relevance gate decides on (the tutor and the gate's benchmark both call this)."""
-    hits = await search_chunks(
-        conn, owner_id, query, embedding, k=k, document_ids=document_ids, params=params
-    )
-    chunk_ids = [h.chunk_id for h in hits]
-    return Evidence(
-        hits,
-        await similarities(conn, owner_id, chunk_ids, embedding),
-        await lexical_coverage(conn, owner_id, query, chunk_ids),
-    )
+    """Hybrid search for `query` across the reader's scopes (`retrieval.scopes`), with each
+    hit's similarity and rare-term coverage: what the tutor's relevance gate decides on (the
+    tutor and the gate's benchmark both call this). Coverage is weighed by each scope owner's
+    own term statistics, as their search is."""
+    found: list[list[SearchHit]] = []
+    similarity: dict[int, float] = {}
+    lexical: dict[int, float] = {}
+    for scope in scopes:
+        hits = await search_chunks(
+            conn,
+            scope.owner_id,
+            query,
+            embedding,
+            k=k,
+            document_ids=scope.document_ids,
+            params=params,
+        )
+        chunk_ids = [h.chunk_id for h in hits]
+        similarity |= await similarities(conn, scope.owner_id, chunk_ids, embedding)
+        lexical |= await lexical_coverage(conn, scope.owner_id, query, chunk_ids)
+        found.append(scope.label(hits))
+    return Evidence(merged(found, k), similarity, lexical)

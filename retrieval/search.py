@@ -41,6 +41,9 @@ class SearchHit:
     heading_path: list[str]
     text: str
     score: float
+    # Set on a class's shared material (`retrieval.scopes`); None on the reader's own notes.
+    class_id: UUID | None = None
+    class_name: str | None = None
 
 
 @dataclass(frozen=True)

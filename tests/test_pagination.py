@@ -34,8 +34,11 @@ LISTS = [
     "/api/v1/admin/audit",
     "/api/v1/admin/teacher-requests",
     "/api/v1/classes",
+    "/api/v1/classes/{class_id}/materials",
     "/api/v1/notifications",
 ]
+# Lists whose items are keyed by another field than `id`.
+ITEM_KEYS = {"/api/v1/classes/{class_id}/materials": "document_id"}
 # GET collections whose body holds an array but that are not a list to walk page by page.
 NOT_PAGED = {
     "/api/v1/search": "the k best matches of one query, ranked by score",
@@ -259,6 +262,18 @@ def seed_classes(client: TestClient, _: Settings, headers: dict[str, str]):
     return {}, made[::-1]
 
 
+def seed_materials(client: TestClient, _: Settings, headers: dict[str, str]):
+    made = client.post("/api/v1/classes", json={"name": "Shared"}, headers=headers).json()["id"]
+    shared = []
+    for i in range(5):  # each shared by its own request: the first is the oldest share
+        document = upload(client, headers, f"material-{i}.txt", f"Material {i}.".encode()).json()
+        path = f"/api/v1/classes/{made}/materials"
+        response = client.post(path, json={"document_id": document["id"]}, headers=headers)
+        assert response.status_code == 200, response.text
+        shared.append(document["id"])
+    return {"class_id": made}, shared[::-1]
+
+
 def seed_notifications(client: TestClient, settings: Settings, headers: dict[str, str]):
     owner = owner_of(client, headers)
     ids = [uuid.uuid4() for _ in range(5)]
@@ -287,6 +302,7 @@ SEEDS = {
     "/api/v1/admin/audit": seed_audit_events,
     "/api/v1/admin/teacher-requests": seed_teacher_requests,
     "/api/v1/classes": seed_classes,
+    "/api/v1/classes/{class_id}/materials": seed_materials,
     "/api/v1/notifications": seed_notifications,
 }
 
@@ -298,9 +314,10 @@ def test_walking_every_page_yields_each_row_once_newest_first(client, settings, 
     # Path parameters (a deck's id) fill the path; the rest go in the query.
     concrete = path.format(**params)
     query = {name: value for name, value in params.items() if f"{{{name}}}" not in path}
-    assert [item["id"] for item in walk(client, concrete, headers, 2, **query)] == expected
+    key = ITEM_KEYS.get(path, "id")
+    assert [item[key] for item in walk(client, concrete, headers, 2, **query)] == expected
     # A page as large as the list is the only page.
-    assert [item["id"] for item in walk(client, concrete, headers, 100, **query)] == expected
+    assert [item[key] for item in walk(client, concrete, headers, 100, **query)] == expected
 
 
 def cursor_of(text: str) -> str:
@@ -328,12 +345,17 @@ def teacher_deck(client, teacher) -> str:
     return str(deck.json()["id"])
 
 
+@pytest.fixture(scope="module")
+def teacher_class(client, teacher) -> str:
+    made = client.post("/api/v1/classes", json={"name": "cursor checks"}, headers=teacher)
+    return str(made.json()["id"])
+
+
 @pytest.mark.parametrize("path", LISTS)
 @pytest.mark.parametrize("cursor", BAD_CURSORS)
-def test_a_bad_cursor_is_invalid_input(client, teacher, teacher_deck, path, cursor):
-    response = client.get(
-        path.format(deck_id=teacher_deck), params={"cursor": cursor}, headers=teacher
-    )
+def test_a_bad_cursor_is_invalid_input(client, teacher, teacher_deck, teacher_class, path, cursor):
+    concrete = path.format(deck_id=teacher_deck, class_id=teacher_class)
+    response = client.get(concrete, params={"cursor": cursor}, headers=teacher)
     assert response.status_code == 422, response.text
     assert response.json() == {
         "error": {"code": "invalid_input", "message": "The cursor is not valid."}
@@ -342,10 +364,11 @@ def test_a_bad_cursor_is_invalid_input(client, teacher, teacher_deck, path, curs
 
 @pytest.mark.parametrize("path", LISTS)
 @pytest.mark.parametrize("limit", [0, 101])
-def test_limit_outside_1_to_100_is_invalid_input(client, teacher, teacher_deck, path, limit):
-    response = client.get(
-        path.format(deck_id=teacher_deck), params={"limit": limit}, headers=teacher
-    )
+def test_limit_outside_1_to_100_is_invalid_input(
+    client, teacher, teacher_deck, teacher_class, path, limit
+):
+    concrete = path.format(deck_id=teacher_deck, class_id=teacher_class)
+    response = client.get(concrete, params={"limit": limit}, headers=teacher)
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "invalid_input"
 

@@ -46,6 +46,7 @@ from tutor.chat.prompt_set import PromptSet
 from tutor.chat.reply import Emit, Reply
 from tutor.chat.sharp_context import Sentence, pack, score_sentences
 from tutor.chat.stream_filters import SentinelFilter
+from tutor.classes import materials
 from tutor.errors import TutorError
 from tutor.events import Event, error_event, error_of
 from tutor.llm.chat_model import ChatMessage, ChatModel
@@ -194,7 +195,8 @@ class TutorEngine:
     async def _retrieve(
         self, reply: Reply, ask: Ask, prompt: Prompt, k_factor: int = 1
     ) -> list[Source]:
-        """The owner's relevant chunks for the ask, within the prompt's share of the context."""
+        """The relevant chunks for the ask, of the owner's notes and their classes' materials,
+        within the prompt's share of the context."""
         started = time.perf_counter()
         embedding = reply.query_embedding
         if embedding is None:
@@ -202,14 +204,9 @@ class TutorEngine:
         k = self.settings.tutor_top_k * k_factor
         params = SearchParams(candidates=self.settings.search_candidates)
         async with self.pool.connection() as conn:
+            scopes = await materials.reading_scopes(conn, reply.owner_id, ask.document_ids)
             found = await search_with_evidence(
-                conn,
-                reply.owner_id,
-                ask.text,
-                embedding,
-                k=k,
-                params=params,
-                document_ids=ask.document_ids or None,
+                conn, scopes, ask.text, embedding, k=k, params=params
             )
         budget = self._source_budget(prompt, ask.text)
         sources = select_sources(found.hits, found.similarity, budget, self.gate, found.lexical)

@@ -37,7 +37,8 @@ class Source:
         """Where it comes from, as a reader would cite it."""
         pages = _pages(self.hit.page_start, self.hit.page_end)
         heading = " > ".join(self.hit.heading_path)
-        return ", ".join(part for part in (self.hit.filename, pages, heading) if part)
+        shared = f"shared by the class {self.hit.class_name}" if self.hit.class_name else ""
+        return ", ".join(part for part in (self.hit.filename, pages, heading, shared) if part)
 
 
 def select_sources(
@@ -119,6 +120,9 @@ def citation(source: Source, near: str = "") -> dict[str, Any]:
         "page_start": hit.page_start,
         "page_end": hit.page_end,
         "quote": quote(hit.text, near),
+        # A class's shared material names its class; the reader's own notes carry nulls.
+        "class_id": str(hit.class_id) if hit.class_id else None,
+        "class_name": hit.class_name,
     }
 
 

@@ -32,3 +32,9 @@ class OwnerCannotLeave(StudyConflict):
     """The class's owner stays its teacher; archive the class instead."""
 
     code = "owner_cannot_leave"
+
+
+class MaterialNotFound(StudyNotFound):
+    """That document is not shared with this class."""
+
+    code = "material_not_found"

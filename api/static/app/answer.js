@@ -4,10 +4,11 @@ import { html, pages } from "./lib.js";
 const GENERAL_LABEL = "**General answer (not from your notes):**";
 const MARKER = /\[(\d+(?:\s*,\s*\d+)*)\]/g;
 
-/** Label for a source: "notes.pdf, p. 3". */
+/** Label for a source: "notes.pdf, p. 3", and "(class Biology 9B)" for a class's material. */
 export function sourceLabel(source) {
   const where = pages(source.page_start, source.page_end);
-  return where ? `${source.filename}, ${where}` : source.filename;
+  const label = where ? `${source.filename}, ${where}` : source.filename;
+  return source.class_name ? `${label} (class ${source.class_name})` : label;
 }
 
 /** `text` with **bold** runs as <strong>. */

@@ -1,11 +1,13 @@
 // A class's page. Its teachers see the join code (copy, new code, joining off), its people with
 // "Remove" per student, co-teachers added by email and archiving (the owner); its students see
-// who teaches and how many attend, the class's leaderboard, and "Leave class".
+// who teaches and how many attend, the class's leaderboard, and "Leave class". Everyone sees
+// its materials; its teachers share and unshare them.
 import { html, shortDate, useEffect, useRef, useState } from "./lib.js";
 import { api } from "./api.js";
 import { href, navigate } from "./router.js";
 import { ConfirmButton } from "./confirm.js";
 import { ClassPeople, STANDING } from "./class_people.js";
+import { ClassMaterials } from "./class_materials.js";
 
 /** "ABCD-EFGH": a code read aloud or off a board in two halves. */
 function shownCode(code) {
@@ -36,6 +38,7 @@ export function ClassPage({ classId }) {
       <${ClassFacts} found=${found} />
       ${!open && html`<p class="notice">Archived ${shortDate(found.archived_at)}: it can be read, not joined or changed.</p>`}
       ${teaching && open && html`<${JoinCode} found=${found} onChanged=${setFound} />`}
+      <${ClassMaterials} found=${found} />
       ${teaching && html`<${ClassPeople} found=${found} onChanged=${load} />`}
       <section class="card" aria-labelledby="class-actions-title">
         <h2 id="class-actions-title">${teaching ? "Class" : "Your class"}</h2>

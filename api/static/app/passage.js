@@ -13,6 +13,7 @@ export function PassageDialog({ source, onClose }) {
       ${source && html`
         <h2 id="passage-title">${source.filename}</h2>
         ${pages(source.page_start, source.page_end) && html`<p class="muted">${pages(source.page_start, source.page_end)}</p>`}
+        ${source.class_name && html`<p class="muted">Shared by your class ${source.class_name}</p>`}
         <blockquote class="quote">${source.quote}</blockquote>
         <form method="dialog"><button type="submit" autofocus>Close</button></form>`}
     </dialog>`;

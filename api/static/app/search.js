@@ -1,4 +1,5 @@
-// Search: hybrid, meaning (dense) or exact words (full text) over one's own notes.
+// Search: hybrid, meaning (dense) or exact words (full text) over one's own notes and the
+// materials one's classes share (each such passage names its class).
 import { html, pages, useState } from "./lib.js";
 import { api } from "./api.js";
 
@@ -49,8 +50,8 @@ export function SearchView() {
       ${results && html`
         <section class="card" aria-labelledby="results-title">
           <h2 id="results-title" aria-live="polite">
-            ${results.items.length === 0 ? `Nothing in your notes matches “${results.query}”.`
-              : `${results.items.length} passages for “${results.query}”`}
+            ${results.items.length === 0 ? `Nothing in your notes or your classes' materials matches “${results.query}”.`
+              : `${results.items.length} ${results.items.length === 1 ? "passage" : "passages"} for “${results.query}”`}
           </h2>
           <ol class="hits">
             ${results.items.map((hit) => html`
@@ -58,6 +59,7 @@ export function SearchView() {
                 <div class="hit-head">
                   <strong>${hit.filename}</strong>
                   ${pages(hit.page_start, hit.page_end) && html`<span>${pages(hit.page_start, hit.page_end)}</span>`}
+                  ${hit.class_name && html`<span class="badge" title="Shared by your class's teacher">Class: ${hit.class_name}</span>`}
                 </div>
                 ${hit.heading_path.length > 0 && html`<p class="hit-path">${hit.heading_path.join(" › ")}</p>`}
                 <p class="hit-text">${hit.text}</p>
