@@ -20,6 +20,7 @@ from api.metrics import router as metrics_router
 from api.request_id import RequestId
 from api.routes import (
     admin,
+    assignments,
     auth,
     card_exchange,
     card_suggestions,
@@ -138,6 +139,7 @@ def create_app(
         notifications,
         classes,
         class_materials,
+        assignments,
     ):
         v1.include_router(module.router)
     app.include_router(v1)

@@ -16,6 +16,7 @@ from psycopg import AsyncConnection
 
 from evals.records import EvalRun, save_run
 from tests.conftest import register, register_admin, upload, wait_terminal
+from tests.test_practice_attempts_api import saved_set
 from tutor.accounts import audit
 from tutor.chat import conversations, practice
 from tutor.resources import database_url
@@ -35,6 +36,7 @@ LISTS = [
     "/api/v1/admin/teacher-requests",
     "/api/v1/classes",
     "/api/v1/classes/{class_id}/materials",
+    "/api/v1/classes/{class_id}/assignments",
     "/api/v1/notifications",
 ]
 # Lists whose items are keyed by another field than `id`.
@@ -52,6 +54,9 @@ NOT_PAGED = {
     "/api/v1/gamification/themes": "the fixed catalogue of profile themes",
     "/api/v1/leaderboards": "a board's top `top` (at most 100) and the caller's neighbours",
     "/api/v1/classes/{class_id}/people": "one class's teachers and students, a roster",
+    "/api/v1/classes/{class_id}/review-queue": "the oldest 100 answers waiting for a grade",
+    "/api/v1/classes/{class_id}/gradebook": "one class's roster against its assignments",
+    "/api/v1/assignments/{assignment_id}/submissions": "the caller's own, at most 10 attempts",
 }
 T = TypeVar("T")
 
@@ -274,6 +279,20 @@ def seed_materials(client: TestClient, _: Settings, headers: dict[str, str]):
     return {"class_id": made}, shared[::-1]
 
 
+def seed_assignments(client: TestClient, settings: Settings, headers: dict[str, str]):
+    made = client.post("/api/v1/classes", json={"name": "Assigned"}, headers=headers).json()["id"]
+    set_id = saved_set(client, settings, headers)["id"]
+    start = datetime.now(UTC)
+    published = []
+    for i in range(5):  # listed latest due first: the last published is due last
+        due = (start + timedelta(days=i + 1)).isoformat()
+        body = {"set_id": set_id, "title": f"Quiz {i}", "due_at": due}
+        response = client.post(f"/api/v1/classes/{made}/assignments", json=body, headers=headers)
+        assert response.status_code == 201, response.text
+        published.append(response.json()["id"])
+    return {"class_id": made}, published[::-1]
+
+
 def seed_notifications(client: TestClient, settings: Settings, headers: dict[str, str]):
     owner = owner_of(client, headers)
     ids = [uuid.uuid4() for _ in range(5)]
@@ -303,6 +322,7 @@ SEEDS = {
     "/api/v1/admin/teacher-requests": seed_teacher_requests,
     "/api/v1/classes": seed_classes,
     "/api/v1/classes/{class_id}/materials": seed_materials,
+    "/api/v1/classes/{class_id}/assignments": seed_assignments,
     "/api/v1/notifications": seed_notifications,
 }
 

@@ -158,6 +158,9 @@ class TaskPublic(PublicModel):
     recurrence: RecurrencePublic | None
     previous_id: UUID | None = Field(description="The instance this one repeats.")
     next_id: UUID | None = Field(description="The instance completing this one created.")
+    assignment_id: UUID | None = Field(
+        default=None, description="The class assignment it is for: done by submitting it."
+    )
     created_at: datetime
     updated_at: datetime
 

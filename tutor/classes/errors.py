@@ -38,3 +38,39 @@ class MaterialNotFound(StudyNotFound):
     """That document is not shared with this class."""
 
     code = "material_not_found"
+
+
+class AssignmentNotFound(StudyNotFound):
+    """No such assignment (or not in one of your classes)."""
+
+    code = "assignment_not_found"
+
+
+class AssignmentNotOpen(StudyConflict):
+    """The assignment does not take submissions before its open time."""
+
+    code = "assignment_not_open"
+
+
+class NoAttemptsLeft(StudyConflict):
+    """Every submission the assignment allows has been made."""
+
+    code = "no_attempts_left"
+
+
+class AnswerNotFound(StudyNotFound):
+    """No such answer in this assignment."""
+
+    code = "answer_not_found"
+
+
+class NotAStudent(Forbidden):
+    """Only the class's students submit."""
+
+    code = "not_a_student"
+
+
+class SubmissionIdReused(StudyConflict):
+    """This submission id was already used for another assignment or student."""
+
+    code = "submission_id_reused"

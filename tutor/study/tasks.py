@@ -106,6 +106,8 @@ class Task:
     overdue: bool
     created_at: datetime
     updated_at: datetime
+    # The class assignment the task is for (made by publishing it; done by submitting it).
+    assignment_id: UUID | None = None
     # The list order's key (lists only): the due instant, or the completion for done tasks.
     sort_key: datetime | None = field(default=None, repr=False)
 
@@ -139,7 +141,7 @@ TASK_COLUMNS = """t.id, t.title, t.notes, t.subject, t.due_date, t.due_at, t.pri
     (SELECT n.id FROM tasks n WHERE n.previous_id = t.id) AS next_id,
     coalesce(t.status = 'open' AND (t.due_date < %(today)s OR t.due_at < %(now)s), false)
         AS overdue,
-    t.created_at, t.updated_at"""
+    t.created_at, t.updated_at, t.assignment_id"""
 TASK_BY_ID = f"""
 SELECT {TASK_COLUMNS} FROM tasks t WHERE t.id = %(id)s AND t.user_id = %(user_id)s
 """

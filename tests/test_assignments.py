@@ -1,0 +1,211 @@
+"""Assignments on the real stack: a teacher publishes a practice set to a class, students get a
+task and a notification, submit (graded at once, an unsure short answer waiting), see their own
+results only, a teacher settles and overrides grades (audited), and the gradebook and its CSV
+count late and missing work."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+from psycopg import AsyncConnection
+
+from tests.conftest import register
+from tests.test_classes_api import join, new_class, teacher
+from tests.test_practice_attempts_api import HALF_RIGHT, KEY, committed, saved_set
+
+API = "/api/v1"
+
+
+def publish(client: TestClient, headers: dict[str, str], class_id: str, **fields: Any) -> Any:
+    body = {"title": "Week 1 quiz", "attempts_allowed": 2, **fields}
+    body.setdefault("due_at", (datetime.now(UTC) + timedelta(days=1)).isoformat())
+    return client.post(f"{API}/classes/{class_id}/assignments", json=body, headers=headers)
+
+
+def submit(
+    client: TestClient, headers: dict[str, str], assignment_id: str, answers: list[Any], **kw: Any
+) -> Any:
+    body = {"submission_id": str(kw.get("submission_id") or uuid.uuid4()), "answers": answers}
+    path = f"{API}/assignments/{assignment_id}/submissions"
+    return client.post(path, json=body, headers=headers)
+
+
+def named(client: TestClient, name: str) -> dict[str, str]:
+    headers = register(client)
+    assert client.patch(f"{API}/me", json={"display_name": name}, headers=headers).is_success
+    return headers
+
+
+def test_publish_submit_review_override_and_gradebook(client, settings):
+    owner, outsider = teacher(client, settings), register(client)
+    ada, bo = named(client, "Ada"), named(client, "Bo")
+    made = new_class(client, owner, name="Biology 9B")
+    for student in (ada, bo):
+        assert join(client, student, made["join_code"]).status_code == 200
+    practice_set = saved_set(client, settings, owner)
+
+    # Only a teacher of the class publishes, only their own set, due after it opens.
+    refused = publish(client, ada, made["id"], set_id=practice_set["id"])
+    assert refused.status_code == 403
+    theirs = saved_set(client, settings, ada)
+    assert publish(client, owner, made["id"], set_id=theirs["id"]).status_code == 404
+    backwards = publish(
+        client, owner, made["id"], set_id=practice_set["id"],
+        opens_at=datetime.now(UTC).isoformat(),
+        due_at=(datetime.now(UTC) - timedelta(hours=1)).isoformat(),
+    )  # fmt: skip
+    assert backwards.status_code == 422
+    published = publish(client, owner, made["id"], set_id=practice_set["id"])
+    assert published.status_code == 201, published.text
+    assignment = published.json()
+    assert assignment["questions"] == 3 and assignment["submitted"] == 0
+    path = f"{API}/assignments/{assignment['id']}"
+
+    # Each student has a task and a notification; the questions come without their keys.
+    for student in (ada, bo):
+        tasks = client.get(f"{API}/tasks", params={"view": "open"}, headers=student).json()
+        assert [t["assignment_id"] for t in tasks["items"]] == [assignment["id"]]
+        notes = client.get(f"{API}/notifications", headers=student).json()["items"]
+        assert any(n["type"] == "assignment.published" for n in notes)
+    seen = client.get(path, headers=ada).json()
+    mc, short, count = seen["questions"]  # copied at publishing: ids of their own
+    assert {q["id"] for q in seen["questions"]}.isdisjoint(
+        q["id"] for q in practice_set["questions"]
+    )
+    assert [q["answer"] for q in seen["questions"]] == [None, None, None]
+    assert all(q["quote"] is None for q in seen["questions"])
+    assert client.get(path, headers=outsider).status_code == 404
+    assert (
+        client.get(f"{API}/classes/{made['id']}/assignments", headers=outsider).status_code == 404
+    )
+
+    # Ada: the right option, the key, one question left blank; a retry returns the same.
+    first_id = uuid.uuid4()
+    answers = [{"item_id": mc["id"], "answer": 2}, {"item_id": short["id"], "answer": KEY}]
+    done = submit(client, ada, assignment["id"], answers, submission_id=first_id)
+    assert done.status_code == 200, done.text
+    result = done.json()
+    assert [a["verdict"] for a in result["answers"]] == ["correct", "correct", "incorrect"]
+    assert result["score"] == 2 / 3 and result["attempt"] == 1 and result["late"] is False
+    assert result["answers"][2]["answer"] == "" and result["answers"][0]["key"] == "chloroplast"
+    again = submit(client, ada, assignment["id"], answers, submission_id=first_id).json()
+    assert again["id"] == result["id"] and again["attempt"] == 1
+    assert client.get(path, headers=ada).json()["questions"][0]["answer"] == "chloroplast"
+    done_tasks = client.get(f"{API}/tasks", params={"view": "done"}, headers=ada).json()["items"]
+    assert [t["assignment_id"] for t in done_tasks] == [assignment["id"]]
+
+    # Bo: a wrong option, an answer the grader is unsure of, the last one right.
+    bo_answers = [
+        {"item_id": mc["id"], "answer": 0},
+        {"item_id": short["id"], "answer": HALF_RIGHT},
+        {"item_id": count["id"], "answer": "twenty-one"},
+    ]
+    bo_result = submit(client, bo, assignment["id"], bo_answers).json()
+    assert [a["verdict"] for a in bo_result["answers"]] == ["incorrect", "uncertain", "correct"]
+    assert bo_result["waiting"] == 1 and bo_result["score"] == 1 / 3
+    # Nobody reads a classmate's submissions.
+    mine = client.get(f"{path}/submissions", headers=bo).json()
+    assert [s["id"] for s in mine] == [bo_result["id"]]
+
+    # The review queue: the unsure answer, for the class's teachers only.
+    queue = f"{API}/classes/{made['id']}/review-queue"
+    assert client.get(queue, headers=bo).status_code == 403
+    [waiting] = client.get(queue, headers=owner).json()
+    assert waiting["student_name"] == "Bo" and waiting["answer"] == HALF_RIGHT
+    assert waiting["key"] == KEY
+    grade = f"{path}/submissions/{waiting['submission_id']}/answers/{waiting['item_id']}/grade"
+    assert client.put(grade, json={"correct": True}, headers=bo).status_code == 403
+    assert client.put(grade, json={"correct": True}, headers=owner).status_code == 204
+    assert client.get(queue, headers=owner).json() == []
+    [settled] = client.get(f"{path}/submissions", headers=bo).json()
+    assert settled["score"] == 2 / 3 and settled["answers"][1]["graded_by_teacher"] is True
+
+    # An override of the grader, audited with the grade it replaced.
+    override = f"{path}/submissions/{first_id}/answers/{mc['id']}/grade"
+    assert client.put(override, json={"correct": False}, headers=owner).status_code == 204
+    ada_id = client.get(f"{API}/me", headers=ada).json()["id"]
+
+    async def trail(conn: AsyncConnection) -> list[Any]:
+        cur = await conn.execute(
+            "SELECT details->'before', details->'after' FROM audit_events"
+            " WHERE action = 'assignment.graded' AND subject_id = %s",
+            (ada_id,),
+        )
+        return list(await cur.fetchall())
+
+    assert committed(settings, trail) == [(True, False)]
+
+    # Attempts are limited; teachers do not submit.
+    second = submit(client, ada, assignment["id"], answers)
+    assert second.status_code == 200 and second.json()["attempt"] == 2
+    third = submit(client, ada, assignment["id"], answers)
+    assert third.status_code == 409 and third.json()["error"]["code"] == "no_attempts_left"
+    teacher_try = submit(client, owner, assignment["id"], answers)
+    assert teacher_try.status_code == 403
+
+    # The gradebook: best submissions (Ada's second, 2/3; Bo's settled 2/3), as JSON and CSV.
+    book = client.get(f"{API}/classes/{made['id']}/gradebook", headers=owner).json()
+    assert [c["title"] for c in book["columns"]] == ["Week 1 quiz"]
+    by_name = {r["display_name"]: r for r in book["rows"]}
+    assert by_name["Ada"]["cells"][0]["attempts"] == 2
+    assert by_name["Ada"]["cells"][0]["score"] == 2 / 3
+    assert by_name["Bo"]["cells"][0]["status"] == "submitted"
+    assert client.get(f"{API}/classes/{made['id']}/gradebook", headers=ada).status_code == 403
+    exported = client.get(f"{API}/classes/{made['id']}/gradebook.csv", headers=owner)
+    assert exported.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(exported.text)))
+    assert rows[0] == ["student", "Week 1 quiz", "average", "missing"]
+    assert sorted(rows[1:]) == [["Ada", "67", "67", "0"], ["Bo", "67", "67", "0"]]
+
+
+def test_not_open_late_and_missing_work(client, settings):
+    owner = teacher(client, settings)
+    ada, bo = named(client, "=Ada"), named(client, "Bo")
+    made = new_class(client, owner, name="Chemistry")
+    for student in (ada, bo):
+        assert join(client, student, made["join_code"]).status_code == 200
+    practice_set = saved_set(client, settings, owner)
+    now = datetime.now(UTC)
+
+    later = publish(
+        client, owner, made["id"], set_id=practice_set["id"], title="Next week",
+        opens_at=(now + timedelta(days=6)).isoformat(),
+        due_at=(now + timedelta(days=7)).isoformat(),
+    ).json()  # fmt: skip
+    refused = submit(
+        client, ada, later["id"], [{"item_id": past_item(client, ada, later), "answer": 2}]
+    )
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "assignment_not_open"
+
+    past = publish(
+        client, owner, made["id"], set_id=practice_set["id"], title="Last week",
+        opens_at=(now - timedelta(days=8)).isoformat(),
+        due_at=(now - timedelta(days=1)).isoformat(),
+    ).json()  # fmt: skip
+    late = submit(client, ada, past["id"], [{"item_id": past_item(client, ada, past), "answer": 2}])
+    assert late.status_code == 200 and late.json()["late"] is True
+
+    book = client.get(f"{API}/classes/{made['id']}/gradebook", headers=owner).json()
+    assert [c["title"] for c in book["columns"]] == ["Last week", "Next week"]
+    by_name = {r["display_name"]: r for r in book["rows"]}
+    assert [c["status"] for c in by_name["=Ada"]["cells"]] == ["late", "open"]
+    assert [c["status"] for c in by_name["Bo"]["cells"]] == ["missing", "open"]
+    assert by_name["Bo"]["average"] == 0 and by_name["Bo"]["missing"] == 1
+    rows = list(csv.reader(io.StringIO(
+        client.get(f"{API}/classes/{made['id']}/gradebook.csv", headers=owner).text
+    )))  # fmt: skip
+    assert ["Bo", "missing", "", "0", "1"] in rows
+    # A name that a spreadsheet would read as a formula is written as text.
+    assert ["'=Ada", "33", "", "33", "0"] in rows
+
+
+def past_item(client: TestClient, headers: dict[str, str], assignment: dict[str, Any]) -> str:
+    """The first question of an assignment, as its student sees it."""
+    seen = client.get(f"{API}/assignments/{assignment['id']}", headers=headers).json()
+    return str(seen["questions"][0]["id"])
