@@ -1,18 +1,22 @@
-"""Reading one's tutor conversations and practice sets back."""
+"""Reading one's tutor conversations and practice sets back, and a set exported for Moodle
+(GIFT) or Anki."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter
+import anyio
+from fastapi import APIRouter, Response
 
 from api.deps import ConnDep, UserDep
 from api.error_responses import error_responses
 from api.pagination import Cursor, Limit, Page, decode_cursor, paginate
 from api.schemas import PublicModel
 from tutor.chat import conversations, practice
+from tutor.study import practice_export
 
 router = APIRouter(tags=["tutor"], responses=error_responses(400, 401, 422))
 
@@ -134,3 +138,33 @@ async def get_practice_set(set_id: UUID, user: UserDep, conn: ConnDep) -> Practi
     """One of the caller's practice sets, to reopen and take again."""
     record, items = await practice.get_set(conn, user.user_id, set_id)
     return PracticeSetDetail.model_validate({**vars(record), "questions": items})
+
+
+def _attachment(topic: str, extension: str) -> dict[str, str]:
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", topic).strip("_") or "practice-set"
+    return {"Content-Disposition": f'attachment; filename="{safe}.{extension}"'}
+
+
+@router.get(
+    "/practice-sets/{set_id}/export.gift",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {}}}, **error_responses(404)},
+)
+async def export_practice_set_gift(set_id: UUID, user: UserDep, conn: ConnDep) -> Response:
+    """The set as Moodle GIFT text, for a question bank import."""
+    record, items = await practice.get_set(conn, user.user_id, set_id)
+    headers = _attachment(record.topic, "gift")
+    return Response(practice_export.gift(record, items), media_type="text/plain", headers=headers)
+
+
+@router.get(
+    "/practice-sets/{set_id}/export.apkg",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}, **error_responses(404)},
+)
+async def export_practice_set_apkg(set_id: UUID, user: UserDep, conn: ConnDep) -> Response:
+    """The set as an Anki package (.apkg), one note per question."""
+    record, items = await practice.get_set(conn, user.user_id, set_id)
+    package = await anyio.to_thread.run_sync(practice_export.anki_package, record, items)
+    headers = _attachment(record.topic, "apkg")
+    return Response(package, media_type="application/octet-stream", headers=headers)

@@ -1,13 +1,15 @@
 """A saved practice set answered in the page: graded by the server, the score, a flashcard offer
-under a wrong answer."""
+under a wrong answer; and the set downloaded for Moodle (GIFT) and Anki."""
 
 from __future__ import annotations
 
 import re
+import zipfile
 
 import httpx
 from playwright.sync_api import Page, expect
 
+from tests import gift_reader
 from tests.scripted_chat import ScriptedChatModel
 
 from .conftest import Account, check_accessibility, create_account, screenshot
@@ -108,3 +110,33 @@ def test_answering_a_saved_set(page: Page, live_server: str, chat: ScriptedChatM
     again.get_by_role("button", name="Submit").click()
     expect(again.locator(".verdict")).to_have_text("✓ Correct.")
     expect(page.locator(".score")).to_contain_text("Score: 2 of 2 answered correctly (100 %)")
+
+
+def test_exporting_a_saved_set(page: Page, live_server: str, chat: ScriptedChatModel) -> None:
+    account = create_account(live_server)
+    ingest_note(live_server, account, "volcanoes.md", NOTE)
+    sign_in(page, account, route="#/tutor")
+    saved_set(page, chat)
+    set_id = page.url.rsplit("/", 1)[-1]
+    with http(live_server, account) as api:
+        questions = api.get(f"/practice-sets/{set_id}").json()["questions"]
+
+    with page.expect_download() as caught:
+        page.get_by_role("button", name="Export for Moodle (GIFT)").click()
+    gift = caught.value
+    assert gift.suggested_filename == "volcanoes.gift"
+    read = gift_reader.read(gift.path().read_text(encoding="utf-8"))
+    assert [q.text for q in read] == [q["question"] for q in questions]
+    assert [q.right for q in read] == [[q["answer"]] for q in questions]
+    assert [q.feedback for q in read] == [q["explanation"] for q in questions]
+    assert all(q.title == f"Q{n} volcanoes" for n, q in enumerate(read, 1))
+    assert all(q.comments == ["source: volcanoes.md"] for q in read)  # a note has no pages
+
+    with page.expect_download() as caught:
+        page.get_by_role("button", name="Export for Anki").click()
+    anki = caught.value
+    assert anki.suggested_filename == "volcanoes.apkg"
+    assert zipfile.is_zipfile(anki.path())
+    expect(page.get_by_role("alert")).to_have_count(0)
+    screenshot(page, "practice-set-export")
+    assert check_accessibility(page) == []

@@ -104,3 +104,15 @@ export function uploadFile(file, { password, onProgress } = {}) {
     request.send(form);
   });
 }
+
+/** GET a file with the session's token and hand it to the browser as a download. */
+export async function download(path, fallbackName) {
+  const response = await fetch(`/api/v1${path}`, { headers: authHeaders() });
+  if (!response.ok) throw new ApiError(response.status, "http_error", `The export failed (HTTP ${response.status}).`);
+  const name = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") ?? "")?.[1] ?? fallbackName;
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(await response.blob());
+  link.download = name;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+}

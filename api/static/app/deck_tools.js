@@ -2,7 +2,7 @@
 // worker, followed live on the events socket; each suggestion accepted, edited or rejected),
 // CSV import, CSV and Anki export, and the FSRS optimizer.
 import { html, pages, useCallback, useEffect, useRef, useState } from "./lib.js";
-import { api, ApiError, session } from "./api.js";
+import { api, download, session } from "./api.js";
 import { LiveSocket } from "./sockets.js";
 
 const POLL_MS = 1500;  // a fallback for a socket that missed the job's events
@@ -186,18 +186,6 @@ function SuggestionItem({ suggestion, onDecided }) {
         </div>`}
       ${error && html`<p class="error" role="alert">${error}</p>`}
     </li>`;
-}
-
-/** GET a file with the session's token and hand it to the browser as a download. */
-async function download(path, fallbackName) {
-  const response = await fetch(`/api/v1${path}`, { headers: { Authorization: `Bearer ${session.token}` } });
-  if (!response.ok) throw new ApiError(response.status, "http_error", `The export failed (HTTP ${response.status}).`);
-  const name = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") ?? "")?.[1] ?? fallbackName;
-  const link = document.createElement("a");
-  link.href = URL.createObjectURL(await response.blob());
-  link.download = name;
-  link.click();
-  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
 }
 
 const REASONS = {

@@ -1,6 +1,6 @@
-// Practice sets: every set the tutor wrote, to reopen and take again.
+// Practice sets: every set the tutor wrote, to reopen and take again, or export for Moodle or Anki.
 import { html, newId, shortDate, useEffect, useRef, useState } from "./lib.js";
-import { api } from "./api.js";
+import { api, download } from "./api.js";
 import { PassageDialog } from "./passage.js";
 import { Quiz } from "./quiz.js";
 
@@ -126,6 +126,21 @@ function MakeCard({ question, index, decks }) {
     </div>`;
 }
 
+/** The set downloaded for another tool: Moodle's question bank (GIFT) or an Anki deck. */
+function ExportButtons({ setId }) {
+  const [error, setError] = useState(null);
+  const exportAs = (kind) => {
+    setError(null);
+    download(`/practice-sets/${setId}/export.${kind}`, `practice-set.${kind}`).catch((e) => setError(e.message));
+  };
+  return html`
+    <p class="exports">
+      <button type="button" class="quiet" onClick=${() => exportAs("gift")}>Export for Moodle (GIFT)</button>${" "}
+      <button type="button" class="quiet" onClick=${() => exportAs("apkg")}>Export for Anki</button>
+    </p>
+    ${error && html`<p class="error" role="alert">${error}</p>`}`;
+}
+
 function PracticeSet({ setId }) {
   const [set, setSet] = useState(null);
   const [error, setError] = useState(null);
@@ -151,6 +166,7 @@ function PracticeSet({ setId }) {
       ${set && html`
         <h1>${set.topic}</h1>
         <p class="muted">${set.questions.length} questions · ${shortDate(set.created_at)} · written by ${set.model_id}</p>
+        <${ExportButtons} setId=${setId} />
         <section class="card"><${Quiz} questions=${set.questions} onSource=${setSource} idPrefix="set" grading=${grading} /></section>`}
       <${PassageDialog} source=${source} onClose=${() => setSource(null)} />
     </div>`;
