@@ -8,6 +8,8 @@ import { href, navigate } from "./router.js";
 import { ConfirmButton } from "./confirm.js";
 import { ClassPeople, STANDING } from "./class_people.js";
 import { ClassMaterials } from "./class_materials.js";
+import { ClassAssignments } from "./class_assignments.js";
+import { ClassGrading } from "./class_grading.js";
 
 /** "ABCD-EFGH": a code read aloud or off a board in two halves. */
 function shownCode(code) {
@@ -38,6 +40,8 @@ export function ClassPage({ classId }) {
       <${ClassFacts} found=${found} />
       ${!open && html`<p class="notice">Archived ${shortDate(found.archived_at)}: it can be read, not joined or changed.</p>`}
       ${teaching && open && html`<${JoinCode} found=${found} onChanged=${setFound} />`}
+      <${ClassAssignments} found=${found} />
+      ${teaching && html`<${ClassGrading} found=${found} />`}
       <${ClassMaterials} found=${found} />
       ${teaching && html`<${ClassPeople} found=${found} onChanged=${load} />`}
       <section class="card" aria-labelledby="class-actions-title">

@@ -1,9 +1,11 @@
 // Classes: #/classes lists the classes one teaches and attends, with the form to join one by
-// its code (and, for teachers, to create one); #/classes/<id> is a class's page.
+// its code (and, for teachers, to create one); #/classes/<id> is a class's page, and
+// #/classes?assignment=<id> an assignment of one's classes.
 import { html, useCallback, useEffect, useRef, useState } from "./lib.js";
 import { api } from "./api.js";
 import { href, navigate } from "./router.js";
 import { ClassPage } from "./class_page.js";
+import { AssignmentPage } from "./assignment_page.js";
 import { STANDING } from "./class_people.js";
 
 // As the server makes them (tutor/classes/join_codes.py): no 0/O, 1/I/L look-alikes.
@@ -24,7 +26,9 @@ function codeProblem(typed) {
   return null;
 }
 
-export function ClassesView({ id, me }) {
+export function ClassesView({ id, me, params }) {
+  const assignment = params?.get("assignment");
+  if (assignment) return html`<${AssignmentPage} assignmentId=${assignment} />`;
   if (id) return html`<${ClassPage} classId=${id} />`;
   return html`<${ClassList} me=${me} />`;
 }

@@ -1,7 +1,12 @@
-// Game events in words, for the toasts and the notification list: xp.gained, level.up,
-// badge.earned and the streak's events. Other events (documents, exports) are not shown.
+// Events in words, for the toasts and the notification list: xp.gained, level.up, badge.earned,
+// the streak's events and a class's new assignment. Other events (documents, exports) are not
+// shown.
 
-export const GAME_EVENTS = new Set(["xp.gained", "level.up", "badge.earned", "streak.extended", "streak.frozen", "streak.lost"]);
+import { shortDate } from "./lib.js";
+
+export const GAME_EVENTS = new Set([
+  "xp.gained", "level.up", "badge.earned", "streak.extended", "streak.frozen", "streak.lost", "assignment.published",
+]);
 
 function plural(count, word) {
   return `${count} ${word}${count === 1 ? "" : "s"}`;
@@ -36,6 +41,11 @@ export function describe({ type, data }) {
       };
     case "streak.lost":
       return { icon: "↓", title: `Your ${data.days}-day streak ended`, text: "Study today to start a new one.", prominent: false };
+    case "assignment.published":
+      return {
+        icon: "✎", title: `New assignment: ${data.title}`, prominent: true,
+        text: `${data.class_name}, due ${shortDate(data.due_at)}.`,
+      };
     default:
       return null;
   }

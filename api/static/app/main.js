@@ -80,7 +80,7 @@ function Shell() {
       ${route.section === "progress" && html`<${ProgressView} documents=${documents} />`}
       ${route.section === "achievements" && html`<${AchievementsView} />`}
       ${route.section === "leaderboards" && html`<${LeaderboardsView} params=${route.params} />`}
-      ${route.section === "classes" && html`<${ClassesView} id=${route.id} me=${me} />`}
+      ${route.section === "classes" && html`<${ClassesView} id=${route.id} me=${me} params=${route.params} />`}
       ${route.section === "admin" && me && (me.role === "admin"
         ? html`<${AdminView} />`
         : html`<h1>Admin</h1><p class="muted">This section is for admins.</p>`)}

@@ -4,6 +4,7 @@
 // today and overdue in the student's profile zone (set at sign-up from the same browser).
 import { html, shortDate, useEffect, useRef, useState } from "./lib.js";
 import { api } from "./api.js";
+import { href } from "./router.js";
 
 const VIEWS = [["today", "Today"], ["upcoming", "Upcoming"], ["overdue", "Overdue"], ["open", "All open"], ["done", "Done"]];
 const EMPTY = {
@@ -199,6 +200,7 @@ function TaskRow({ task, onChanged, announce, scope = "list" }) {
         ${done && task.completed_at && html` · done ${shortDate(task.completed_at)}`}
       </p>
       ${task.notes && !editing && html`<p class="task-notes-text">${task.notes}</p>`}
+      ${task.assignment_id && html`<p class="small"><a href=${href("classes", null, { assignment: task.assignment_id })}>Open the assignment</a></p>`}
       ${confirming && html`
         <div class="confirm" role="group" aria-label=${`Confirm deleting ${task.title}`}>
           <span>Delete “${task.title}”?</span>

@@ -1,0 +1,136 @@
+"""Assignments in the web app: a teacher publishes a practice set to a class from its page; the
+student finds it among their tasks and on the class page, answers and submits (one short answer
+the grader is unsure of); the teacher marks that answer right from the review queue, reads the
+gradebook and downloads it; the student then sees the settled grade."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from uuid import UUID
+
+from playwright.sync_api import Browser, Page, expect
+from psycopg import AsyncConnection
+
+from tests.test_practice_attempts_api import HALF_RIGHT, KEY, item
+from tutor.chat import practice
+from tutor.resources import database_url
+from tutor.settings import Settings
+
+from .conftest import PageProblems, check_accessibility, screenshot
+from .pages import sign_in
+from .test_class_pages import second_page, teacher_account
+from .test_gamification_pages import http, named_account
+
+
+def practice_set_of(settings: Settings, owner: str) -> None:
+    """A practice set of the owner's: a multiple-choice question and two short answers."""
+    header = {
+        "message_id": None,
+        "topic": "plant cells",
+        "requested": 3,
+        "dropped": 0,
+        "prompt_name": "practice",
+        "prompt_version": 1,
+        "model_id": "scripted",
+    }
+    items = [
+        item("multiple_choice", "Where does photosynthesis happen?", "chloroplast",
+             ["mitochondria", "ribosome", "chloroplast", "nucleus"]),
+        item("short_answer", "What makes ATP and NADPH in a leaf?", KEY),
+        item("short_answer", "How many chloroplasts per cell, roughly?", "twenty-one"),
+    ]  # fmt: skip
+
+    async def save() -> None:
+        async with await AsyncConnection.connect(database_url(settings)) as conn:
+            await practice.save_set(conn, UUID(owner), header, items)
+
+    # Its own thread: Playwright's sync API holds this thread's event loop.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, save()).result()
+
+
+def test_publish_submit_grade_and_gradebook(
+    page: Page,
+    browser: Browser,
+    live_server: str,
+    settings: Settings,
+    page_problems: PageProblems,
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    teacher, teacher_id = teacher_account(live_server, settings, f"Teacher {tag}")
+    student, _ = named_account(live_server, f"Student {tag}")
+    practice_set_of(settings, teacher_id)
+    with http(live_server, teacher) as api:
+        made = api.post("/classes", json={"name": f"Biology {tag}"}).raise_for_status().json()
+    with http(live_server, student) as api:
+        api.post("/classes/join", json={"code": made["join_code"]}).raise_for_status()
+
+    # The teacher publishes the set from the class page.
+    sign_in(page, teacher, f"#/classes/{made['id']}")
+    assignments = page.get_by_role("region", name="Assignments")
+    expect(assignments.get_by_text("No assignments yet.")).to_be_visible()
+    expect(assignments.get_by_label("Practice set").locator("option")).to_have_count(1)
+    assignments.get_by_label("Title").fill("Week 1 quiz")
+    assignments.get_by_label("Submissions allowed").fill("1")
+    assignments.get_by_role("button", name="Publish to the class").click()
+    expect(assignments.get_by_role("status")).to_contain_text("Week 1 quiz is published")
+    expect(assignments.get_by_role("link", name="Week 1 quiz")).to_be_visible()
+    expect(assignments).to_contain_text("0 submitted")
+    assert check_accessibility(page) == []
+    screenshot(page, "class-assignments-teacher")
+
+    with second_page(browser, live_server, page_problems) as tab:
+        # The student sees it on the class page, and has it as a task which opens it.
+        sign_in(tab, student, f"#/classes/{made['id']}")
+        tab.get_by_role("button", name="Notifications, 1 unread").click()
+        expect(tab.get_by_text("New assignment: Week 1 quiz")).to_be_visible()
+        tab.keyboard.press("Escape")
+        listed = tab.get_by_role("region", name="Assignments")
+        expect(listed.get_by_role("link", name="Week 1 quiz")).to_be_visible()
+        expect(listed).to_contain_text("Not submitted yet")
+        tab.goto("/#/tasks")
+        tab.get_by_role("button", name="All open").click()
+        task = tab.get_by_role("list", name="All open tasks").locator("li.task")
+        expect(task).to_contain_text("Week 1 quiz")
+        task.get_by_role("link", name="Open the assignment").click()
+        expect(tab.get_by_role("heading", level=1)).to_have_text("Week 1 quiz")
+        expect(tab.get_by_test_id("attempts-left")).to_have_text("1")
+        tab.get_by_role("group", name="1. Where does photosynthesis happen?").get_by_label(
+            "chloroplast"
+        ).check()
+        tab.get_by_label("2. What makes ATP and NADPH in a leaf?").fill(HALF_RIGHT)
+        tab.get_by_label("3. How many chloroplasts per cell, roughly?").fill("twenty-one")
+        assert check_accessibility(tab) == []
+        screenshot(tab, "assignment-student")
+        tab.get_by_role("button", name="Submit answers").click()
+        expect(tab.get_by_role("heading", name="Submission 1: 67%")).to_be_visible()
+        expect(tab.get_by_text("Waiting for your teacher", exact=True)).to_be_visible()
+        expect(tab.get_by_test_id("submission-facts")).to_contain_text("1 answer(s) waiting")
+        expect(tab.get_by_test_id("attempts-left")).to_have_text("0")
+        expect(tab.get_by_role("button", name="Submit answers")).to_have_count(0)
+
+        # The teacher marks the unsure answer right, and reads the gradebook.
+        page.reload()
+        grading = page.get_by_role("region", name="Grading")
+        expect(grading.get_by_role("heading", name="To grade (1)")).to_be_visible()
+        expect(grading).to_contain_text(f"Answer: {HALF_RIGHT}")
+        grading.get_by_role("button", name=f"Mark Student {tag}'s answer right").click()
+        expect(grading.get_by_text("Nothing waits for a grade.")).to_be_visible()
+        row = grading.get_by_role("row", name=f"Student {tag}")
+        expect(row.get_by_role("cell")).to_have_text(["100%", "100%"])
+        assert check_accessibility(page) == []
+        screenshot(page, "class-grading")
+        with page.expect_download() as downloaded:
+            grading.get_by_role("button", name="Download gradebook (CSV)").click()
+        text = open(downloaded.value.path(), encoding="utf-8").read()
+        assert text.splitlines() == [
+            "student,Week 1 quiz,average,missing",
+            f"Student {tag},100,100,0",
+        ]
+
+        # The student sees the settled grade.
+        tab.reload()
+        expect(tab.get_by_role("heading", name="Submission 1: 100%")).to_be_visible()
+        expect(tab.get_by_text("(graded by your teacher)")).to_be_visible()
