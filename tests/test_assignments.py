@@ -159,8 +159,22 @@ def test_publish_submit_review_override_and_gradebook(client, settings):
     exported = client.get(f"{API}/classes/{made['id']}/gradebook.csv", headers=owner)
     assert exported.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(exported.text)))
-    assert rows[0] == ["student", "Week 1 quiz", "average", "missing"]
-    assert sorted(rows[1:]) == [["Ada", "67", "67", "0"], ["Bo", "67", "67", "0"]]
+    assert rows[0] == ["student", "Week 1 quiz", "average", "missing", "struggling"]
+    assert sorted(rows[1:]) == [["Ada", "67", "67", "0", ""], ["Bo", "67", "67", "0", ""]]
+    assert not any(r["struggling"] for r in book["rows"])
+
+    # Item analysis over the first submissions (Ada's 1/3 after the override, Bo's 2/3).
+    analysis = client.get(f"{path}/analysis", headers=owner).json()
+    assert (analysis["students"], analysis["submitted"]) == (2, 2)
+    assert analysis["histogram"] == [0, 0, 0, 1, 0, 0, 1, 0, 0, 0]
+    first, second, third = analysis["items"]
+    assert first["facility"] == 0 and first["distractor_counts"] == [1, 0, 1, 0]
+    assert "too_hard" in first["flags"]
+    assert second["facility"] == 1 and "too_easy" in second["flags"]
+    # Bo (total 2) is the upper group, Ada (total 1) the lower: only Bo got the third right.
+    assert third["facility"] == 0.5 and third["discrimination"] == 1
+    assert client.get(f"{path}/analysis", headers=bo).status_code == 403
+    assert client.get(f"{path}/analysis", headers=outsider).status_code == 404
 
 
 def test_not_open_late_and_missing_work(client, settings):
@@ -200,9 +214,12 @@ def test_not_open_late_and_missing_work(client, settings):
     rows = list(csv.reader(io.StringIO(
         client.get(f"{API}/classes/{made['id']}/gradebook.csv", headers=owner).text
     )))  # fmt: skip
-    assert ["Bo", "missing", "", "0", "1"] in rows
-    # A name that a spreadsheet would read as a formula is written as text.
-    assert ["'=Ada", "33", "", "33", "0"] in rows
+    assert ["Bo", "missing", "", "0", "1", ""] in rows
+    # A name that a spreadsheet would read as a formula is written as text; 33% over the
+    # last 30 days is under the struggling line.
+    assert ["'=Ada", "33", "", "33", "0", "low_average"] in rows
+    assert by_name["=Ada"]["struggling"] is True and by_name["=Ada"]["reasons"] == ["low_average"]
+    assert by_name["Bo"]["struggling"] is False  # one missing is not yet two
 
 
 def past_item(client: TestClient, headers: dict[str, str], assignment: dict[str, Any]) -> str:

@@ -16,7 +16,7 @@ from api.pagination import Cursor, Limit, Page, decode_cursor, paginate
 from api.rate_limits import client_ip
 from api.schemas import PublicModel
 from tutor.accounts import audit
-from tutor.classes import assignments, gradebook, grading, submissions
+from tutor.classes import assignment_analysis, assignments, gradebook, grading, submissions
 
 router = APIRouter(tags=["assignments"], responses=error_responses(400, 401, 422))
 
@@ -264,13 +264,18 @@ class ColumnPublic(PublicModel):
 
 
 class RowPublic(BaseModel):
-    """A student's line."""
+    """A student's line: `average` over submitted and missing work, `trend` (the slope of their
+    grades per assignment), and `struggling` with its `reasons` (`low_average`: under 60% over
+    the last 30 days; `missing_work`: two or more missing)."""
 
     student_id: UUID
     display_name: str
     cells: list[CellPublic]
     average: float | None
     missing: int
+    trend: float | None
+    struggling: bool
+    reasons: list[str]
 
 
 class GradebookPublic(BaseModel):
@@ -286,16 +291,21 @@ async def class_gradebook(class_id: UUID, user: UserDep, conn: ConnDep) -> Grade
     book = await gradebook.gradebook(conn, user.user_id, class_id, datetime.now(UTC))
     return GradebookPublic(
         columns=[ColumnPublic.model_validate(c) for c in book.columns],
-        rows=[
-            RowPublic(
-                student_id=r.student_id,
-                display_name=r.display_name,
-                cells=[CellPublic.model_validate(c) for c in r.cells],
-                average=r.average,
-                missing=r.missing,
-            )
-            for r in book.rows
-        ],
+        rows=[_row(r, book.as_of) for r in book.rows],
+    )
+
+
+def _row(row: gradebook.Row, now: datetime) -> RowPublic:
+    verdict = row.verdict(now)
+    return RowPublic(
+        student_id=row.student_id,
+        display_name=row.display_name,
+        cells=[CellPublic.model_validate(c) for c in row.cells],
+        average=row.average,
+        missing=row.missing,
+        trend=row.trend,
+        struggling=verdict.struggling,
+        reasons=list(verdict.reasons),
     )
 
 
@@ -311,4 +321,52 @@ async def class_gradebook_csv(class_id: UUID, user: UserDep, conn: ConnDep) -> R
         gradebook.as_csv(book),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="gradebook.csv"'},
+    )
+
+
+class ItemReportPublic(BaseModel):
+    """A question with its statistics over the first submissions: `facility` (share right),
+    `discrimination` (upper minus lower 27%), `point_biserial` (with the rest of the score),
+    `distractor_counts` (per option) and `flags` (`too_hard` under 0.2, `too_easy` over 0.95,
+    `low_discrimination` under 0.1)."""
+
+    question: QuestionPublic
+    facility: float | None
+    discrimination: float | None
+    point_biserial: float | None
+    distractor_counts: list[int]
+    flags: list[str]
+
+
+class AnalysisPublic(BaseModel):
+    """An assignment's completion, its first submissions' score histogram (10 bins, 0-10% to
+    90-100%) and each question's statistics."""
+
+    assignment: AssignmentPublic
+    students: int
+    submitted: int
+    histogram: list[int]
+    items: list[ItemReportPublic]
+
+
+@router.get("/assignments/{assignment_id}/analysis", responses=error_responses(403, 404))
+async def analyse_assignment(assignment_id: UUID, user: UserDep, conn: ConnDep) -> AnalysisPublic:
+    """Item analysis of an assignment of a class the caller teaches."""
+    found = await assignment_analysis.analyse(conn, user.user_id, assignment_id)
+    return AnalysisPublic(
+        assignment=AssignmentPublic.model_validate(found.assignment),
+        students=found.students,
+        submitted=found.submitted,
+        histogram=found.histogram,
+        items=[
+            ItemReportPublic(
+                question=QuestionPublic.model_validate(i.question),
+                facility=i.stats.facility,
+                discrimination=i.stats.discrimination,
+                point_biserial=i.stats.point_biserial,
+                distractor_counts=list(i.stats.distractor_counts),
+                flags=list(i.stats.flags),
+            )
+            for i in found.items
+        ],
     )

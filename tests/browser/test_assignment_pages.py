@@ -119,16 +119,30 @@ def test_publish_submit_grade_and_gradebook(
         grading.get_by_role("button", name=f"Mark Student {tag}'s answer right").click()
         expect(grading.get_by_text("Nothing waits for a grade.")).to_be_visible()
         row = grading.get_by_role("row", name=f"Student {tag}")
-        expect(row.get_by_role("cell")).to_have_text(["100%", "100%"])
+        expect(row.get_by_role("cell")).to_have_text(["100%", "100%", "—", ""])
         assert check_accessibility(page) == []
         screenshot(page, "class-grading")
         with page.expect_download() as downloaded:
             grading.get_by_role("button", name="Download gradebook (CSV)").click()
         text = open(downloaded.value.path(), encoding="utf-8").read()
         assert text.splitlines() == [
-            "student,Week 1 quiz,average,missing",
-            f"Student {tag},100,100,0",
+            "student,Week 1 quiz,average,missing,struggling",
+            f"Student {tag},100,100,0,",
         ]
+
+        # The assignment's analysis: one submission of one student, every question right now.
+        page.get_by_role("region", name="Assignments").get_by_role(
+            "link", name="Week 1 quiz"
+        ).click()
+        analysis = page.get_by_role("region", name="Analysis")
+        expect(analysis.get_by_test_id("completion")).to_have_text("1 of 1 students submitted.")
+        expect(analysis.get_by_role("row", name="90–100%")).to_contain_text("1")
+        first = analysis.get_by_role("row", name="1. Where does photosynthesis happen?")
+        expect(first).to_contain_text("100%")
+        expect(first).to_contain_text("chloroplast: 1")
+        expect(first.locator(".badge")).to_have_text(["Too easy"])
+        assert check_accessibility(page) == []
+        screenshot(page, "assignment-analysis")
 
         # The student sees the settled grade.
         tab.reload()

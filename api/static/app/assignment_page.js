@@ -1,7 +1,8 @@
 // An assignment's page (#/classes?assignment=<id>). A student answers every question
 // and submits once (keys stay hidden until then), then sees each answer graded with the key, its
 // explanation and source, and may submit again while attempts are left. Its teachers see the
-// questions with their keys.
+// questions with their keys and the assignment's analysis: completion, the score histogram and
+// each question's statistics, flagged when it is too hard, too easy or does not discriminate.
 import { html, newId, pages, shortDate, useEffect, useState } from "./lib.js";
 import { api } from "./api.js";
 import { href } from "./router.js";
@@ -49,6 +50,7 @@ export function AssignmentPage({ assignmentId }) {
       ${student && left > 0 && opens <= new Date() && html`
         <${AnswerForm} assignment=${assignment} questions=${questions} again=${submissions.length > 0} onSubmitted=${load} />`}
       ${student && opens > new Date() && html`<p class="notice">It opens ${shortDate(assignment.opens_at)}.</p>`}
+      ${!student && html`<${AnalysisView} assignmentId=${assignment.id} />`}
       ${!student && html`<${KeyList} questions=${questions} />`}
     </div>`;
 }
@@ -136,5 +138,54 @@ function KeyList({ questions }) {
             <p class="small muted">${[q.filename, pages(q.page_start, q.page_end)].filter(Boolean).join(", ")}</p>
           </li>`)}
       </ol>
+    </section>`;
+}
+
+const FLAG = { too_hard: "Too hard", too_easy: "Too easy", low_discrimination: "Does not discriminate" };
+const BINS = Array.from({ length: 10 }, (_, i) => `${i * 10}–${i === 9 ? 100 : i * 10 + 9}%`);
+
+function AnalysisView({ assignmentId }) {
+  const [analysis, setAnalysis] = useState(null);
+  const [error, setError] = useState(null);
+  useEffect(() => {
+    api(`/assignments/${assignmentId}/analysis`).then(setAnalysis).catch((failure) => setError(failure.message));
+  }, [assignmentId]);
+  if (error) return html`<p class="error" role="alert">${error}</p>`;
+  if (!analysis) return null;
+  const most = Math.max(1, ...analysis.histogram);
+  const decimal = (value) => (value == null ? "—" : value.toFixed(2));
+  return html`
+    <section class="card analysis" aria-labelledby="analysis-title">
+      <h2 id="analysis-title">Analysis</h2>
+      <p data-testid="completion">${analysis.submitted} of ${analysis.students} students submitted.</p>
+      <h3 id="histogram-title">First submissions' scores</h3>
+      <table class="histogram" aria-labelledby="histogram-title">
+        <thead><tr><th scope="col">Score</th><th scope="col">Students</th></tr></thead>
+        <tbody>
+          ${analysis.histogram.map((count, i) => html`
+            <tr key=${i}>
+              <th scope="row">${BINS[i]}</th>
+              <td><meter min="0" max=${most} value=${count} aria-hidden="true"></meter> ${count}</td>
+            </tr>`)}
+        </tbody>
+      </table>
+      <h3 id="items-title">Questions</h3>
+      <div class="table-scroll" tabindex="0" role="group" aria-labelledby="items-title">
+        <table class="gradebook item-analysis" aria-labelledby="items-title">
+          <thead><tr><th scope="col">Question</th><th scope="col">Facility</th><th scope="col">Discrimination</th><th scope="col">Point-biserial</th><th scope="col">Options chosen</th><th scope="col">Flags</th></tr></thead>
+          <tbody>
+            ${analysis.items.map((item) => html`
+              <tr key=${item.question.id}>
+                <th scope="row">${item.question.ordinal + 1}. ${item.question.question}</th>
+                <td>${item.facility == null ? "—" : `${Math.round(100 * item.facility)}%`}</td>
+                <td>${decimal(item.discrimination)}</td>
+                <td>${decimal(item.point_biserial)}</td>
+                <td>${item.distractor_counts.length ? item.question.options.map((o, i) => `${o}: ${item.distractor_counts[i]}`).join(" · ") : "—"}</td>
+                <td>${item.flags.map((flag) => html`<span class="badge flag" key=${flag}>${FLAG[flag]}</span> `)}</td>
+              </tr>`)}
+          </tbody>
+        </table>
+      </div>
+      <p class="muted small">Facility: share right. Discrimination: the top 27% minus the bottom 27% by score. Flags: facility under 20% or over 95%, discrimination under 0.1.</p>
     </section>`;
 }

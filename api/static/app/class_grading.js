@@ -1,6 +1,7 @@
 // Grading on a class's page, for its teachers: the review queue (answers the grader was unsure of,
 // each marked right or wrong in one click) and the gradebook (every student against every
-// assignment, best submission, late and missing work) with its CSV download.
+// assignment, best submission, late and missing work, each student's trend and struggling flag)
+// with its CSV download.
 import { html, useEffect, useState } from "./lib.js";
 import { api, download } from "./api.js";
 
@@ -62,15 +63,22 @@ export function ClassGrading({ found }) {
 }
 
 const SHOWN = { missing: "missing", open: "—" };
+const REASON = { low_average: "average under 60% this month", missing_work: "2+ missing", mastery_falling: "mastery falling" };
+
+function trendLabel(slope) {
+  if (slope == null) return "—";
+  if (Math.abs(slope) < 0.02) return "steady";
+  return `${slope > 0 ? "↑" : "↓"} ${Math.round(100 * Math.abs(slope))} pts per assignment`;
+}
 
 function GradebookTable({ book }) {
   if (book.rows.length === 0) return html`<p class="empty">No students yet.</p>`;
   const percent = (share) => (share == null ? "—" : `${Math.round(100 * share)}%`);
   return html`
-    <div class="table-scroll">
+    <div class="table-scroll" tabindex="0" role="group" aria-labelledby="gradebook-title">
       <table class="gradebook" aria-labelledby="gradebook-title">
         <thead>
-          <tr><th scope="col">Student</th>${book.columns.map((c) => html`<th scope="col" key=${c.assignment_id}>${c.title}</th>`)}<th scope="col">Average</th></tr>
+          <tr><th scope="col">Student</th>${book.columns.map((c) => html`<th scope="col" key=${c.assignment_id}>${c.title}</th>`)}<th scope="col">Average</th><th scope="col">Trend</th><th scope="col">Flag</th></tr>
         </thead>
         <tbody>
           ${book.rows.map((row) => html`
@@ -79,9 +87,11 @@ function GradebookTable({ book }) {
               ${row.cells.map((cell, i) => html`
                 <td key=${i} class=${cell.status}>${SHOWN[cell.status] ?? percent(cell.score)}${cell.status === "late" ? " (late)" : ""}${cell.waiting ? " *" : ""}</td>`)}
               <td>${percent(row.average)}</td>
+              <td>${trendLabel(row.trend)}</td>
+              <td>${row.struggling && html`<span class="badge flag" title=${row.reasons.map((r) => REASON[r]).join("; ")}>Struggling: ${row.reasons.map((r) => REASON[r]).join(", ")}</span>`}</td>
             </tr>`)}
         </tbody>
       </table>
     </div>
-    <p class="muted small">Best submission per student; missing work (past due) counts 0; * answers wait for a grade.</p>`;
+    <p class="muted small">Best submission per student; missing work (past due) counts 0; * answers wait for a grade. Struggling: an average under 60% over the last 30 days, or two or more missing.</p>`;
 }
