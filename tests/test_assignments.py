@@ -14,6 +14,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from psycopg import AsyncConnection
 
+from api.routes.assignments import GradebookPublic
 from tests.conftest import register
 from tests.test_classes_api import join, new_class, teacher
 from tests.test_practice_attempts_api import HALF_RIGHT, KEY, committed, saved_set
@@ -150,6 +151,7 @@ def test_publish_submit_review_override_and_gradebook(client, settings):
 
     # The gradebook: best submissions (Ada's second, 2/3; Bo's settled 2/3), as JSON and CSV.
     book = client.get(f"{API}/classes/{made['id']}/gradebook", headers=owner).json()
+    GradebookPublic.model_validate(book)  # written as JSON text: it must still be the schema
     assert [c["title"] for c in book["columns"]] == ["Week 1 quiz"]
     by_name = {r["display_name"]: r for r in book["rows"]}
     assert by_name["Ada"]["cells"][0]["attempts"] == 2

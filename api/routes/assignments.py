@@ -3,6 +3,7 @@ answers and see their grades, teachers settle the uncertain ones and read the gr
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
@@ -285,27 +286,52 @@ class GradebookPublic(BaseModel):
     rows: list[RowPublic]
 
 
-@router.get("/classes/{class_id}/gradebook", responses=error_responses(403, 404))
-async def class_gradebook(class_id: UUID, user: UserDep, conn: ConnDep) -> GradebookPublic:
+@router.get(
+    "/classes/{class_id}/gradebook",
+    response_model=GradebookPublic,
+    responses=error_responses(403, 404),
+)
+async def class_gradebook(class_id: UUID, user: UserDep, conn: ConnDep) -> Response:
     """The gradebook of a class the caller teaches."""
     book = await gradebook.gradebook(conn, user.user_id, class_id, datetime.now(UTC))
-    return GradebookPublic(
-        columns=[ColumnPublic.model_validate(c) for c in book.columns],
-        rows=[_row(r, book.as_of) for r in book.rows],
-    )
+    return Response(gradebook_json(book), media_type="application/json")
 
 
-def _row(row: gradebook.Row, now: datetime) -> RowPublic:
+def gradebook_json(book: gradebook.Gradebook) -> bytes:
+    """The gradebook as the API sends it, shaped as `GradebookPublic` (the benchmark times this
+    too). Written as JSON text directly: a class of 300 with 40 assignments has 12,000 cells,
+    and a model (or a dict for the encoder) per cell cost more than the query. Each cell's
+    values are the domain's own: a status from a fixed set, a float or null, two integers."""
+    columns = [
+        {"assignment_id": str(c.assignment_id), "title": c.title, "due_at": c.due_at.isoformat()}
+        for c in book.columns
+    ]
+    rows = ",".join(_row_json(r, book.as_of) for r in book.rows)
+    return f'{{"columns":{json.dumps(columns)},"rows":[{rows}]}}'.encode()
+
+
+def _row_json(row: gradebook.Row, now: datetime) -> str:
     verdict = row.verdict(now)
-    return RowPublic(
-        student_id=row.student_id,
-        display_name=row.display_name,
-        cells=[CellPublic.model_validate(c) for c in row.cells],
-        average=row.average,
-        missing=row.missing,
-        trend=row.trend,
-        struggling=verdict.struggling,
-        reasons=list(verdict.reasons),
+    head = json.dumps(
+        {
+            "student_id": str(row.student_id),
+            "display_name": row.display_name,
+            "average": row.average,
+            "missing": row.missing,
+            "trend": row.trend,
+            "struggling": verdict.struggling,
+            "reasons": list(verdict.reasons),
+        }
+    )
+    cells = ",".join(map(_cell_json, row.cells))
+    return f'{head[:-1]},"cells":[{cells}]}}'
+
+
+def _cell_json(cell: gradebook.Cell) -> str:
+    score = "null" if cell.score is None else repr(float(cell.score))
+    return (
+        f'{{"status":"{cell.status}","score":{score},'
+        f'"attempts":{cell.attempts},"waiting":{cell.waiting}}}'
     )
 
 
@@ -315,7 +341,8 @@ def _row(row: gradebook.Row, now: datetime) -> RowPublic:
     response_class=Response,
 )
 async def class_gradebook_csv(class_id: UUID, user: UserDep, conn: ConnDep) -> Response:
-    """The gradebook as CSV: a row per student, grades in percent, "missing" for work past due."""
+    """The gradebook as CSV: a row per student, grades in percent, "missing" for work past due,
+    the average, the missing count and the struggling reasons."""
     book = await gradebook.gradebook(conn, user.user_id, class_id, datetime.now(UTC))
     return Response(
         gradebook.as_csv(book),

@@ -157,18 +157,15 @@ SELECT a.id, a.class_id, c.name AS class_name, a.title, a.opens_at, a.due_at,
            (SELECT count(DISTINCT s.student_id) FROM assignment_submissions s
             WHERE s.assignment_id = a.id)::int END AS submitted,
        CASE WHEN %(teaching)s THEN
-           (SELECT count(*) FROM assignment_submissions s
-            JOIN assignment_answers x ON x.submission_id = s.id
-            WHERE s.assignment_id = a.id AND x.correct IS NULL)::int END AS waiting,
+           (SELECT coalesce(sum(s.waiting), 0) FROM assignment_submissions s
+            WHERE s.assignment_id = a.id)::int END AS waiting,
        CASE WHEN NOT %(teaching)s THEN
            (SELECT count(*) FROM assignment_submissions s
             WHERE s.assignment_id = a.id AND s.student_id = %(user_id)s)::int END
            AS attempts_used,
        CASE WHEN NOT %(teaching)s THEN
            -- An answer waiting for a teacher counts as not right until graded.
-           (SELECT max(sc.score) FROM assignment_submissions s
-            CROSS JOIN LATERAL (SELECT avg(CASE WHEN x.correct THEN 1 ELSE 0 END)::float8 AS score
-                                FROM assignment_answers x WHERE x.submission_id = s.id) sc
+           (SELECT max(s.correct::float8 / s.questions) FROM assignment_submissions s
             WHERE s.assignment_id = a.id AND s.student_id = %(user_id)s) END AS best_score
 FROM assignments a JOIN classes c ON c.id = a.class_id
 WHERE a.class_id = %(class_id)s

@@ -14,6 +14,7 @@ from psycopg.rows import class_row
 from tutor.accounts import audit
 from tutor.classes.classes import teaching
 from tutor.classes.errors import AnswerNotFound
+from tutor.classes.submissions import recount
 
 
 @dataclass
@@ -99,6 +100,7 @@ async def set_grade(
     class_id, student_id, before = row
     await teaching(conn, user_id, class_id)
     await conn.execute(SET_GRADE, params)
+    await recount(conn, submission_id)
     details = {
         "assignment_id": str(assignment_id),
         "submission_id": str(submission_id),

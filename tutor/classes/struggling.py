@@ -55,9 +55,22 @@ def assess(
     now: datetime,
 ) -> Verdict:
     """Apply the struggling rules; `mastery_then` is the mastery 30 days before `now`."""
+    average = window_average(results, now)
+    return assess_average(
+        average, missing=missing, mastery_then=mastery_then, mastery_now=mastery_now
+    )
+
+
+def assess_average(
+    average: float | None,
+    *,
+    missing: int,
+    mastery_then: float | None,
+    mastery_now: float | None,
+) -> Verdict:
+    """`assess` for a caller that has the window's average already (None: no result in it)."""
     if missing < 0:
         raise ValueError(f"missing must not be negative, got {missing}")
-    average = window_average(results, now)
     reasons: list[Reason] = []
     if average is not None and average < LOW_AVERAGE_BELOW - TOLERANCE:
         reasons.append("low_average")
@@ -71,7 +84,11 @@ def assess(
 
 def window_average(results: Iterable[GradedResult], now: datetime) -> float | None:
     """Mean score of results graded in the 30 days up to `now`, ends included; None if none."""
-    scores = [r.score for r in results if now - WINDOW <= r.graded_at <= now]
+    return mean_of([r.score for r in results if now - WINDOW <= r.graded_at <= now])
+
+
+def mean_of(scores: Sequence[float]) -> float | None:
+    """The mean score, None for none."""
     # fmean sums without intermediate rounding: 0.3, 0.4, 0.6, 0.8, 0.9 average 0.6, where
     # sum() / 5 gives 0.5999999999999999.
     return statistics.fmean(scores) if scores else None

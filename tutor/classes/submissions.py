@@ -79,8 +79,19 @@ SELECT count(*) FROM assignment_submissions
 WHERE assignment_id = %(assignment_id)s AND student_id = %(user_id)s
 """
 INSERT = """
-INSERT INTO assignment_submissions (id, assignment_id, student_id, attempt, submitted_at, late)
-VALUES (%(id)s, %(assignment_id)s, %(user_id)s, %(attempt)s, %(now)s, %(now)s > %(due_at)s)
+INSERT INTO assignment_submissions (id, assignment_id, student_id, attempt, submitted_at, late,
+                                    questions)
+VALUES (%(id)s, %(assignment_id)s, %(user_id)s, %(attempt)s, %(now)s, %(now)s > %(due_at)s,
+        %(questions)s)
+"""
+# A submission's answers counted again, after they were graded or a teacher changed a grade.
+RECOUNT = """
+UPDATE assignment_submissions s
+SET correct = c.correct, waiting = c.waiting
+FROM (SELECT count(*) FILTER (WHERE correct) AS correct,
+             count(*) FILTER (WHERE correct IS NULL) AS waiting
+      FROM assignment_answers WHERE submission_id = %(id)s) c
+WHERE s.id = %(id)s
 """
 INSERT_ANSWER = """
 INSERT INTO assignment_answers (submission_id, item_id, answer, verdict, correct, similarity)
@@ -122,7 +133,14 @@ async def submit(
     if unknown:
         raise InvalidInput("An answer is for a question this assignment does not have.")
     await conn.execute(
-        INSERT, {**params, "attempt": used + 1, "now": now, "due_at": assignment.due_at}
+        INSERT,
+        {
+            **params,
+            "attempt": used + 1,
+            "now": now,
+            "due_at": assignment.due_at,
+            "questions": len(asked),
+        },
     )
     for question in asked:
         text, grade = await _graded(embedder, question, answers.get(question.id))
@@ -135,10 +153,16 @@ async def submit(
             INSERT_ANSWER,
             {"submission_id": submission_id, "item_id": question.id, "answer": text, **graded},
         )
+    await recount(conn, submission_id)
     await _complete_task(conn, user_id, assignment, now)
     stored = await _stored(conn, user_id, assignment_id, submission_id)
     assert stored is not None  # written above
     return stored
+
+
+async def recount(conn: AsyncConnection, submission_id: UUID) -> None:
+    """Count a submission's answers again (right, waiting) after grading."""
+    await conn.execute(RECOUNT, {"id": submission_id})
 
 
 async def _graded(

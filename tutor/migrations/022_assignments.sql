@@ -43,10 +43,21 @@ CREATE TABLE assignment_submissions (
     attempt       int NOT NULL CHECK (attempt >= 1),
     submitted_at  timestamptz NOT NULL DEFAULT now(),
     late          boolean NOT NULL,
+    -- Its answers counted, kept with every grade given (`tutor.classes.submissions.RECOUNT`),
+    -- so the gradebook and the lists read no answers: the questions, those right, and those
+    -- waiting for a teacher.
+    questions     int NOT NULL CHECK (questions > 0),
+    correct       int NOT NULL DEFAULT 0,
+    waiting       int NOT NULL DEFAULT 0,
     -- One row per attempt number: two concurrent submits cannot both be the last one allowed.
     UNIQUE (assignment_id, student_id, attempt)
 );
 CREATE INDEX assignment_submissions_student_idx ON assignment_submissions (student_id);
+-- The gradebook's read: each student's submissions of each assignment, best first, with all
+-- it needs (an index-only scan in that order, no sort).
+CREATE INDEX assignment_submissions_best_idx
+    ON assignment_submissions (assignment_id, student_id, correct DESC, attempt)
+    INCLUDE (late, submitted_at, questions, waiting);
 
 CREATE TABLE assignment_answers (
     submission_id uuid NOT NULL REFERENCES assignment_submissions (id) ON DELETE CASCADE,
