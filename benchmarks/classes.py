@@ -26,10 +26,8 @@ import argparse
 import asyncio
 import hashlib
 import random
-import statistics
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
@@ -38,6 +36,7 @@ from psycopg import AsyncConnection
 
 from api.routes.assignments import gradebook_json
 from benchmarks.run_info import cpu_summary, print_load, source_state
+from benchmarks.timing import p50_p95, timed
 from tutor import outbox
 from tutor.classes import assignment_analysis, assignments, gradebook
 from tutor.resources import database_url, migrate_database
@@ -147,26 +146,12 @@ async def generate(conn: AsyncConnection, args: argparse.Namespace) -> None:
     await conn.execute("VACUUM ANALYZE")
 
 
-async def timed(calls: int, call: Callable[[], Awaitable[object]]) -> list[float]:
-    """Milliseconds of each call after three warm-up calls."""
-    for _ in range(3):
-        await call()
-    samples = []
-    for _ in range(calls):
-        started = time.perf_counter()
-        await call()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
-
-
 def report(name: str, samples: list[float], target_ms: float) -> None:
-    ordered = sorted(samples)
-    p50 = statistics.median(ordered)
-    p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+    p50, p95 = p50_p95(samples)
     verdict = "met" if p95 <= target_ms else "NOT met"
     print(
-        f"  {name:<34} n={len(ordered):<4} p50 {p50:8.1f} ms  p95 {p95:8.1f} ms"
-        f"  max {ordered[-1]:8.1f} ms  (target p95 <= {target_ms:g} ms: {verdict})"
+        f"  {name:<34} n={len(samples):<4} p50 {p50:8.1f} ms  p95 {p95:8.1f} ms"
+        f"  max {max(samples):8.1f} ms  (target p95 <= {target_ms:g} ms: {verdict})"
     )
 
 
@@ -220,10 +205,10 @@ async def measure(conn: AsyncConnection, args: argparse.Namespace) -> None:
 
     print_load("before timing")
     results: dict[str, tuple[list[float], float]] = {
-        "gradebook": (await timed(args.calls, book), 200),
-        "gradebook as CSV": (await timed(args.calls, book_csv), 200),
-        "item analysis": (await timed(args.calls, analysis), 200),
-        "publish to every student": (await timed(args.publishes, publish), 1000),
+        "gradebook": (await timed(args.calls, book, warmup=3), 200),
+        "gradebook as CSV": (await timed(args.calls, book_csv, warmup=3), 200),
+        "item analysis": (await timed(args.calls, analysis, warmup=3), 200),
+        "publish to every student": (await timed(args.publishes, publish, warmup=3), 1000),
     }
     print_load("after timing")
     for name, (samples, target) in results.items():

@@ -28,10 +28,9 @@ import asyncio
 import hashlib
 import multiprocessing
 import random
-import statistics
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 from multiprocessing.synchronize import Event as StopFlag
 from pathlib import Path
@@ -44,6 +43,7 @@ from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
 from benchmarks.run_info import cpu_summary, postgres_cpu_s, print_load, source_state
+from benchmarks.timing import p50_p95, timed
 from tutor import outbox
 from tutor.gamification import leaderboards
 from tutor.gamification.badges import CATALOGUE
@@ -320,18 +320,6 @@ async def clear_boards(redis: Redis) -> None:
         await redis.delete(*keys)
 
 
-async def timed(calls: int, call: Callable[[], Awaitable[object]]) -> list[float]:
-    """Milliseconds of each call after a warm-up of ten."""
-    for _ in range(10):
-        await call()
-    samples = []
-    for _ in range(calls):
-        started = time.perf_counter()
-        await call()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
-
-
 async def cold_reads(
     pool: AsyncConnectionPool,
     redis: Redis,
@@ -437,9 +425,7 @@ def report(
     cpu_ms: tuple[float, float] | None = None,
 ) -> None:
     """One line: count, p50, p95, max, CPU per call, and the verdict against a p95 target."""
-    ordered = sorted(samples)
-    p50 = statistics.median(ordered)
-    p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+    p50, p95 = p50_p95(samples)
     verdict = ""
     if target_ms is not None:
         verdict = f" (target p95 <= {target_ms:g} ms: {'met' if p95 <= target_ms else 'NOT met'})"
@@ -447,8 +433,8 @@ def report(
     if cpu_ms is not None:
         cpu = f"  cpu {sum(cpu_ms):6.2f} ms ({cpu_ms[0]:.2f} here, {cpu_ms[1]:.2f} pg)"
     print(
-        f"  {name:<40} n={len(ordered):<4} p50 {p50:8.2f} ms  p95 {p95:8.2f} ms"
-        f"  max {ordered[-1]:8.2f} ms{cpu}{verdict}"
+        f"  {name:<40} n={len(samples):<4} p50 {p50:8.2f} ms  p95 {p95:8.2f} ms"
+        f"  max {max(samples):8.2f} ms{cpu}{verdict}"
     )
 
 

@@ -99,6 +99,12 @@ def test_publish_submit_review_override_and_gradebook(client, settings):
     assert client.get(path, headers=ada).json()["questions"][0]["answer"] == "chloroplast"
     done_tasks = client.get(f"{API}/tasks", params={"view": "done"}, headers=ada).json()["items"]
     assert [t["assignment_id"] for t in done_tasks] == [assignment["id"]]
+    # The learning record: XP for each answer right the first time, the set by its score, and
+    # the task done on time.
+    ada_id = client.get(f"{API}/me", headers=ada).json()["id"]
+    earned = committed(settings, rules_of(ada_id))
+    expected = {"practice_correct": 2, "set_completed": 1, "task_on_time": 1}
+    assert {rule: earned.get(rule) for rule in expected} == expected
 
     # Bo: a wrong option, an answer the grader is unsure of, the last one right.
     bo_answers = [
@@ -129,7 +135,6 @@ def test_publish_submit_review_override_and_gradebook(client, settings):
     # An override of the grader, audited with the grade it replaced.
     override = f"{path}/submissions/{first_id}/answers/{mc['id']}/grade"
     assert client.put(override, json={"correct": False}, headers=owner).status_code == 204
-    ada_id = client.get(f"{API}/me", headers=ada).json()["id"]
 
     async def trail(conn: AsyncConnection) -> list[Any]:
         cur = await conn.execute(
@@ -144,6 +149,8 @@ def test_publish_submit_review_override_and_gradebook(client, settings):
     # Attempts are limited; teachers do not submit.
     second = submit(client, ada, assignment["id"], answers)
     assert second.status_code == 200 and second.json()["attempt"] == 2
+    # A second attempt earns nothing more: its answers were not first tries.
+    assert committed(settings, rules_of(ada_id))["practice_correct"] == 2
     third = submit(client, ada, assignment["id"], answers)
     assert third.status_code == 409 and third.json()["error"]["code"] == "no_attempts_left"
     teacher_try = submit(client, owner, assignment["id"], answers)
@@ -222,6 +229,18 @@ def test_not_open_late_and_missing_work(client, settings):
     assert ["'=Ada", "33", "", "33", "0", "low_average"] in rows
     assert by_name["=Ada"]["struggling"] is True and by_name["=Ada"]["reasons"] == ["low_average"]
     assert by_name["Bo"]["struggling"] is False  # one missing is not yet two
+
+
+def rules_of(user_id: str) -> Any:
+    """How many ledger rows each XP rule has for the user."""
+
+    async def read(conn: AsyncConnection) -> dict[str, int]:
+        cur = await conn.execute(
+            "SELECT rule, count(*) FROM xp_events WHERE user_id = %s GROUP BY rule", (user_id,)
+        )
+        return {rule: int(count) for rule, count in await cur.fetchall()}
+
+    return read
 
 
 def past_item(client: TestClient, headers: dict[str, str], assignment: dict[str, Any]) -> str:

@@ -57,6 +57,7 @@ NOT_PAGED = {
     "/api/v1/classes/{class_id}/review-queue": "the oldest 100 answers waiting for a grade",
     "/api/v1/classes/{class_id}/gradebook": "one class's roster against its assignments",
     "/api/v1/assignments/{assignment_id}/submissions": "the caller's own, at most 10 attempts",
+    "/api/v1/assignments/{assignment_id}/analysis": "one assignment's questions and 10 bins",
 }
 T = TypeVar("T")
 

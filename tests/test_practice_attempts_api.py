@@ -46,26 +46,32 @@ def item(kind: str, question: str, answer: str, options: list[str] | None = None
     )  # fmt: skip
 
 
-def saved_set(client: TestClient, settings: Settings, headers: dict[str, str]) -> dict[str, Any]:
-    """A practice set of one multiple-choice and two short-answer questions, read back."""
-    owner = UUID(client.get("/api/v1/me", headers=headers).json()["id"])
-    header = {
-        "message_id": None,
-        "topic": "plant cells",
-        "requested": 3,
-        "dropped": 0,
-        "prompt_name": "practice",
-        "prompt_version": 1,
-        "model_id": "scripted",
-    }
-    items = [
+SET_HEADER = {
+    "message_id": None,
+    "topic": "plant cells",
+    "requested": 3,
+    "dropped": 0,
+    "prompt_name": "practice",
+    "prompt_version": 1,
+    "model_id": "scripted",
+}
+
+
+def set_items() -> list[PracticeItem]:
+    """One multiple-choice and two short-answer questions (fresh ids each time)."""
+    return [
         item("multiple_choice", "Where does photosynthesis happen?", "chloroplast", OPTIONS),
         item("short_answer", "What makes ATP and NADPH in a leaf?", KEY),
         item("short_answer", "How many chloroplasts per cell, roughly?", "twenty-one"),
     ]
 
+
+def saved_set(client: TestClient, settings: Settings, headers: dict[str, str]) -> dict[str, Any]:
+    """A practice set of `set_items()`, read back."""
+    owner = UUID(client.get("/api/v1/me", headers=headers).json()["id"])
+
     async def save(conn: AsyncConnection) -> UUID:
-        return await practice.save_set(conn, owner, header, items)
+        return await practice.save_set(conn, owner, SET_HEADER, set_items())
 
     set_id = committed(settings, save)
     response = client.get(f"/api/v1/practice-sets/{set_id}", headers=headers)

@@ -13,38 +13,22 @@ from uuid import UUID
 from playwright.sync_api import Browser, Page, expect
 from psycopg import AsyncConnection
 
-from tests.test_practice_attempts_api import HALF_RIGHT, KEY, item
+from tests.test_practice_attempts_api import HALF_RIGHT, SET_HEADER, set_items
 from tutor.chat import practice
 from tutor.resources import database_url
 from tutor.settings import Settings
 
 from .conftest import PageProblems, check_accessibility, screenshot
 from .pages import sign_in
-from .test_class_pages import second_page, teacher_account
-from .test_gamification_pages import http, named_account
+from .test_class_pages import class_with_student, second_page
 
 
 def practice_set_of(settings: Settings, owner: str) -> None:
     """A practice set of the owner's: a multiple-choice question and two short answers."""
-    header = {
-        "message_id": None,
-        "topic": "plant cells",
-        "requested": 3,
-        "dropped": 0,
-        "prompt_name": "practice",
-        "prompt_version": 1,
-        "model_id": "scripted",
-    }
-    items = [
-        item("multiple_choice", "Where does photosynthesis happen?", "chloroplast",
-             ["mitochondria", "ribosome", "chloroplast", "nucleus"]),
-        item("short_answer", "What makes ATP and NADPH in a leaf?", KEY),
-        item("short_answer", "How many chloroplasts per cell, roughly?", "twenty-one"),
-    ]  # fmt: skip
 
     async def save() -> None:
         async with await AsyncConnection.connect(database_url(settings)) as conn:
-            await practice.save_set(conn, UUID(owner), header, items)
+            await practice.save_set(conn, UUID(owner), SET_HEADER, set_items())
 
     # Its own thread: Playwright's sync API holds this thread's event loop.
     with ThreadPoolExecutor(1) as pool:
@@ -59,13 +43,9 @@ def test_publish_submit_grade_and_gradebook(
     page_problems: PageProblems,
 ) -> None:
     tag = uuid.uuid4().hex[:6]
-    teacher, teacher_id = teacher_account(live_server, settings, f"Teacher {tag}")
-    student, _ = named_account(live_server, f"Student {tag}")
-    practice_set_of(settings, teacher_id)
-    with http(live_server, teacher) as api:
-        made = api.post("/classes", json={"name": f"Biology {tag}"}).raise_for_status().json()
-    with http(live_server, student) as api:
-        api.post("/classes/join", json={"code": made["join_code"]}).raise_for_status()
+    both = class_with_student(live_server, settings, tag)
+    teacher, student, made = both.teacher, both.student, both.made
+    practice_set_of(settings, both.teacher_id)
 
     # The teacher publishes the set from the class page.
     sign_in(page, teacher, f"#/classes/{made['id']}")

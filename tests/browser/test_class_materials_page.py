@@ -12,8 +12,7 @@ from tutor.settings import Settings
 
 from .conftest import PageProblems, check_accessibility, screenshot
 from .pages import ingest_note, sign_in
-from .test_class_pages import second_page, teacher_account
-from .test_gamification_pages import http, named_account
+from .test_class_pages import class_with_student, second_page
 
 LESSON = b"""# Osmoregulation
 
@@ -29,15 +28,10 @@ def test_a_teacher_shares_a_document_the_student_searches_it(
     page_problems: PageProblems,
 ) -> None:
     tag = uuid.uuid4().hex[:6]
-    teacher, _ = teacher_account(live_server, settings, f"Teacher {tag}")
-    student, _ = named_account(live_server, f"Student {tag}")
+    both = class_with_student(live_server, settings, tag)
+    teacher, student, made, class_name = both.teacher, both.student, both.made, f"Biology {tag}"
     filename = f"osmoregulation-{tag}.md"
     ingest_note(live_server, teacher, filename, LESSON)
-    class_name = f"Biology {tag}"
-    with http(live_server, teacher) as api:
-        made = api.post("/classes", json={"name": class_name}).raise_for_status().json()
-    with http(live_server, student) as api:
-        api.post("/classes/join", json={"code": made["join_code"]}).raise_for_status()
 
     # The teacher shares the document from the class page, by keyboard.
     sign_in(page, teacher, f"#/classes/{made['id']}")

@@ -8,6 +8,8 @@ import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
 
@@ -42,6 +44,27 @@ def teacher_account(live_server: str, settings: Settings, name: str) -> tuple[Ac
     account, user = named_account(live_server, name)
     set_role(settings, user, "teacher")
     return account, user
+
+
+@dataclass(frozen=True)
+class ClassWithStudent:
+    """A teacher's class (made over HTTP) with one student in it, display-named by `tag`."""
+
+    teacher: Account
+    teacher_id: str
+    student: Account
+    made: dict[str, Any]
+
+
+def class_with_student(live_server: str, settings: Settings, tag: str) -> ClassWithStudent:
+    """Teacher {tag} and Student {tag}, and Biology {tag} with the student in it."""
+    teacher, teacher_id = teacher_account(live_server, settings, f"Teacher {tag}")
+    student, _ = named_account(live_server, f"Student {tag}")
+    with http(live_server, teacher) as api:
+        made = api.post("/classes", json={"name": f"Biology {tag}"}).raise_for_status().json()
+    with http(live_server, student) as api:
+        api.post("/classes/join", json={"code": made["join_code"]}).raise_for_status()
+    return ClassWithStudent(teacher, teacher_id, student, made)
 
 
 def create_class(page: Page, name: str, subject: str, zone: str) -> str:

@@ -5,14 +5,16 @@ their words and meaning, an unsure one left waiting for a teacher (`tutor.classe
 The submission id comes from the client, so a retried submit returns the submission already
 stored. Submissions are numbered per student under a lock on (assignment, student), so two at
 once cannot both be the last one allowed. A submission after the due time is kept and marked
-late. The first one completes the student's task for the assignment, which the learning record
-counts (on time or not).
+late. Every answer goes into the learning record as a practice answer (XP for the ones right on
+the first attempt, and for the set by its score), and the first submission completes the
+student's task for the assignment (on time or not).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from psycopg import AsyncConnection
@@ -29,6 +31,7 @@ from tutor.classes.errors import (
 )
 from tutor.errors import InvalidInput
 from tutor.study.answer_grading import Grade, grade_choice, grade_short
+from tutor.study.record import StudyEvent, record
 from tutor.study.tasks import complete_task, moment_of
 
 
@@ -142,22 +145,29 @@ async def submit(
             "questions": len(asked),
         },
     )
+    graded: list[tuple[Question, Grade]] = []
     for question in asked:
         text, grade = await _graded(embedder, question, answers.get(question.id))
-        graded = {
+        graded.append((question, grade))
+        columns = {
             "verdict": grade.verdict,
             "correct": grade.correct,
             "similarity": grade.similarity,
         }
         await conn.execute(
             INSERT_ANSWER,
-            {"submission_id": submission_id, "item_id": question.id, "answer": text, **graded},
+            {"submission_id": submission_id, "item_id": question.id, "answer": text, **columns},
         )
     await recount(conn, submission_id)
+    await _record(conn, user_id, assignment_id, submission_id, used + 1, graded, now)
     await _complete_task(conn, user_id, assignment, now)
     stored = await _stored(conn, user_id, assignment_id, submission_id)
     assert stored is not None  # written above
     return stored
+
+
+def _grade_columns(grade: Grade) -> dict[str, object]:
+    return {"verdict": grade.verdict, "correct": grade.correct, "similarity": grade.similarity}
 
 
 async def recount(conn: AsyncConnection, submission_id: UUID) -> None:
@@ -187,6 +197,32 @@ def _option(question: Question, given: str | int) -> str:
     if given.strip() not in (option.strip() for option in question.options):
         raise InvalidInput("An answer is not one of its question's options.")
     return given.strip()
+
+
+async def _record(
+    conn: AsyncConnection,
+    user_id: UUID,
+    assignment_id: UUID,
+    submission_id: UUID,
+    attempt: int,
+    graded: list[tuple[Question, Grade]],
+    now: datetime,
+) -> None:
+    """Each answer into the learning record, as a practice answer: right on the first attempt
+    earns its XP, and the first attempt as a whole completes the set (XP by its score, once per
+    assignment). No document is named: the questions come from the teacher's documents, not
+    the student's, so they move no mastery of the student's own notes."""
+    right = sum(grade.correct is True for _, grade in graded)
+    for n, (question, grade) in enumerate(graded, start=1):
+        detail: dict[str, Any] = {
+            "correct": grade.correct,
+            "first_try": attempt == 1,
+            "set_id": str(assignment_id),
+        }
+        if attempt == 1 and n == len(graded):
+            detail["set_done"] = {"correct": right, "questions": len(graded)}
+        key = f"assignment:{submission_id}:{question.id}"
+        await record(conn, StudyEvent(user_id, "practice_answer", key, now, detail=detail))
 
 
 async def _complete_task(

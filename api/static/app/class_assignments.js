@@ -3,24 +3,12 @@
 // grade); its teachers publish one of their practice sets with a due time.
 import { html, shortDate, useEffect, useState } from "./lib.js";
 import { api } from "./api.js";
+import { usePagedList } from "./paged.js";
 import { href } from "./router.js";
 
 export function ClassAssignments({ found }) {
-  const [listed, setListed] = useState(null);
-  const [next, setNext] = useState(null);
-  const [error, setError] = useState(null);
+  const { items: listed, next, error, reload: load, more } = usePagedList(`/classes/${found.id}/assignments`);
   const [notice, setNotice] = useState("");
-  const load = async (cursor = null) => {
-    try {
-      const page = await api(`/classes/${found.id}/assignments?limit=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
-      setListed((before) => (cursor ? [...before, ...page.items] : page.items));
-      setNext(page.next_cursor);
-      setError(null);
-    } catch (failure) {
-      setError(failure.message);
-    }
-  };
-  useEffect(() => { setListed(null); load(); }, [found.id]);
   const teaching = found.standing !== "student";
   const published = (made) => {
     setNotice(`${made.title} is published: each student has it as a task due ${shortDate(made.due_at)}.`);
@@ -41,7 +29,7 @@ export function ClassAssignments({ found }) {
               <span class="small">${teaching ? teacherSummary(a) : studentSummary(a)}</span>
             </li>`)}
         </ul>`}
-      ${next && html`<button type="button" class="quiet" onClick=${() => load(next)}>More assignments</button>`}
+      ${next && html`<button type="button" class="quiet" onClick=${more}>More assignments</button>`}
       ${teaching && found.archived_at == null && html`<${PublishForm} found=${found} onPublished=${published} />`}
     </section>`;
 }

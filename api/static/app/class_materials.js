@@ -3,25 +3,13 @@
 // of their own documents and stop sharing any.
 import { html, shortDate, useEffect, useState } from "./lib.js";
 import { api } from "./api.js";
+import { usePagedList } from "./paged.js";
 import { href } from "./router.js";
 import { ConfirmButton } from "./confirm.js";
 
 export function ClassMaterials({ found }) {
-  const [listed, setListed] = useState(null);
-  const [next, setNext] = useState(null);
-  const [error, setError] = useState(null);
+  const { items: listed, next, error, setError, reload: load, more } = usePagedList(`/classes/${found.id}/materials`, 50);
   const [notice, setNotice] = useState("");
-  const load = async (cursor = null) => {
-    try {
-      const page = await api(`/classes/${found.id}/materials?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
-      setListed((before) => (cursor ? [...before, ...page.items] : page.items));
-      setNext(page.next_cursor);
-      setError(null);
-    } catch (failure) {
-      setError(failure.message);
-    }
-  };
-  useEffect(() => { setListed(null); load(); }, [found.id]);
   const teaching = found.standing !== "student" && found.archived_at == null;
   const shared = (material) => {
     setNotice(`${material.filename} is shared with ${found.name}.`);
@@ -58,7 +46,7 @@ export function ClassMaterials({ found }) {
                   onConfirm=${() => unshare(material)} />`}
             </li>`)}
         </ul>`}
-      ${next && html`<button type="button" class="quiet" onClick=${() => load(next)}>More materials</button>`}
+      ${next && html`<button type="button" class="quiet" onClick=${more}>More materials</button>`}
       ${teaching && html`<${ShareForm} found=${found} sharedIds=${(listed ?? []).map((m) => m.document_id)} onShared=${shared} />`}
     </section>`;
 }
