@@ -57,8 +57,9 @@ FROM generate_series(1, %(students)s) i;
 INSERT INTO classes (id, name, subject, join_code, created_by)
 VALUES (%(class)s, 'Biology at scale', 'Biology', 'BENCHABC', %(teacher)s);
 INSERT INTO class_teachers (class_id, user_id, role) VALUES (%(class)s, %(teacher)s, 'owner');
-INSERT INTO class_members (class_id, user_id)
-SELECT %(class)s, md5('s' || i)::uuid FROM generate_series(1, %(students)s) i;
+INSERT INTO class_members (class_id, user_id, joined_at)
+SELECT %(class)s, md5('s' || i)::uuid, %(now)s - interval '60 days'
+FROM generate_series(1, %(students)s) i;
 INSERT INTO practice_sets (id, owner_id, topic, requested, prompt_name, prompt_version, model_id)
 VALUES (%(set)s, %(teacher)s, 'cells', %(items)s, 'practice', 1, 'bench');
 INSERT INTO practice_items (id, set_id, ordinal, kind, question, options, answer, explanation,

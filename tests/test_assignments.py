@@ -214,16 +214,28 @@ def test_not_open_late_and_missing_work(client, settings):
     late = submit(client, ada, past["id"], [{"item_id": past_item(client, ada, past), "answer": 2}])
     assert late.status_code == 200 and late.json()["late"] is True
 
+    # Someone joining now gets a task for what is still open, not for what is past due.
+    cy = named(client, "Cy")
+    assert join(client, cy, made["join_code"]).status_code == 200
+    tasks = client.get(f"{API}/tasks", params={"view": "open"}, headers=cy).json()["items"]
+    assert [t["assignment_id"] for t in tasks] == [later["id"]]
+    assert join(client, cy, made["join_code"]).status_code == 200  # twice: still one task
+    tasks = client.get(f"{API}/tasks", params={"view": "open"}, headers=cy).json()["items"]
+    assert len(tasks) == 1
+
     book = client.get(f"{API}/classes/{made['id']}/gradebook", headers=owner).json()
     assert [c["title"] for c in book["columns"]] == ["Last week", "Next week"]
     by_name = {r["display_name"]: r for r in book["rows"]}
     assert [c["status"] for c in by_name["=Ada"]["cells"]] == ["late", "open"]
+    assert [c["status"] for c in by_name["Cy"]["cells"]] == ["excused", "open"]  # joined later
+    assert by_name["Cy"]["average"] is None and by_name["Cy"]["missing"] == 0
     assert [c["status"] for c in by_name["Bo"]["cells"]] == ["missing", "open"]
     assert by_name["Bo"]["average"] == 0 and by_name["Bo"]["missing"] == 1
     rows = list(csv.reader(io.StringIO(
         client.get(f"{API}/classes/{made['id']}/gradebook.csv", headers=owner).text
     )))  # fmt: skip
     assert ["Bo", "missing", "", "0", "1", ""] in rows
+    assert ["Cy", "excused", "", "", "0", ""] in rows
     # A name that a spreadsheet would read as a formula is written as text; 33% over the
     # last 30 days is under the struggling line.
     assert ["'=Ada", "33", "", "33", "0", "low_average"] in rows

@@ -248,7 +248,8 @@ async def grade_answer(
 
 class CellPublic(PublicModel):
     """A student's standing on one assignment: `submitted`, `late`, `missing` (past due, counts
-    0) or `open`; their best `score` (0..1), submissions made and answers waiting."""
+    0), `open`, or `excused` (due before they joined, counts nothing); their best `score`
+    (0..1), submissions made and answers waiting."""
 
     status: str
     score: float | None

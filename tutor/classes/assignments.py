@@ -83,6 +83,14 @@ SELECT gen_random_uuid(), m.user_id, %(title)s, %(subject)s, %(due_at)s, 'high',
 FROM class_members m WHERE m.class_id = %(class_id)s
 ON CONFLICT DO NOTHING
 """
+# A student who joins later gets a task for each assignment not yet due.
+NEWCOMER_TASKS = """
+INSERT INTO tasks (id, user_id, title, subject, due_at, priority, assignment_id)
+SELECT gen_random_uuid(), %(user_id)s, a.title, left(c.subject, 80), a.due_at, 'high', a.id
+FROM assignments a JOIN classes c ON c.id = a.class_id
+WHERE a.class_id = %(class_id)s AND a.due_at > now()
+ON CONFLICT DO NOTHING
+"""
 STUDENTS = "SELECT user_id FROM class_members WHERE class_id = %(class_id)s ORDER BY user_id"
 NOTIFY_STUDENTS = """
 INSERT INTO notifications (id, user_id, type, data, created_at)
@@ -113,6 +121,11 @@ async def publish(conn: AsyncConnection, user_id: UUID, class_id: UUID, draft: D
     await conn.execute(STUDENT_TASKS, params)
     await _tell_students(conn, found, params)
     return UUID(str(params["id"]))
+
+
+async def give_open_assignments(conn: AsyncConnection, user_id: UUID, class_id: UUID) -> None:
+    """A task for each of the class's assignments not yet due, for a student who just joined."""
+    await conn.execute(NEWCOMER_TASKS, {"user_id": user_id, "class_id": class_id})
 
 
 def _draft_params(draft: Draft) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 A student's grade on an assignment is their best submission's share right (an answer waiting
 for a teacher counts as not right until graded). Past its due time, an assignment a student
 never submitted is **missing** and counts 0 in their average; before it, it is open and counts
+nothing; one published and due before the student joined the class is **excused** and counts
 nothing. Each student is also checked against the struggling rules (`tutor.classes.struggling`:
 the last 30 days' average of their grades, dated by submission, and their missing work) and has
 a trend (the slope of their grades in due order). The mastery rule is not applied here: a
@@ -26,7 +27,7 @@ from tutor.classes import struggling
 from tutor.classes.classes import teaching
 from tutor.classes.struggling import Verdict
 
-Status = Literal["submitted", "late", "missing", "open"]
+Status = Literal["submitted", "late", "missing", "open", "excused"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,7 @@ class Column:
     assignment_id: UUID
     title: str
     due_at: datetime
+    published_at: datetime
 
 
 class Cell(NamedTuple):
@@ -61,7 +63,7 @@ class Row:
 
     def counted(self) -> list[float]:
         """The grades that count, in due order: submitted ones, and 0 for missing work."""
-        return [c.score or 0.0 for c in self.cells if c.status != "open"]
+        return [c.score or 0.0 for c in self.cells if c.status not in ("open", "excused")]
 
     @property
     def average(self) -> float | None:
@@ -102,10 +104,11 @@ class Gradebook:
 
 
 COLUMNS = """
-SELECT id, title, due_at FROM assignments WHERE class_id = %(class_id)s ORDER BY due_at, id
+SELECT id, title, due_at, published_at FROM assignments WHERE class_id = %(class_id)s
+ORDER BY due_at, id
 """
 STUDENTS = """
-SELECT m.user_id, coalesce(u.display_name, 'Student')
+SELECT m.user_id, coalesce(u.display_name, 'Student'), m.joined_at
 FROM class_members m JOIN users u ON u.id = m.user_id
 WHERE m.class_id = %(class_id)s
 ORDER BY lower(coalesce(u.display_name, 'Student')), m.user_id
@@ -142,7 +145,7 @@ async def gradebook(
     cur = await conn.execute(COLUMNS, {"class_id": class_id})
     columns = [Column(*row) for row in await cur.fetchall()]
     cur = await conn.execute(STUDENTS, {"class_id": class_id})
-    students = await cur.fetchall()
+    students = await cur.fetchall()  # (id, name, joined at)
     grid: list[list[tuple[Any, ...] | None]] = [[None] * len(columns) for _ in students]
     params = {
         "assignments": [c.assignment_id for c in columns],
@@ -151,27 +154,29 @@ async def gradebook(
     cur = await conn.execute(CELLS, params, binary=True)
     for student, assignment, *cell in await cur.fetchall():
         grid[student - 1][assignment - 1] = tuple(cell)
-    due = [c.due_at for c in columns]
     rows = [
-        Row(student, name, [_cell(cell, due[i], now) for i, cell in enumerate(cells)])
-        for (student, name), cells in zip(students, grid, strict=True)
+        Row(student, name, [_cell(cell, columns[i], now, joined) for i, cell in enumerate(cells)])
+        for (student, name, joined), cells in zip(students, grid, strict=True)
     ]
     return Gradebook(columns, rows, now)
 
 
-def _cell(cell: tuple[Any, ...] | None, due: datetime, now: datetime) -> Cell:
+def _cell(cell: tuple[Any, ...] | None, column: Column, now: datetime, joined: datetime) -> Cell:
     """A cell from its row: the best submission's right answers and questions, late,
     submissions, waiting, submitted at (epoch seconds); None without a submission."""
     if cell:
         correct, questions, late, attempts, waiting, submitted_at = cell
         status: Status = "late" if late else "submitted"
         return Cell(status, correct / questions, attempts, waiting, submitted_at)
-    return MISSING if now > due else OPEN
+    if column.published_at < joined and column.due_at < joined:
+        return EXCUSED  # published and due before they were in the class: never theirs to do
+    return MISSING if now > column.due_at else OPEN
 
 
 # Cells without a submission are all alike: one each, shared.
 MISSING = Cell("missing", None, 0, 0)
 OPEN = Cell("open", None, 0, 0)
+EXCUSED = Cell("excused", None, 0, 0)
 
 
 def as_csv(book: Gradebook) -> str:
@@ -195,8 +200,8 @@ def _text(value: str) -> str:
 
 
 def _shown(cell: Cell) -> str:
-    if cell.status == "missing":
-        return "missing"
+    if cell.status in ("missing", "excused"):
+        return cell.status
     return _percent(cell.score)
 
 

@@ -11,6 +11,7 @@ from uuid import UUID
 from psycopg import AsyncConnection
 from psycopg.rows import class_row
 
+from tutor.classes.assignments import give_open_assignments
 from tutor.classes.classes import Class, get_class, teaching
 from tutor.classes.errors import ClassNotFound, JoinCodeInvalid, NotATeacher, OwnerCannotLeave
 from tutor.classes.join_codes import normalised
@@ -31,11 +32,13 @@ FIND_OPEN = "SELECT id FROM classes WHERE join_code = %(code)s AND archived_at I
 async def join(conn: AsyncConnection, user_id: UUID, code: str) -> Class:
     """Join the open class with this code (joining twice is joining once)."""
     params = {"user_id": user_id, "code": normalised(code)}
-    await conn.execute(JOIN, params)
+    joined = await conn.execute(JOIN, params)
     cur = await conn.execute(FIND_OPEN, params)
     row = await cur.fetchone()
     if row is None:
         raise JoinCodeInvalid()
+    if joined.rowcount:  # new here: the assignments still open become their tasks too
+        await give_open_assignments(conn, user_id, row[0])
     return await get_class(conn, user_id, row[0])
 
 

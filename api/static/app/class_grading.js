@@ -62,7 +62,7 @@ export function ClassGrading({ found }) {
     </section>`;
 }
 
-const SHOWN = { missing: "missing", open: "—" };
+const SHOWN = { missing: "missing", open: "—", excused: "excused" };
 const REASON = { low_average: "average under 60% this month", missing_work: "2+ missing", mastery_falling: "mastery falling" };
 
 function trendLabel(slope) {
@@ -93,5 +93,5 @@ function GradebookTable({ book }) {
         </tbody>
       </table>
     </div>
-    <p class="muted small">Best submission per student; missing work (past due) counts 0; * answers wait for a grade. Struggling: an average under 60% over the last 30 days, or two or more missing.</p>`;
+    <p class="muted small">Best submission per student; missing work (past due) counts 0; excused (due before the student joined) counts nothing; * answers wait for a grade. Struggling: an average under 60% over the last 30 days, or two or more missing.</p>`;
 }
