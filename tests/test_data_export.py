@@ -15,6 +15,9 @@ import pytest
 
 from tests.conftest import next_event, register
 from tests.full_account import API, FullAccount, full_account
+from tests.test_assignments import publish, submit
+from tests.test_classes_api import join, new_class, teacher
+from tests.test_practice_attempts_api import saved_set
 from tutor.resources import database_url
 
 KINDS = {
@@ -27,6 +30,7 @@ KINDS = {
     "study_events.json",
     "focus_sessions.json",
     "gamification.json",
+    "classes.json",
 }
 
 
@@ -137,3 +141,30 @@ def test_an_export_expires_after_a_day(client, settings, owner, export):
             "SELECT count(*) FROM data_export_parts WHERE export_id = %s", (export["id"],)
         ).fetchone()
     assert parts == (0,)
+
+
+def test_a_students_classes_and_submissions_are_in_their_export(client, settings):
+    teacher_headers = teacher(client, settings)
+    student = register(client)
+    made = new_class(client, teacher_headers, name="Export class")
+    assert join(client, student, made["join_code"]).status_code == 200
+    practice_set = saved_set(client, settings, teacher_headers)
+    published = publish(client, teacher_headers, made["id"], set_id=practice_set["id"]).json()
+    seen = client.get(f"{API}/assignments/{published['id']}", headers=student).json()
+    first = seen["questions"][0]
+    submitted = submit(client, student, published["id"], [{"item_id": first["id"], "answer": 2}])
+    assert submitted.status_code == 200, submitted.text
+
+    started = client.post(f"{API}/me/export", headers=student).json()
+    assert wait_ready(client, student, started["id"])["status"] == "ready"
+    archive = zipfile.ZipFile(io.BytesIO(download(client, student, started["id"]).content))
+    classes = json.loads(archive.read("classes.json"))
+    assert [c["name"] for c in classes["attending"]] == ["Export class"]
+    assert classes["teaching"] == []
+    [submission] = classes["submissions"]
+    assert submission["assignment"] == "Week 1 quiz" and submission["attempt"] == 1
+    answered = submission["answers"][0]
+    assert (answered["question"], answered["answer"], answered["verdict"]) == (
+        first["question"], "chloroplast", "correct",
+    )  # fmt: skip
+    assert all("graded_by" not in a for a in submission["answers"])

@@ -219,6 +219,35 @@ SELECT jsonb_pretty(jsonb_build_object(
                     FROM notifications n WHERE n.user_id = %(user_id)s)
 ))
 """
+# Classes attended and taught, and the student's own submissions with what they answered; a
+# grade a teacher gave says so, but not which teacher.
+CLASSES_JSON = """
+SELECT jsonb_pretty(jsonb_build_object(
+  'attending', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                   'class_id', c.id, 'name', c.name, 'joined_at', m.joined_at)
+                 ORDER BY m.joined_at, c.id), '[]')
+                FROM class_members m JOIN classes c ON c.id = m.class_id
+                WHERE m.user_id = %(user_id)s),
+  'teaching', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                  'class_id', c.id, 'name', c.name, 'role', t.role, 'since', t.added_at)
+                ORDER BY t.added_at, c.id), '[]')
+               FROM class_teachers t JOIN classes c ON c.id = t.class_id
+               WHERE t.user_id = %(user_id)s),
+  'submissions', (SELECT coalesce(jsonb_agg((to_jsonb(s) - 'student_id') || jsonb_build_object(
+                     'assignment', (SELECT a.title FROM assignments a WHERE a.id = s.assignment_id),
+                     'answers', (SELECT coalesce(jsonb_agg(
+                                   (to_jsonb(x) - 'submission_id' - 'graded_by')
+                                   || jsonb_build_object('question', i.question, 'key', i.answer,
+                                                         'graded_by_teacher',
+                                                         x.graded_by IS NOT NULL)
+                                   ORDER BY i.ordinal), '[]')
+                                 FROM assignment_answers x
+                                 JOIN assignment_items i ON i.id = x.item_id
+                                 WHERE x.submission_id = s.id))
+                   ORDER BY s.submitted_at, s.id), '[]')
+                  FROM assignment_submissions s WHERE s.student_id = %(user_id)s)
+))
+"""
 KINDS = (
     ("account.json", ACCOUNT_JSON),
     ("documents.json", DOCUMENTS_JSON),
@@ -229,6 +258,7 @@ KINDS = (
     ("study_events.json", STUDY_EVENTS_JSON),
     ("focus_sessions.json", FOCUS_SESSIONS_JSON),
     ("gamification.json", GAME_JSON),
+    ("classes.json", CLASSES_JSON),
 )
 
 
