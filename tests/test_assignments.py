@@ -242,6 +242,35 @@ def test_not_open_late_and_missing_work(client, settings):
     assert by_name["=Ada"]["struggling"] is True and by_name["=Ada"]["reasons"] == ["low_average"]
     assert by_name["Bo"]["struggling"] is False  # one missing is not yet two
 
+    # A teacher excuses Bo's missing work (audited); a student cannot; nor can anyone excuse
+    # someone outside the class. Taking it back makes it missing again.
+    bo_id = client.get(f"{API}/me", headers=bo).json()["id"]
+    excusal = f"{API}/assignments/{past['id']}/excusals/{bo_id}"
+    assert client.put(excusal, headers=bo).status_code == 403
+    stranger = client.get(f"{API}/me", headers=register(client)).json()["id"]
+    outside = client.put(f"{API}/assignments/{past['id']}/excusals/{stranger}", headers=owner)
+    assert outside.status_code == 404
+    assert outside.json()["error"]["code"] == "student_not_in_class"
+    assert client.put(excusal, headers=owner).status_code == 204
+    book = client.get(f"{API}/classes/{made['id']}/gradebook", headers=owner).json()
+    bo_row = next(r for r in book["rows"] if r["display_name"] == "Bo")
+    assert [c["status"] for c in bo_row["cells"]] == ["excused", "open"]
+    assert bo_row["average"] is None and bo_row["missing"] == 0
+    assert client.delete(excusal, headers=owner).status_code == 204
+    book = client.get(f"{API}/classes/{made['id']}/gradebook", headers=owner).json()
+    bo_row = next(r for r in book["rows"] if r["display_name"] == "Bo")
+    assert [c["status"] for c in bo_row["cells"]] == ["missing", "open"]
+
+    async def excusals(conn: AsyncConnection) -> list[Any]:
+        cur = await conn.execute(
+            "SELECT action FROM audit_events WHERE subject_id = %s AND action LIKE 'assignment.%%'"
+            " ORDER BY at",
+            (bo_id,),
+        )
+        return [row[0] for row in await cur.fetchall()]
+
+    assert committed(settings, excusals) == ["assignment.excused", "assignment.unexcused"]
+
 
 def rules_of(user_id: str) -> Any:
     """How many ledger rows each XP rule has for the user."""

@@ -246,10 +246,39 @@ async def grade_answer(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+@router.put(
+    "/assignments/{assignment_id}/excusals/{student_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(403, 404, 409),
+)
+async def excuse_student(
+    assignment_id: UUID, student_id: UUID, user: UserDep, conn: ConnDep, request: Request
+) -> Response:
+    """Excuse a student of the class from the assignment: missing work that counts nothing
+    (work handed in still counts); audited."""
+    origin = audit.Origin(user.user_id, client_ip(request))
+    await grading.set_excused(conn, user.user_id, assignment_id, student_id, True, origin)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.delete(
+    "/assignments/{assignment_id}/excusals/{student_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(403, 404, 409),
+)
+async def unexcuse_student(
+    assignment_id: UUID, student_id: UUID, user: UserDep, conn: ConnDep, request: Request
+) -> Response:
+    """Take an excusal back; audited."""
+    origin = audit.Origin(user.user_id, client_ip(request))
+    await grading.set_excused(conn, user.user_id, assignment_id, student_id, False, origin)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
 class CellPublic(PublicModel):
     """A student's standing on one assignment: `submitted`, `late`, `missing` (past due, counts
-    0), `open`, or `excused` (due before they joined, counts nothing); their best `score`
-    (0..1), submissions made and answers waiting."""
+    0), `open`, or `excused` (by a teacher, or due before they joined; counts nothing); their
+    best `score` (0..1), submissions made and answers waiting."""
 
     status: str
     score: float | None

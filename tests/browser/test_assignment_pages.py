@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from playwright.sync_api import Browser, Page, expect
@@ -18,9 +19,10 @@ from tutor.chat import practice
 from tutor.resources import database_url
 from tutor.settings import Settings
 
-from .conftest import PageProblems, check_accessibility, screenshot
+from .conftest import Account, PageProblems, check_accessibility, screenshot
 from .pages import sign_in
 from .test_class_pages import class_with_student, second_page
+from .test_gamification_pages import http
 
 
 def practice_set_of(settings: Settings, owner: str) -> None:
@@ -33,6 +35,12 @@ def practice_set_of(settings: Settings, owner: str) -> None:
     # Its own thread: Playwright's sync API holds this thread's event loop.
     with ThreadPoolExecutor(1) as pool:
         pool.submit(asyncio.run, save()).result()
+
+
+def practice_set_id(live_server: str, account: Account) -> str:
+    """The account's newest practice set."""
+    with http(live_server, account) as api:
+        return str(api.get("/practice-sets").json()["items"][0]["id"])
 
 
 def test_publish_submit_grade_and_gradebook(
@@ -123,6 +131,27 @@ def test_publish_submit_grade_and_gradebook(
         expect(first.locator(".badge")).to_have_text(["Too easy"])
         assert check_accessibility(page) == []
         screenshot(page, "assignment-analysis")
+
+        # Work past due and not handed in is missing; the teacher excuses it in the gradebook.
+        now = datetime.now(UTC)
+        with http(live_server, teacher) as api:
+            api.post(
+                f"/classes/{made['id']}/assignments",
+                json={
+                    "set_id": practice_set_id(live_server, teacher),
+                    "title": "Old quiz",
+                    "opens_at": (now - timedelta(days=3)).isoformat(),
+                    "due_at": (now - timedelta(days=1)).isoformat(),
+                },
+            ).raise_for_status()
+        page.goto(f"/#/classes/{made['id']}")
+        row = page.get_by_role("region", name="Grading").get_by_role("row", name=f"Student {tag}")
+        expect(row.get_by_role("cell").first).to_contain_text("missing")
+        page.get_by_role("button", name=f"Excuse Student {tag} from Old quiz").click()
+        expect(row.get_by_role("cell").first).to_contain_text("excused")
+        expect(
+            page.get_by_role("button", name=f"Take back Student {tag}'s excusal from Old quiz")
+        ).to_be_visible()
 
         # The student sees the settled grade.
         tab.reload()

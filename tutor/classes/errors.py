@@ -74,3 +74,9 @@ class SubmissionIdReused(StudyConflict):
     """This submission id was already used for another assignment or student."""
 
     code = "submission_id_reused"
+
+
+class StudentNotInClass(StudyNotFound):
+    """That student is not in this assignment's class."""
+
+    code = "student_not_in_class"

@@ -3,13 +3,14 @@
 A student's grade on an assignment is their best submission's share right (an answer waiting
 for a teacher counts as not right until graded). Past its due time, an assignment a student
 never submitted is **missing** and counts 0 in their average; before it, it is open and counts
-nothing; one published and due before the student joined the class is **excused** and counts
-nothing. Each student is also checked against the struggling rules (`tutor.classes.struggling`:
-the last 30 days' average of their grades, dated by submission, and their missing work) and has
-a trend (the slope of their grades in due order). The mastery rule is not applied here: a
-student's mastery comes from their own study, which their teachers do not see. The CSV has one
-row per student: their name, each assignment's grade in percent (or "missing", or empty while
-open), their average, missing count and struggling reasons.
+nothing; one a teacher excused the student from, or published and due before the student
+joined the class, is **excused** and counts nothing. Each student is also checked against the
+struggling rules (`tutor.classes.struggling`: the last 30 days' average of their grades, dated
+by submission, and their missing work) and has a trend (the slope of their grades in due
+order). The mastery rule is not applied here: a student's mastery comes from their own study,
+which their teachers do not see. The CSV has one row per student: their name, each
+assignment's grade in percent (or "missing" or "excused", or empty while open), their average,
+missing count and struggling reasons.
 """
 
 from __future__ import annotations
@@ -137,6 +138,17 @@ JOIN unnest(%(students)s::uuid[]) WITH ORDINALITY st (id, n) ON st.id = b.studen
 """
 
 
+# The (student, assignment) positions a teacher excused.
+EXCUSED_CELLS = """
+SELECT st.n::int, an.n::int
+FROM assignment_excusals e
+JOIN unnest(%(assignments)s::uuid[]) WITH ORDINALITY an (id, n) ON an.id = e.assignment_id
+JOIN unnest(%(students)s::uuid[]) WITH ORDINALITY st (id, n) ON st.id = e.student_id
+"""
+# Marks an excused position in the grid (a submission's row is a 6-tuple).
+EXCUSED_BY_TEACHER: tuple[Any, ...] = ("excused by a teacher",)
+
+
 async def gradebook(
     conn: AsyncConnection, user_id: UUID, class_id: UUID, now: datetime
 ) -> Gradebook:
@@ -154,6 +166,10 @@ async def gradebook(
     cur = await conn.execute(CELLS, params, binary=True)
     for student, assignment, *cell in await cur.fetchall():
         grid[student - 1][assignment - 1] = tuple(cell)
+    cur = await conn.execute(EXCUSED_CELLS, params, binary=True)
+    for student, assignment in await cur.fetchall():
+        if grid[student - 1][assignment - 1] is None:  # work handed in still counts
+            grid[student - 1][assignment - 1] = EXCUSED_BY_TEACHER
     rows = [
         Row(student, name, [_cell(cell, columns[i], now, joined) for i, cell in enumerate(cells)])
         for (student, name, joined), cells in zip(students, grid, strict=True)
@@ -164,6 +180,8 @@ async def gradebook(
 def _cell(cell: tuple[Any, ...] | None, column: Column, now: datetime, joined: datetime) -> Cell:
     """A cell from its row: the best submission's right answers and questions, late,
     submissions, waiting, submitted at (epoch seconds); None without a submission."""
+    if cell is EXCUSED_BY_TEACHER:
+        return EXCUSED
     if cell:
         correct, questions, late, attempts, waiting, submitted_at = cell
         status: Status = "late" if late else "submitted"

@@ -1,6 +1,7 @@
 """A class's teachers grade by hand: the review queue holds the short answers the grader was
 unsure of, and a teacher may set any answer's grade (an override), which is kept with who gave
-it and when, and written to the audit trail with the grade it replaced."""
+it and when, and written to the audit trail with the grade it replaced. They may also excuse a
+student from an assignment (audited too): missing work that then counts nothing."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from psycopg.rows import class_row
 
 from tutor.accounts import audit
 from tutor.classes.classes import teaching
-from tutor.classes.errors import AnswerNotFound
+from tutor.classes.errors import AnswerNotFound, AssignmentNotFound, StudentNotInClass
 from tutor.classes.submissions import recount
 
 
@@ -109,3 +110,42 @@ async def set_grade(
         "after": correct,
     }
     await audit.record(conn, "assignment.graded", origin, subject_id=student_id, details=details)
+
+
+ASSIGNMENT_CLASS = "SELECT class_id FROM assignments WHERE id = %(assignment_id)s"
+MEMBER = "SELECT 1 FROM class_members WHERE class_id = %(class_id)s AND user_id = %(student_id)s"
+EXCUSE = """
+INSERT INTO assignment_excusals (assignment_id, student_id, excused_by)
+VALUES (%(assignment_id)s, %(student_id)s, %(user_id)s)
+ON CONFLICT DO NOTHING
+"""
+UNEXCUSE = """
+DELETE FROM assignment_excusals
+WHERE assignment_id = %(assignment_id)s AND student_id = %(student_id)s
+"""
+
+
+async def set_excused(
+    conn: AsyncConnection,
+    user_id: UUID,
+    assignment_id: UUID,
+    student_id: UUID,
+    excused: bool,
+    origin: audit.Origin,
+) -> None:
+    """A teacher of the assignment's class excuses one of its students from it, or takes the
+    excusal back; audited when it changes anything."""
+    params = {"assignment_id": assignment_id, "student_id": student_id, "user_id": user_id}
+    cur = await conn.execute(ASSIGNMENT_CLASS, params)
+    row = await cur.fetchone()
+    if row is None:
+        raise AssignmentNotFound()
+    await teaching(conn, user_id, row[0])
+    cur = await conn.execute(MEMBER, {**params, "class_id": row[0]})
+    if await cur.fetchone() is None:
+        raise StudentNotInClass()
+    changed = await conn.execute(EXCUSE if excused else UNEXCUSE, params)
+    if changed.rowcount:
+        action = "assignment.excused" if excused else "assignment.unexcused"
+        details = {"assignment_id": str(assignment_id)}
+        await audit.record(conn, action, origin, subject_id=student_id, details=details)

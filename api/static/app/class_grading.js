@@ -34,6 +34,15 @@ export function ClassGrading({ found }) {
       setError(failure.message);
     }
   };
+  const excuse = async (row, column, excused) => {
+    try {
+      await api(`/assignments/${column.assignment_id}/excusals/${row.student_id}`, { method: excused ? "PUT" : "DELETE" });
+      setNotice(excused ? `${row.display_name} is excused from ${column.title}.` : `${row.display_name}'s excusal from ${column.title} is taken back.`);
+      load();
+    } catch (failure) {
+      setError(failure.message);
+    }
+  };
   const csv = () => download(`/classes/${found.id}/gradebook.csv`, "gradebook.csv").catch((failure) => setError(failure.message));
   return html`
     <section class="card class-grading" aria-labelledby="grading-title">
@@ -57,7 +66,7 @@ export function ClassGrading({ found }) {
             </li>`)}
         </ul>`}
       <h3 id="gradebook-title">Gradebook</h3>
-      ${book && html`<${GradebookTable} book=${book} />`}
+      ${book && html`<${GradebookTable} book=${book} onExcuse=${excuse} />`}
       <button type="button" class="quiet" onClick=${csv}>Download gradebook (CSV)</button>
     </section>`;
 }
@@ -71,7 +80,7 @@ function trendLabel(slope) {
   return `${slope > 0 ? "↑" : "↓"} ${Math.round(100 * Math.abs(slope))} pts per assignment`;
 }
 
-function GradebookTable({ book }) {
+function GradebookTable({ book, onExcuse }) {
   if (book.rows.length === 0) return html`<p class="empty">No students yet.</p>`;
   const percent = (share) => (share == null ? "—" : `${Math.round(100 * share)}%`);
   return html`
@@ -85,7 +94,9 @@ function GradebookTable({ book }) {
             <tr key=${row.student_id}>
               <th scope="row">${row.display_name}</th>
               ${row.cells.map((cell, i) => html`
-                <td key=${i} class=${cell.status}>${SHOWN[cell.status] ?? percent(cell.score)}${cell.status === "late" ? " (late)" : ""}${cell.waiting ? " *" : ""}</td>`)}
+                <td key=${i} class=${cell.status}>${SHOWN[cell.status] ?? percent(cell.score)}${cell.status === "late" ? " (late)" : ""}${cell.waiting ? " *" : ""}
+                  ${cell.status === "missing" && html` <button type="button" class="quiet small" aria-label=${`Excuse ${row.display_name} from ${book.columns[i].title}`} onClick=${() => onExcuse(row, book.columns[i], true)}>Excuse</button>`}
+                  ${cell.status === "excused" && html` <button type="button" class="quiet small" aria-label=${`Take back ${row.display_name}'s excusal from ${book.columns[i].title}`} onClick=${() => onExcuse(row, book.columns[i], false)}>Undo</button>`}</td>`)}
               <td>${percent(row.average)}</td>
               <td>${trendLabel(row.trend)}</td>
               <td>${row.struggling && html`<span class="badge flag" title=${row.reasons.map((r) => REASON[r]).join("; ")}>Struggling: ${row.reasons.map((r) => REASON[r]).join(", ")}</span>`}</td>
@@ -93,5 +104,5 @@ function GradebookTable({ book }) {
         </tbody>
       </table>
     </div>
-    <p class="muted small">Best submission per student; missing work (past due) counts 0; excused (due before the student joined) counts nothing; * answers wait for a grade. Struggling: an average under 60% over the last 30 days, or two or more missing.</p>`;
+    <p class="muted small">Best submission per student; missing work (past due) counts 0; excused (by you, or due before the student joined) counts nothing; * answers wait for a grade. Struggling: an average under 60% over the last 30 days, or two or more missing.</p>`;
 }
