@@ -256,9 +256,7 @@ async def excuse_student(
 ) -> Response:
     """Excuse a student of the class from the assignment: missing work that counts nothing
     (work handed in still counts); audited."""
-    origin = audit.Origin(user.user_id, client_ip(request))
-    await grading.set_excused(conn, user.user_id, assignment_id, student_id, True, origin)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+    return await _excused(assignment_id, student_id, user, conn, request, excused=True)
 
 
 @router.delete(
@@ -270,8 +268,20 @@ async def unexcuse_student(
     assignment_id: UUID, student_id: UUID, user: UserDep, conn: ConnDep, request: Request
 ) -> Response:
     """Take an excusal back; audited."""
+    return await _excused(assignment_id, student_id, user, conn, request, excused=False)
+
+
+async def _excused(
+    assignment_id: UUID,
+    student_id: UUID,
+    user: UserDep,
+    conn: ConnDep,
+    request: Request,
+    *,
+    excused: bool,
+) -> Response:
     origin = audit.Origin(user.user_id, client_ip(request))
-    await grading.set_excused(conn, user.user_id, assignment_id, student_id, False, origin)
+    await grading.set_excused(conn, user.user_id, assignment_id, student_id, excused, origin)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -17,14 +17,12 @@ from uuid import UUID
 
 from psycopg import AsyncConnection
 from psycopg.rows import class_row
-from psycopg.types.json import Jsonb
 
-from tutor import outbox
 from tutor.classes.classes import Class, get_class, teaching
 from tutor.classes.errors import AssignmentNotFound, ClassNotFound
 from tutor.database import Keyset, after_params
 from tutor.errors import InvalidInput, PracticeSetNotFound
-from tutor.events import Event, event_time
+from tutor.gamification import notifications
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +73,8 @@ INSERT INTO assignments (id, class_id, title, source_set_id, opens_at, due_at,
 VALUES (%(id)s, %(class_id)s, %(title)s, %(set_id)s, %(opens_at)s, %(due_at)s,
         %(attempts_allowed)s, %(user_id)s)
 """
-# A task and a notification for every current student, in two statements whatever the class's
-# size; the notification ids come in (time-ordered, as every event id), one per student.
+# A task for every current student in one statement, whatever the class's size (their
+# notifications are one more: `notifications.notify_all`).
 STUDENT_TASKS = """
 INSERT INTO tasks (id, user_id, title, subject, due_at, priority, assignment_id)
 SELECT gen_random_uuid(), m.user_id, %(title)s, %(subject)s, %(due_at)s, 'high', %(id)s
@@ -92,11 +90,6 @@ WHERE a.class_id = %(class_id)s AND a.due_at > now()
 ON CONFLICT DO NOTHING
 """
 STUDENTS = "SELECT user_id FROM class_members WHERE class_id = %(class_id)s ORDER BY user_id"
-NOTIFY_STUDENTS = """
-INSERT INTO notifications (id, user_id, type, data, created_at)
-SELECT n.id, n.user_id, 'assignment.published', %(data)s, %(at)s
-FROM unnest(%(ids)s::uuid[], %(users)s::uuid[]) n (id, user_id)
-"""
 
 
 async def publish(conn: AsyncConnection, user_id: UUID, class_id: UUID, draft: Draft) -> UUID:
@@ -141,8 +134,6 @@ def _draft_params(draft: Draft) -> dict[str, Any]:
 async def _tell_students(conn: AsyncConnection, found: Class, params: dict[str, Any]) -> None:
     cur = await conn.execute(STUDENTS, params)
     students = [row[0] for row in await cur.fetchall()]
-    if not students:
-        return
     data = {
         "assignment_id": str(params["id"]),
         "class_id": str(found.id),
@@ -150,14 +141,7 @@ async def _tell_students(conn: AsyncConnection, found: Class, params: dict[str, 
         "title": params["title"],
         "due_at": params["due_at"].isoformat(),
     }
-    events = [Event.of("assignment.published", **data) for _ in students]
-    ids = [UUID(event.id) for event in events]
-    at = event_time(ids[0]) or events[0].at
-    await conn.execute(
-        NOTIFY_STUDENTS, {"ids": ids, "users": students, "data": Jsonb(data), "at": at}
-    )
-    for student, event in zip(students, events, strict=True):
-        outbox.send_after_commit(student, event)
+    await notifications.notify_all(conn, students, "assignment.published", data)
 
 
 # The caller's standing decides what the counts are; a student's are their own.

@@ -42,6 +42,28 @@ async def notify(conn: AsyncConnection, user_id: UUID, event: Event) -> None:
     outbox.send_after_commit(user_id, event)
 
 
+INSERT_MANY = """
+INSERT INTO notifications (id, user_id, type, data, created_at)
+SELECT n.id, n.user_id, %(type)s, %(data)s, n.at
+FROM unnest(%(ids)s::uuid[], %(users)s::uuid[], %(ats)s::timestamptz[]) n (id, user_id, at)
+"""
+
+
+async def notify_all(
+    conn: AsyncConnection, user_ids: list[UUID], type_: str, data: dict[str, Any]
+) -> None:
+    """`notify` for many users in one statement: the same event, each with an id of its own."""
+    if not user_ids:
+        return
+    events = [Event.of(type_, **data) for _ in user_ids]
+    ids = [UUID(event.id) for event in events]
+    ats = [event_time(event_id) or event.at for event_id, event in zip(ids, events, strict=True)]
+    params = {"ids": ids, "users": user_ids, "ats": ats, "type": type_, "data": Jsonb(data)}
+    await conn.execute(INSERT_MANY, params)
+    for user_id, event in zip(user_ids, events, strict=True):
+        outbox.send_after_commit(user_id, event)
+
+
 @dataclass(frozen=True, slots=True)
 class Notification:
     """One persisted event and whether the student has read it."""
