@@ -66,7 +66,10 @@ def test_assembly_concatenates_the_parts_and_verifies(tmp_path):
 
 def test_a_corrupted_part_is_refused_and_leaves_nothing(tmp_path):
     parts, content = small_parts(tmp_path)
-    parts[1].write_bytes(b"x" + parts[1].read_bytes()[1:])  # same size, one byte changed
+    original = parts[1].read_bytes()
+    # Flip the first byte's bits: writing a fixed byte left the part unchanged when the random
+    # bytes already began with it (1 run in 256).
+    parts[1].write_bytes(bytes([original[0] ^ 0xFF]) + original[1:])
     target = tmp_path / "models" / "tiny.gguf"
     with pytest.raises(ModelUnavailable, match="does not verify") as caught:
         assemble(parts, target, spec_for(content))
