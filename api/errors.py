@@ -92,7 +92,11 @@ async def _tutor_error(_: Request, exc: Exception) -> JSONResponse:
     retry_after = getattr(exc, "retry_after_s", None)
     if retry_after is not None:  # 429 and 503s that clear by themselves say when to retry
         headers["Retry-After"] = str(retry_after)
-    return JSONResponse(error_body(exc.code, exc.message), status_for(exc), headers=headers)
+    # An error may carry more for the client (an item's problems, say) beside code and message.
+    extra = getattr(exc, "details", None) or {}
+    return JSONResponse(
+        error_body(exc.code, exc.message, **extra), status_for(exc), headers=headers
+    )
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:

@@ -70,6 +70,11 @@ def test_a_number_run_is_read_as_its_value(units):
 def test_a_choice_is_right_only_when_it_is_the_key():
     assert grade_choice("Chloroplast ", "chloroplast") == Grade("correct", True)
     assert grade_choice("nucleus", "chloroplast") == Grade("incorrect", False)
+    # Options differing only in a sign or a symbol are different options.
+    assert grade_choice("-5", "5") == Grade("incorrect", False)
+    assert grade_choice("(x + 1)", "(x - 1)") == Grade("incorrect", False)
+    assert grade_choice("x^2", "x^3") == Grade("incorrect", False)
+    assert grade_choice("(x − 1).", "(x - 1)") == Grade("correct", True)
 
 
 @given(st.floats(min_value=-1, max_value=1))

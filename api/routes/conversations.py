@@ -10,12 +10,14 @@ from uuid import UUID
 
 import anyio
 from fastapi import APIRouter, Response
+from psycopg import AsyncConnection
 
 from api.deps import ConnDep, UserDep
 from api.error_responses import error_responses
 from api.pagination import Cursor, Limit, Page, decode_cursor, paginate
 from api.schemas import PublicModel
 from tutor.chat import conversations, practice
+from tutor.practice import set_editing
 from tutor.study import practice_export
 
 router = APIRouter(tags=["tutor"], responses=error_responses(400, 401, 422))
@@ -70,6 +72,15 @@ class PracticeSetPublic(PublicModel):
     model_id: str
     message_id: UUID | None
     created_at: datetime
+    question_count: int  # in the set now (its owner may have added or removed some)
+
+
+class ItemProblemPublic(PublicModel):
+    """Something the checks find wrong with a question; `blocking` ones are never saved."""
+
+    code: str
+    message: str
+    blocking: bool
 
 
 class PracticeItemPublic(PublicModel):
@@ -88,6 +99,7 @@ class PracticeItemPublic(PublicModel):
     quote: str
     id: UUID
     ordinal: int
+    problems: list[ItemProblemPublic] = []
 
 
 class PracticeSetDetail(PracticeSetPublic):
@@ -135,9 +147,19 @@ async def list_practice_sets(
 
 @router.get("/practice-sets/{set_id}", responses=error_responses(404))
 async def get_practice_set(set_id: UUID, user: UserDep, conn: ConnDep) -> PracticeSetDetail:
-    """One of the caller's practice sets, to reopen and take again."""
-    record, items = await practice.get_set(conn, user.user_id, set_id)
-    return PracticeSetDetail.model_validate({**vars(record), "questions": items})
+    """One of the caller's practice sets, to reopen and take again, each question with the
+    problems the checks find in it now (for the set editor)."""
+    return await practice_set_detail(conn, user.user_id, set_id)
+
+
+async def practice_set_detail(
+    conn: AsyncConnection, owner_id: UUID, set_id: UUID
+) -> PracticeSetDetail:
+    """The owner's set with its questions and their problems."""
+    record, items = await practice.get_set(conn, owner_id, set_id)
+    problems = await set_editing.set_problems(conn, set_id)
+    questions = [{**vars(item), "problems": problems.get(item.id, [])} for item in items]
+    return PracticeSetDetail.model_validate({**vars(record), "questions": questions})
 
 
 def _attachment(topic: str, extension: str) -> dict[str, str]:

@@ -79,6 +79,7 @@ class PracticeSetRecord:
     model_id: str
     message_id: UUID | None
     created_at: datetime
+    question_count: int = 0  # items in the set now: its owner may have added or removed some
 
 
 INSERT_SET = """
@@ -109,10 +110,11 @@ async def save_set(
     return set_id
 
 
-SET_BY_ID = """
+QUESTIONS = "(SELECT count(*) FROM practice_items i WHERE i.set_id = s.id)::int AS question_count"
+SET_BY_ID = f"""
 SELECT id, topic, requested, dropped, prompt_name, prompt_version, model_id, message_id,
-       created_at
-FROM practice_sets WHERE id = %(id)s AND owner_id = %(owner_id)s
+       created_at, {QUESTIONS}
+FROM practice_sets s WHERE id = %(id)s AND owner_id = %(owner_id)s
 """
 ITEMS_OF_SET = """
 SELECT kind, question, options, answer, explanation, chunk_id, document_id, filename,
@@ -121,10 +123,10 @@ FROM practice_items WHERE set_id = %(id)s ORDER BY ordinal
 """
 # Without a cursor the key compares as (infinity, max uuid): one statement serves every page
 # and stays an index range scan even as a prepared, generic plan.
-SETS_OF_OWNER = """
+SETS_OF_OWNER = f"""
 SELECT id, topic, requested, dropped, prompt_name, prompt_version, model_id, message_id,
-       created_at
-FROM practice_sets
+       created_at, {QUESTIONS}
+FROM practice_sets s
 WHERE owner_id = %(owner_id)s
   AND (created_at, id) < (coalesce(%(after_ts)s::timestamptz, 'infinity'),
                           coalesce(%(after_id)s::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'))

@@ -20,6 +20,7 @@ from typing import Literal
 import numpy as np
 
 from ingestion.embedding import Embedder
+from tutor.chat.question_checks import option_text
 
 Verdict = Literal["correct", "incorrect", "uncertain"]
 
@@ -124,8 +125,9 @@ def number_value(words: list[str]) -> int:
 
 
 def grade_choice(answer: str, key: str) -> Grade:
-    """A picked option against the key option."""
-    correct = normalise(answer) == normalise(key)
+    """A picked option against the key option, compared as options are written: `normalise`
+    drops signs and symbols, which made "-5" the key "5" and "(x + 1)" the key "(x - 1)"."""
+    correct = option_text(answer) == option_text(key)
     return Grade("correct" if correct else "incorrect", correct)
 
 
