@@ -50,6 +50,12 @@ def test_warnings_name_what_a_teacher_may_keep():
     assert codes(mc(options=["chloroplast", "nucleus", "ribosome"])) == ["not_four_options"]
 
 
+def test_the_key_may_be_stated_by_any_sentence_of_a_passage():
+    passage = "# Cells\n\nLeaves are green. Photosynthesis happens in the chloroplast. Roots drink."
+    assert codes(mc(), passage) == []
+    assert codes(mc(answer="nucleus"), passage) == ["unsupported_key"]
+
+
 def test_options_differing_in_a_sign_are_different_options():
     item = ItemText("multiple_choice", "What is the root of x + 5 = 0?", ["-5", "5", "0", "10"],
                     "-5", "")  # fmt: skip

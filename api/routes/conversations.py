@@ -15,9 +15,10 @@ from psycopg import AsyncConnection
 from api.deps import ConnDep, UserDep
 from api.error_responses import error_responses
 from api.pagination import Cursor, Limit, Page, decode_cursor, paginate
+from api.routes.practice_generations import GenerationPublic, generation_public
 from api.schemas import PublicModel
 from tutor.chat import conversations, practice
-from tutor.practice import set_editing
+from tutor.practice import generations, set_editing
 from tutor.study import practice_export
 
 router = APIRouter(tags=["tutor"], responses=error_responses(400, 401, 422))
@@ -103,9 +104,11 @@ class PracticeItemPublic(PublicModel):
 
 
 class PracticeSetDetail(PracticeSetPublic):
-    """A practice set with its questions, keys and sources."""
+    """A practice set with its questions, keys and sources, and the latest generation that
+    writes into it (its progress, while the questions arrive)."""
 
     questions: list[PracticeItemPublic]
+    generation: GenerationPublic | None = None
 
 
 @router.get("/conversations")
@@ -159,7 +162,11 @@ async def practice_set_detail(
     record, items = await practice.get_set(conn, owner_id, set_id)
     problems = await set_editing.set_problems(conn, set_id)
     questions = [{**vars(item), "problems": problems.get(item.id, [])} for item in items]
-    return PracticeSetDetail.model_validate({**vars(record), "questions": questions})
+    latest = await generations.latest_of_set(conn, owner_id, set_id)
+    generation = generation_public(latest) if latest else None
+    return PracticeSetDetail.model_validate(
+        {**vars(record), "questions": questions, "generation": generation}
+    )
 
 
 def _attachment(topic: str, extension: str) -> dict[str, str]:

@@ -61,9 +61,10 @@ class Assignment:
 
 COPY_ITEMS = """
 INSERT INTO assignment_items (id, assignment_id, ordinal, kind, question, options, answer,
-                              explanation, document_id, filename, page_start, page_end, quote)
+                              explanation, document_id, filename, page_start, page_end, quote,
+                              chunk_id, source_item_id)
 SELECT gen_random_uuid(), %(id)s, ordinal, kind, question, options, answer, explanation,
-       document_id, filename, page_start, page_end, quote
+       document_id, filename, page_start, page_end, quote, chunk_id, id
 FROM practice_items WHERE set_id = %(set_id)s
 """
 OWN_SET = "SELECT 1 FROM practice_sets WHERE id = %(set_id)s AND owner_id = %(user_id)s"

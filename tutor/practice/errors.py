@@ -40,3 +40,10 @@ class GenerationNotFound(StudyNotFound):
     """No such practice generation (or not yours)."""
 
     code = "practice_generation_not_found"
+
+
+class NothingToRewrite(StudyConflict):
+    """This question has no passage of the notes to rewrite it from (written by hand, or its
+    document was deleted or is no longer shared)."""
+
+    code = "nothing_to_rewrite"

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tutor.chat.distractors import same_option
+from tutor.chat.grounding import prose_sentences
 from tutor.chat.item_drafts import MAX_KEY_WORDS, POINTS_AT_SOURCE, gives_away
 from tutor.chat.practice import supported
 from tutor.chat.question_checks import option_text, question_flags
@@ -123,7 +124,7 @@ def _warnings(item: ItemText, source: str | None) -> list[str]:
     if source is None:
         codes = ["no_source"]
     else:
-        codes = [] if supported(item.answer, source) else ["unsupported_key"]
+        codes = [] if _stated(item.answer, source) else ["unsupported_key"]
     if len(item.answer.split()) > MAX_KEY_WORDS:
         codes.append("key_too_long")
     if gives_away(item.question, item.answer):
@@ -135,6 +136,12 @@ def _warnings(item: ItemText, source: str | None) -> list[str]:
         if _alike(item.options):
             codes.append("options_alike")
     return codes
+
+
+def _stated(answer: str, source: str) -> bool:
+    """Whether one sentence of the source states the key (`supported` reads one sentence: its
+    final stop is dropped, the stops inside a passage are not)."""
+    return any(supported(answer, sentence) for sentence in [*prose_sentences(source), source])
 
 
 def _alike(options: list[str]) -> bool:

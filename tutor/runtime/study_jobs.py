@@ -17,6 +17,7 @@ from tutor.accounts.data_export import (
     export_data,
     purge_expired_exports,
 )
+from tutor.practice.generator import GENERATE_JOB, generate_practice
 from tutor.settings import Settings
 from tutor.study.card_suggester import SUGGEST_JOB, suggest_cards
 from tutor.study.fsrs_optimizer import OPTIMIZE_JOB, optimize_fsrs
@@ -31,7 +32,11 @@ def study_functions(settings: Settings) -> list[Function]:
     export = func(
         export_data, name=EXPORT_JOB, timeout=settings.job_timeout_s, max_tries=EXPORT_TRIES
     )
-    return [suggestions, optimizer, export]
+    # Up to 30 questions at 10-30 s each with the local model on two cores: minutes.
+    practice = func(
+        generate_practice, name=GENERATE_JOB, timeout=settings.job_timeout_s, max_tries=3
+    )
+    return [suggestions, optimizer, export, practice]
 
 
 def study_cron_jobs(settings: Settings) -> list[CronJob]:
