@@ -3,11 +3,12 @@
 export const TOKEN_KEY = "spark.token";
 
 export class ApiError extends Error {
-  constructor(status, code, message, details) {
+  constructor(status, code, message, details, problems) {
     super(message);
     this.status = status;
     this.code = code;
     this.details = details ?? [];
+    this.problems = problems ?? [];  // what the checks found in a refused practice question
   }
 }
 
@@ -35,7 +36,7 @@ function errorOf(status, data) {
   const first = details[0];
   const message = first ? `${first.field ? `${first.field}: ` : ""}${first.message}` : null;
   return new ApiError(status, error.code ?? "http_error", message ?? error.message
-    ?? `The request failed (HTTP ${status}).`, details);
+    ?? `The request failed (HTTP ${status}).`, details, error.problems);
 }
 
 /**

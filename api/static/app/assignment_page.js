@@ -144,6 +144,28 @@ function KeyList({ questions }) {
 const FLAG = { too_hard: "Too hard", too_easy: "Too easy", low_discrimination: "Does not discriminate" };
 const BINS = Array.from({ length: 10 }, (_, i) => `${i * 10}–${i === 9 ? 100 : i * 10 + 9}%`);
 
+/** A flagged question rewritten from its passage, into the set it was published from (the
+ * assignment stays as its students answered it): the set editor shows the new one arrive. */
+function RewriteButton({ assignmentId, question }) {
+  const [started, setStarted] = useState(null);
+  const [error, setError] = useState(null);
+  const rewrite = async () => {
+    setError(null);
+    try {
+      setStarted(await api(`/assignments/${assignmentId}/items/${question.id}/rewrite`, { method: "POST" }));
+    } catch (failure) {
+      setError(failure.message);
+    }
+  };
+  if (started) {
+    return html`<a href=${`#/practice/${started.set_id}?edit=1`}>Rewriting: open the set editor</a>`;
+  }
+  return html`
+    <button type="button" class="quiet small" onClick=${rewrite}
+      aria-label=${`Rewrite from its source: question ${question.ordinal + 1}`}>Rewrite from its source</button>
+    ${error && html`<span class="error small" role="alert">${error}</span>`}`;
+}
+
 function AnalysisView({ assignmentId }) {
   const [analysis, setAnalysis] = useState(null);
   const [error, setError] = useState(null);
@@ -181,7 +203,8 @@ function AnalysisView({ assignmentId }) {
                 <td>${decimal(item.discrimination)}</td>
                 <td>${decimal(item.point_biserial)}</td>
                 <td>${item.distractor_counts.length ? item.question.options.map((o, i) => `${o}: ${item.distractor_counts[i]}`).join(" · ") : "—"}</td>
-                <td>${item.flags.map((flag) => html`<span class="badge flag" key=${flag}>${FLAG[flag]}</span> `)}</td>
+                <td>${item.flags.map((flag) => html`<span class="badge flag" key=${flag}>${FLAG[flag]}</span> `)}
+                  ${item.flags.length > 0 && html`<${RewriteButton} assignmentId=${assignmentId} question=${item.question} />`}</td>
               </tr>`)}
           </tbody>
         </table>

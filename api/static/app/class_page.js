@@ -10,6 +10,7 @@ import { ClassPeople, STANDING } from "./class_people.js";
 import { ClassMaterials } from "./class_materials.js";
 import { ClassAssignments } from "./class_assignments.js";
 import { ClassGrading } from "./class_grading.js";
+import { ClassGeneration } from "./class_generation.js";
 
 /** "ABCD-EFGH": a code read aloud or off a board in two halves. */
 function shownCode(code) {
@@ -41,6 +42,7 @@ export function ClassPage({ classId }) {
       ${!open && html`<p class="notice">Archived ${shortDate(found.archived_at)}: it can be read, not joined or changed.</p>`}
       ${teaching && open && html`<${JoinCode} found=${found} onChanged=${setFound} />`}
       <${ClassAssignments} found=${found} />
+      ${teaching && open && html`<${ClassGeneration} found=${found} />`}
       ${teaching && html`<${ClassGrading} found=${found} />`}
       <${ClassMaterials} found=${found} />
       ${teaching && html`<${ClassPeople} found=${found} onChanged=${load} />`}

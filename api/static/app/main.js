@@ -74,7 +74,7 @@ function Shell() {
         : html`<${DocumentsView} documents=${documents} />`)}
       ${route.section === "search" && html`<${SearchView} documents=${documents} />`}
       ${route.section === "tutor" && html`<${TutorView} documents=${documents} conversationId=${route.id} params=${route.params} />`}
-      ${route.section === "practice" && html`<${PracticeView} setId=${route.id} />`}
+      ${route.section === "practice" && html`<${PracticeView} setId=${route.id} params=${route.params} />`}
       ${route.section === "tasks" && html`<${TasksView} id=${route.id} params=${route.params} />`}
       ${route.section === "cards" && html`<${CardsView} id=${route.id} params=${route.params} />`}
       ${route.section === "progress" && html`<${ProgressView} documents=${documents} />`}

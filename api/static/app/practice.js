@@ -3,8 +3,10 @@ import { html, newId, shortDate, useEffect, useRef, useState } from "./lib.js";
 import { api, download } from "./api.js";
 import { PassageDialog } from "./passage.js";
 import { Quiz } from "./quiz.js";
+import { SetEditor } from "./set_editor.js";
 
-export function PracticeView({ setId }) {
+export function PracticeView({ setId, params }) {
+  if (setId && params?.get("edit")) return html`<${SetEditor} setId=${setId} />`;
   return setId ? html`<${PracticeSet} setId=${setId} />` : html`<${PracticeSets} />`;
 }
 
@@ -35,7 +37,7 @@ function PracticeSets() {
           ${(items ?? []).map((set) => html`
             <li key=${set.id}>
               <a href=${`#/practice/${set.id}`}>${set.topic}</a>
-              <span class="muted small">${set.requested - set.dropped} of ${set.requested} questions · ${shortDate(set.created_at)}</span>
+              <span class="muted small">${set.question_count} questions · ${shortDate(set.created_at)}</span>
             </li>`)}
         </ul>
         ${nextCursor && html`<button type="button" class="quiet" onClick=${() => load(nextCursor)}>Show more</button>`}
@@ -167,6 +169,7 @@ function PracticeSet({ setId }) {
         <h1>${set.topic}</h1>
         <p class="muted">${set.questions.length} questions · ${shortDate(set.created_at)} · written by ${set.model_id}</p>
         <${ExportButtons} setId=${setId} />
+        <p><a href=${`#/practice/${setId}?edit=1`}>Edit this set</a></p>
         <section class="card"><${Quiz} questions=${set.questions} onSource=${setSource} idPrefix="set" grading=${grading} /></section>`}
       <${PassageDialog} source=${source} onClose=${() => setSource(null)} />
     </div>`;
