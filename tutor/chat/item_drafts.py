@@ -102,11 +102,16 @@ def key_problems(draft: Draft, anchor: str) -> list[str]:
     """Every problem of the draft's key against its anchor sentence, and of a question that
     gives the key away or needs the sentence to make sense."""
     problems = [] if supported(draft.answer, anchor) else ["unsupported_key"]
-    if len(draft.answer.split()) > MAX_KEY_WORDS:
-        problems.append("key_too_long")
-    if gives_away(draft.question, draft.answer):
+    return problems + stem_and_key_problems(draft.question, draft.answer)
+
+
+def stem_and_key_problems(question: str, answer: str) -> list[str]:
+    """The problems a question and its key have together, whatever the source: a key long
+    enough to give itself away, a question containing it, one that needs the unseen source."""
+    problems = ["key_too_long"] if len(answer.split()) > MAX_KEY_WORDS else []
+    if gives_away(question, answer):
         problems.append("key_in_question")
-    if POINTS_AT_SOURCE.search(draft.question):
+    if POINTS_AT_SOURCE.search(question):
         problems.append("question_needs_source")
     return problems
 

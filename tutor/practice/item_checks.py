@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from tutor.chat.distractors import same_option
 from tutor.chat.grounding import prose_sentences
-from tutor.chat.item_drafts import MAX_KEY_WORDS, POINTS_AT_SOURCE, gives_away
+from tutor.chat.item_drafts import MAX_KEY_WORDS, stem_and_key_problems
 from tutor.chat.practice import supported
 from tutor.chat.question_checks import option_text, question_flags
 
@@ -125,12 +125,7 @@ def _warnings(item: ItemText, source: str | None) -> list[str]:
         codes = ["no_source"]
     else:
         codes = [] if _stated(item.answer, source) else ["unsupported_key"]
-    if len(item.answer.split()) > MAX_KEY_WORDS:
-        codes.append("key_too_long")
-    if gives_away(item.question, item.answer):
-        codes.append("key_in_question")
-    if POINTS_AT_SOURCE.search(item.question):
-        codes.append("question_needs_source")
+    codes += stem_and_key_problems(item.question, item.answer)
     if item.kind == "multiple_choice":
         codes += question_flags(item.question, item.options, item.answer)
         if _alike(item.options):
