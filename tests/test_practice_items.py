@@ -32,6 +32,7 @@ from tutor.chat.item_drafts import (
     parse_replacements,
 )
 from tutor.chat.practice import supported
+from tutor.chat.practice_writer import _weak
 from tutor.chat.question_checks import option_defects
 from tutor.chat.sharp_context import Sentence
 
@@ -80,8 +81,18 @@ GOOD = "A factor is a vector object used to classify the components of other vec
         ),
         ("> y <- c(x, 0, x) > z <- x[x > 0] > w <- rep(x, times = 5) is code.", "code_or_table"),
         ("--quiet --silent -q Do not print out the initial copyright messages.", "code_or_table"),
-        ("1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21.", "too_few_words"),  # a table
+        ("1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21.", "code_or_table"),
         ("Users in R should seek help.", "too_few_words"),
+        (
+            "Correlation of Parameter Estimates: Vm K 0.7651 11.7.2 Maximum likelihood Maximum"
+            " likelihood is a method of nonlinear model fitting.",
+            "heading",
+        ),
+        (
+            "Residual standard error on the fit Vm 2.127e+02 6.947e+00 30.615 was reported.",
+            "code_or_table",
+        ),
+        ("In 2019 the trial enrolled 1,200 patients across 14 hospitals in 3 countries.", None),
         (GOOD, None),
         ("Plasmodium vivax is the most widely distributed human malaria parasite.", None),
         ("mRNA levels of the gene were higher in the treated group of patients.", None),
@@ -158,10 +169,26 @@ def test_the_key_must_be_stated_by_its_anchor():
     assert key_problems(long_key, anchor) == ["key_too_long"]
     given_away = Draft("Which parasite is Plasmodium vivax?", "Plasmodium vivax", ())
     assert key_problems(given_away, anchor) == ["key_in_question"]
+
     needs_it = Draft("Which parasite does the sentence name?", "Plasmodium vivax", ())
     assert key_problems(needs_it, anchor) == ["question_needs_source"]
     vague = Draft("Which parasite did the study examine?", "Plasmodium vivax", ())
     assert key_problems(vague, anchor) == ["question_needs_source"]
+
+
+def test_a_question_asking_for_two_things_needs_a_key_naming_both():
+    anchor = "The functions mode(object) and length(object) give the mode and length of it."
+    one = Draft("Which two functions give an object's mode and length?", "mode(object)", ())
+    assert key_problems(one, anchor) == ["key_incomplete"]
+    both = Draft(one.question, "mode(object) and length(object)", ())
+    assert key_problems(both, anchor) == []
+
+
+def test_a_distractor_its_anchor_states_is_replaced():
+    anchor = "The functions mode(object) and length(object) give the mode and length of it."
+    weak = _weak("mode(object)", ["length(object)", "max(object)", "min(object)"], anchor)
+    assert weak == [0]  # a second right answer, not a distractor
+    assert _weak("mode(object)", ["max(object)", "mode(object)"], anchor) == [1]
 
 
 @given(

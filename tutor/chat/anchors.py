@@ -52,6 +52,11 @@ HEADING = re.compile(
 )
 # A structured abstract's section label run into its first sentence: "BACKGROUND Under ...".
 LABEL = re.compile(r"^[A-Z]{4,}(?:\s+(?:AND|[A-Z]{4,}))*:?\s+(?=[A-Z][a-z])")
+# A section number of three levels or more followed by a title, anywhere in the text: a heading
+# the PDF extraction ran into the text around it ("... 0.7651 11.7.2 Maximum likelihood ...").
+EMBEDDED_HEADING = re.compile(r"(?<!\S)\d+\.\d+\.\d+\.?\s+[A-Z][a-z]")
+FIGURE = re.compile(r"^[(\[]?[-+]?\d[\d,.]*(e[-+]?\d+)?%?[)\],.;:]*$", re.IGNORECASE)
+FIGURE_RUN = 3  # figures in a row: a table's row, not prose
 NUMBERING = re.compile(r"^[\d.\s]*$")  # page and section numbers before a glued heading
 # Points to a place the student cannot see from one sentence.
 POINTER = re.compile(
@@ -92,13 +97,27 @@ def anchor_problem(text: str) -> str | None:
         return "leans_on_context"
     if POINTER.search(text):
         return "points_elsewhere"
-    if _code_like(words):
+    if EMBEDDED_HEADING.search(text):
+        return "heading"
+    if _code_like(words) or _mostly_figures(words):
         return "code_or_table"
     if len(content_words(text)) < MIN_CONTENT_WORDS:
         return "too_few_words"
     if len(words) > MAX_WORDS:
         return "too_long"
     return None
+
+
+def _mostly_figures(tokens: Sequence[str]) -> bool:
+    """A table's row run into the text: figures one after another ("Vm 2.127e+02 6.947e+00
+    30.615 3.24e-11 K ..."). Prose with many figures ("enrolled 1,200 patients across 14
+    hospitals") has words between them."""
+    run = 0
+    for token in tokens:
+        run = run + 1 if FIGURE.match(token) else 0
+        if run >= FIGURE_RUN:
+            return True
+    return False
 
 
 def _code_like(tokens: Sequence[str]) -> bool:

@@ -35,6 +35,12 @@ POINTS_AT_SOURCE = re.compile(
 )
 
 
+# A question asking for more than one thing ("Which two functions...") whose key names one: the
+# other is a right answer too, and may well be among the options.
+ASKS_FOR_SEVERAL = re.compile(r"\b(two|three|four|both)\b", re.IGNORECASE)
+SEVERAL = re.compile(r",|\band\b|&|\bboth\b", re.IGNORECASE)
+
+
 def _strings(count: int) -> dict[str, Any]:
     item = {"type": "string", "minLength": 1, "maxLength": OPTION_CHARS}
     return {"type": "array", "items": item, "minItems": count, "maxItems": count}
@@ -109,6 +115,8 @@ def stem_and_key_problems(question: str, answer: str) -> list[str]:
     """The problems a question and its key have together, whatever the source: a key long
     enough to give itself away, a question containing it, one that needs the unseen source."""
     problems = ["key_too_long"] if len(answer.split()) > MAX_KEY_WORDS else []
+    if ASKS_FOR_SEVERAL.search(question) and not SEVERAL.search(answer):
+        problems.append("key_incomplete")
     if gives_away(question, answer):
         problems.append("key_in_question")
     if POINTS_AT_SOURCE.search(question):

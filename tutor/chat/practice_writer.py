@@ -37,7 +37,7 @@ from tutor.chat.item_drafts import (
     practice_item,
     replacement_schema,
 )
-from tutor.chat.practice import PracticeItem, save_set
+from tutor.chat.practice import PracticeItem, save_set, supported
 from tutor.chat.question_checks import option_defects, question_flags
 from tutor.chat.question_verifier import answer_schema, lettered, parse_pick
 from tutor.chat.reply import Reply
@@ -236,7 +236,7 @@ class ItemWriter:
         problems = key_problems(draft, anchor.text)
         problems += question_flags(draft.question, options, draft.answer)
         self.audit.problems.update(set(problems))
-        self.audit.weak += len(weak_distractors(draft.answer, _conformed(draft)))
+        self.audit.weak += len(_weak(draft.answer, _conformed(draft), anchor.text))
 
     async def _draft(self, anchor: Sentence) -> Draft | None:
         """The model's draft for the anchor, or None when its reply is not valid JSON."""
@@ -256,13 +256,13 @@ class ItemWriter:
         """The draft's distractors with weak ones replaced: by the model, else from the notes.
         Fewer than three come back when neither found enough."""
         drafted = _conformed(draft)
-        weak = weak_distractors(draft.answer, drafted)
+        weak = _weak(draft.answer, drafted, anchor.text)
         kept = [d for i, d in enumerate(drafted) if i not in weak]
         if not weak:
             return kept
         for new in await self._model_distractors(draft):
             new = conformed(draft.answer, new)
-            if len(kept) < DISTRACTORS and _acceptable(new, [draft.answer, *kept]):
+            if len(kept) < DISTRACTORS and _acceptable(new, [draft.answer, *kept], anchor.text):
                 kept.append(new)
                 self.audit.model_replaced += 1
         if len(kept) < DISTRACTORS:
@@ -329,9 +329,21 @@ def _conformed(draft: Draft) -> list[str]:
     return [conformed(draft.answer, d) for d in draft.distractors]
 
 
-def _acceptable(distractor: str, options: list[str]) -> bool:
-    """A new distractor sound on its own and unlike every option so far."""
-    return not option_defects(distractor) and not any(same_option(distractor, o) for o in options)
+def _acceptable(distractor: str, options: list[str], anchor: str) -> bool:
+    """A new distractor sound on its own, unlike every option so far, and not stated by the
+    anchor."""
+    if option_defects(distractor) or any(same_option(distractor, o) for o in options):
+        return False
+    return not supported(distractor, anchor)
+
+
+def _weak(key: str, distractors: list[str], anchor: str) -> list[int]:
+    """Indexes of the distractors to replace: weak ones (`distractors.weak_distractors`), and
+    those the anchor states too, which may well be right answers (asked which two functions
+    give an object's mode and length, `length(object)` offered beside the key `mode(object)`)."""
+    weak = set(weak_distractors(key, distractors))
+    weak |= {i for i, d in enumerate(distractors) if supported(d, anchor)}
+    return sorted(weak)
 
 
 def _questions_on(count: int) -> str:

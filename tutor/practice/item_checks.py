@@ -38,6 +38,7 @@ MESSAGES = {
     "no_source": "Written by hand: no passage of the notes backs its answer.",
     "key_too_long": f"The answer is longer than {MAX_KEY_WORDS} words: its length gives it away.",
     "key_in_question": "The question contains its own answer.",
+    "key_incomplete": "The question asks for more than one thing; the answer names one.",
     "question_needs_source": "The question points at a text the student does not see.",
     "options_alike": "Two options mean nearly the same thing.",
     "not_four_options": "Four options is the usual number for these questions.",
