@@ -184,11 +184,16 @@ def test_a_question_asking_for_two_things_needs_a_key_naming_both():
     assert key_problems(both, anchor) == []
 
 
-def test_a_distractor_its_anchor_states_is_replaced():
-    anchor = "The functions mode(object) and length(object) give the mode and length of it."
+def test_distractors_beside_the_point_are_replaced():
+    text = "The functions mode(object) and length(object) give the mode and length of it."
+    hit = SearchHit(7, DOC_A, "R-intro.pdf", 20, 20, ["Preface"], text, 1.0)
+    anchor = Sentence(Source(1, hit, 1.0), 0, text, 1.0)
     weak = _weak("mode(object)", ["length(object)", "max(object)", "min(object)"], anchor)
     assert weak == [0]  # a second right answer, not a distractor
     assert _weak("mode(object)", ["max(object)", "mode(object)"], anchor) == [1]
+    # Pieces of the source's label the model was shown.
+    label = ["p. 7", "R-intro.pdf", "preface", "R-intro", "max(object)"]
+    assert _weak("mode(object)", label, anchor) == [0, 1, 2, 3]
 
 
 @given(

@@ -13,6 +13,7 @@ as `practice` at the end.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,7 +39,7 @@ from tutor.chat.item_drafts import (
     replacement_schema,
 )
 from tutor.chat.practice import PracticeItem, save_set, supported
-from tutor.chat.question_checks import option_defects, question_flags
+from tutor.chat.question_checks import option_defects, option_text, question_flags
 from tutor.chat.question_verifier import answer_schema, lettered, parse_pick
 from tutor.chat.reply import Reply
 from tutor.chat.sharp_context import Sentence, score_sentences, split_sources
@@ -49,6 +50,8 @@ NO_MATERIAL = (
     "Your notes don't have material on this topic yet, so there is nothing to write practice "
     "questions from. Upload notes that cover it, or try another topic."
 )
+# "p. 7", "pp. 3-4", "page 12": the source's label, copied by the model as a distractor.
+PAGE_REFERENCE = re.compile(r"^(p|pp|page|pages)\.?\s*\d", re.IGNORECASE)
 # Anchors beyond the count asked for, to stand in for dropped drafts (about two in seven with
 # the local model, mostly keys the sentence does not state). A dropped draft costs one model
 # call of 5-10 s on two cores, so a set of five takes at most eight.
@@ -236,7 +239,7 @@ class ItemWriter:
         problems = key_problems(draft, anchor.text)
         problems += question_flags(draft.question, options, draft.answer)
         self.audit.problems.update(set(problems))
-        self.audit.weak += len(_weak(draft.answer, _conformed(draft), anchor.text))
+        self.audit.weak += len(_weak(draft.answer, _conformed(draft), anchor))
 
     async def _draft(self, anchor: Sentence) -> Draft | None:
         """The model's draft for the anchor, or None when its reply is not valid JSON."""
@@ -256,13 +259,13 @@ class ItemWriter:
         """The draft's distractors with weak ones replaced: by the model, else from the notes.
         Fewer than three come back when neither found enough."""
         drafted = _conformed(draft)
-        weak = _weak(draft.answer, drafted, anchor.text)
+        weak = _weak(draft.answer, drafted, anchor)
         kept = [d for i, d in enumerate(drafted) if i not in weak]
         if not weak:
             return kept
         for new in await self._model_distractors(draft):
             new = conformed(draft.answer, new)
-            if len(kept) < DISTRACTORS and _acceptable(new, [draft.answer, *kept], anchor.text):
+            if len(kept) < DISTRACTORS and _acceptable(new, [draft.answer, *kept], anchor):
                 kept.append(new)
                 self.audit.model_replaced += 1
         if len(kept) < DISTRACTORS:
@@ -329,21 +332,31 @@ def _conformed(draft: Draft) -> list[str]:
     return [conformed(draft.answer, d) for d in draft.distractors]
 
 
-def _acceptable(distractor: str, options: list[str], anchor: str) -> bool:
-    """A new distractor sound on its own, unlike every option so far, and not stated by the
-    anchor."""
+def _acceptable(distractor: str, options: list[str], anchor: Sentence) -> bool:
+    """A new distractor sound on its own, unlike every option so far, not stated by the anchor
+    and not a piece of its source's label."""
     if option_defects(distractor) or any(same_option(distractor, o) for o in options):
         return False
-    return not supported(distractor, anchor)
+    return not _beside_the_point(distractor, anchor)
 
 
-def _weak(key: str, distractors: list[str], anchor: str) -> list[int]:
+def _weak(key: str, distractors: list[str], anchor: Sentence) -> list[int]:
     """Indexes of the distractors to replace: weak ones (`distractors.weak_distractors`), and
-    those the anchor states too, which may well be right answers (asked which two functions
-    give an object's mode and length, `length(object)` offered beside the key `mode(object)`)."""
+    those beside the point (`_beside_the_point`)."""
     weak = set(weak_distractors(key, distractors))
-    weak |= {i for i, d in enumerate(distractors) if supported(d, anchor)}
+    weak |= {i for i, d in enumerate(distractors) if _beside_the_point(d, anchor)}
     return sorted(weak)
+
+
+def _beside_the_point(distractor: str, anchor: Sentence) -> bool:
+    """Whether the anchor states the distractor too, so it may well be a right answer (asked
+    which two functions, `length(object)` offered beside the key `mode(object)`), or it is a
+    piece of the source's label the model was shown (`R-intro.pdf`, `p. 7`, a heading)."""
+    if supported(distractor, anchor.text) or PAGE_REFERENCE.match(distractor.strip()):
+        return True
+    hit = anchor.source.hit
+    label = {hit.filename, hit.filename.rsplit(".", 1)[0], *hit.heading_path}
+    return option_text(distractor) in {option_text(part) for part in label if part}
 
 
 def _questions_on(count: int) -> str:
