@@ -93,6 +93,15 @@ GOOD = "A factor is a vector object used to classify the components of other vec
             "code_or_table",
         ),
         ("In 2019 the trial enrolled 1,200 patients across 14 hospitals in 3 countries.", None),
+        (
+            "40 | 0000003357788888002233555577778 42 | 03335555778800233333555577778 A"
+            " stem-and-leaf plot is like a histogram.",
+            "code_or_table",
+        ),
+        (
+            "C.2 Editing actions The R program keeps a history of the command lines you type.",
+            "heading",
+        ),
         (GOOD, None),
         ("Plasmodium vivax is the most widely distributed human malaria parasite.", None),
         ("mRNA levels of the gene were higher in the treated group of patients.", None),
@@ -296,6 +305,9 @@ def test_terms_from_the_notes_have_the_keys_shape():
     prose = ["Several functions make heavy use of a numeric vector or a viral load."]
     assert candidate_terms("sufficiently well defined", prose) == []
     assert candidate_terms("viral vector", prose) == ["numeric vector", "viral load"]
+    # A capital word only because it opens a sentence is no term for a capitalised key.
+    opening = ["See the notes. However, FALSE and NA are values, as is Inf."]
+    assert candidate_terms("TRUE", opening) == ["FALSE", "NA", "Inf"]
 
 
 class TableEmbedder:

@@ -48,7 +48,8 @@ OPENING_WORDS = 3
 # A numbered heading ("1.3 R and statistics") or a running page header ("Chapter 1: ...") that
 # PDF extraction glued to the sentence after it.
 HEADING = re.compile(
-    r"^(\d+(\.\d+)*\.?(\s+\d+(\.\d+)*)*\s+[A-Z]|(?i:chapter|section|appendix)\s+[\dA-Z]+\b)"
+    r"^(\d+(\.\d+)*\.?(\s+\d+(\.\d+)*)*\s+[A-Z]|(?i:chapter|section|appendix)\s+[\dA-Z]+\b"
+    r"|[A-Z]\.\d+(\.\d+)*\.?\s+[A-Z])"  # an appendix's section: "C.2 Editing actions The ..."
 )
 # A structured abstract's section label run into its first sentence: "BACKGROUND Under ...".
 LABEL = re.compile(r"^[A-Z]{4,}(?:\s+(?:AND|[A-Z]{4,}))*:?\s+(?=[A-Z][a-z])")
@@ -114,7 +115,9 @@ def _mostly_figures(tokens: Sequence[str]) -> bool:
     hospitals") has words between them."""
     run = 0
     for token in tokens:
-        run = run + 1 if FIGURE.match(token) else 0
+        # A figure, or a token with no letter at all: a table's rule ("|") or a stem-and-leaf
+        # plot's leaves ("40 | 0000003357788888 42 | ...").
+        run = run + 1 if FIGURE.match(token) or not any(c.isalpha() for c in token) else 0
         if run >= FIGURE_RUN:
             return True
     return False

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ingestion.embedding import Embedder
-from tutor.chat.anchors import FUNCTION_WORDS
+from tutor.chat.anchors import FUNCTION_WORDS, LEANING_OPENERS
 from tutor.chat.hint_guard import NUMBER, normalise
 from tutor.chat.question_checks import option_defects
 
@@ -33,6 +33,9 @@ FUNCTION_NAME = re.compile(r"(?<![\w.])([A-Za-z.][\w.]*[A-Za-z0-9])\(")
 IDENTIFIER = re.compile(r"(?<![\w.])[A-Za-z][\w]*[._][\w.]*[A-Za-z0-9](?![\w(])")
 CLAUSE_BREAK = re.compile(r"[,;:()\[\]\"“”‘’]|\s[-–—]\s|[.!?](?:\s|$)")
 CODE_TOKEN = re.compile(r"\S*[()\[\]$<>=_{}]\S*")
+# Words that open or link sentences, capitalised by their place, never a term to offer: "See"
+# and "However" were offered beside the key "TRUE".
+NOT_TERMS = LEANING_OPENERS | frozenset("see note notes example examples also".split())
 PHRASE_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 
 
@@ -149,6 +152,8 @@ def _phrases(sentence: str, key: str) -> list[str]:
         for start in range(len(tokens) - len(pattern) + 1):
             run = tokens[start : start + len(pattern)]
             if not all(PHRASE_WORD.fullmatch(t) for t in run):
+                continue
+            if len(run) == 1 and run[0].lower() in NOT_TERMS:
                 continue
             if [t.lower() in FUNCTION_WORDS for t in run] == pattern:
                 if run[0][:1].isupper() == capitalised:

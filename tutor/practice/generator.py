@@ -45,7 +45,10 @@ from tutor.study.card_suggester import spread
 log = logging.getLogger(__name__)
 
 GENERATE_JOB = "generate_practice"
-# Passages beyond the questions asked for: a set's anchors spread over more chunks than items.
+# Passages per question asked for, and beyond: a set's anchors are spread over more chunks than
+# questions, and a manual's chunks are often mostly code or tables with no sentence to ask about
+# (R-intro.pdf: 18 passages for 10 questions gave 16 usable anchors, not the 20 wanted).
+PASSAGES_PER_QUESTION = 2
 SPARE_PASSAGES = 8
 MAX_PASSAGES = 60
 # Anchors beyond the count asked for, to stand in for dropped drafts: as many again (at least
@@ -239,7 +242,7 @@ async def _sources(
         return _as_sources(rows), _centre(rows)
     params = {"document_ids": job.document_ids, "class_id": job.class_id, "owner_id": job.owner_id}
     rows = await _rows(conn, MATERIAL_CHUNKS, params)
-    wanted = min(job.requested + SPARE_PASSAGES, MAX_PASSAGES)
+    wanted = min(PASSAGES_PER_QUESTION * job.requested + SPARE_PASSAGES, MAX_PASSAGES)
     if not rows or job.topic is None:
         chosen = [rows[i] for i in spread(len(rows), wanted)]
         return _as_sources(chosen), _centre(chosen)
