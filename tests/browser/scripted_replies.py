@@ -17,7 +17,8 @@ SOURCE_ONE = re.compile(r"^\[1\] \([^\n]*\)\n(.*?)(?=\n\n\[\d+\] \(|\Z)", re.S |
 ANCHOR = re.compile(r"^Sentence: (.*)$", re.M)
 VERIFIED_SOURCE = re.compile(r"written from:\n(.*?)\n", re.S)
 OPTION = re.compile(r"^([A-D])\. (.*)$", re.M)
-FILLERS = ["Photosynthesis", "Mitochondria", "Thermodynamics", "Archipelago"]
+FILLERS = ["Photosynthesis", "Mitochondria", "Thermodynamics", "Archipelago", "Volcano", "Symphony"]
+USED = re.compile(r"^Options already used: (.*)$", re.M)
 QUESTION = "Which of these words appears in your notes on this topic?"
 
 
@@ -50,7 +51,8 @@ def draft_from_anchor(messages: list[ChatMessage]) -> str:
     anchor = anchor_of(messages)
     assert anchor, f"not a practice draft prompt: {messages}"
     answer = key_word(anchor)
-    return draft(answer, [f for f in FILLERS if f.lower() != answer.lower()][:3])
+    # Not words of the anchor: the writer replaces a distractor its anchor states.
+    return draft(answer, [f for f in FILLERS if f.lower() not in anchor.lower()][:3])
 
 
 def verify_by_source(messages: list[ChatMessage]) -> str:
@@ -63,10 +65,21 @@ def verify_by_source(messages: list[ChatMessage]) -> str:
     return json.dumps({"answer": letter})
 
 
+def new_distractors(messages: list[ChatMessage]) -> str:
+    """Three fillers not among the options already used."""
+    used = USED.search(messages[-1]["content"])
+    assert used, f"not a distractors prompt: {messages}"
+    taken = {o.lower() for o in json.loads(used.group(1))}
+    return json.dumps({"distractors": [f for f in FILLERS if f.lower() not in taken][:3]})
+
+
 def practice_reply(messages: list[ChatMessage]) -> str:
-    """Any call of the practice writer: a sound draft, or the verifier's pick of its key."""
+    """Any call of the practice writer: a sound draft, new distractors, or the verifier's pick
+    of its key."""
     if anchor_of(messages) is not None:
         return draft_from_anchor(messages)
+    if USED.search(messages[-1]["content"]):
+        return new_distractors(messages)
     return verify_by_source(messages)
 
 

@@ -71,7 +71,7 @@ def test_generate_a_set_for_a_class_and_edit_it(
     editor.get_by_label("Question").fill("Which pigment is named in your notes?")
     editor.get_by_role("button", name="Save").click()
     expect(page.get_by_role("status").first).to_have_text("Question 1 saved.")
-    expect(first.locator(".question")).to_have_text("Which pigment is named in your notes?")
+    expect(first.locator(".stem")).to_have_text("Which pigment is named in your notes?")
 
     # A short-answer question by hand: saved with its warning, then moved up.
     page.get_by_role("button", name="Add a question by hand").click()
@@ -84,7 +84,7 @@ def test_generate_a_set_for_a_class_and_edit_it(
     expect(third).to_contain_text("Written by hand: no passage of the notes backs its answer.")
     expect(summary).to_have_text("3 questions · 1 with something to check")
     third.get_by_role("button", name="Up: question 3").click()
-    expect(page.get_by_role("article", name="Question 2").locator(".question")).to_have_text(
+    expect(page.get_by_role("article", name="Question 2").locator(".stem")).to_have_text(
         "What colour is chlorophyll?"
     )
     assert check_accessibility(page) == []

@@ -121,7 +121,7 @@ function EditableItem({ setId, question, index, count, onSaved, onMove, onRemove
   }
   return html`
     <article class="card editor-item" aria-label=${`Question ${index + 1}`}>
-      <p class="question">${question.question}</p>
+      <p class="stem">${question.question}</p>
       ${question.kind === "multiple_choice"
         ? html`<ul class="options">${question.options.map((o, i) => html`
             <li key=${i} class=${o === question.answer ? "key" : ""}>${o}${o === question.answer ? " ✓ answer" : ""}</li>`)}</ul>`
