@@ -1,6 +1,6 @@
-"""The study core's background work, run by the same arq worker as ingestion: jobs the API
-enqueues (card suggestions, the FSRS optimizer, data exports) and cron jobs (task reminders,
-expired exports).
+"""The background work besides ingestion, run by the same arq worker: jobs the API enqueues
+(card suggestions, the FSRS optimizer, data exports, practice sets generated for a class) and
+cron jobs (task reminders, expired exports).
 
 Each job module exposes its coroutine; this module only lists them for the worker. A job finds
 the worker's resources in `ctx["deps"]` (pool, Redis, embedder) and `ctx["settings"]`.
