@@ -160,7 +160,7 @@ async def practice_set_detail(
 ) -> PracticeSetDetail:
     """The owner's set with its questions and their problems."""
     record, items = await practice.get_set(conn, owner_id, set_id)
-    problems = await set_editing.set_problems(conn, set_id)
+    problems = await set_editing.set_problems(conn, items)
     questions = [{**vars(item), "problems": problems.get(item.id, [])} for item in items]
     latest = await generations.latest_of_set(conn, owner_id, set_id)
     generation = generation_public(latest) if latest else None

@@ -18,6 +18,7 @@ from uuid import UUID
 
 import numpy as np
 from psycopg import AsyncConnection
+from psycopg.rows import dict_row
 from redis.asyncio import Redis
 
 from ingestion.events import publish
@@ -256,9 +257,9 @@ async def _sources(
 
 
 async def _rows(conn: AsyncConnection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    cur = await conn.execute(sql, params)
-    names = [column.name for column in cur.description or []]
-    return [dict(zip(names, row, strict=True)) for row in await cur.fetchall()]
+    cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(sql, params)
+    return await cur.fetchall()
 
 
 def _as_sources(rows: list[dict[str, Any]]) -> list[Source]:

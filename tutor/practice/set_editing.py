@@ -12,7 +12,7 @@ from dataclasses import asdict
 from uuid import UUID
 
 from psycopg import AsyncConnection
-from psycopg.rows import class_row
+from psycopg.rows import class_row, dict_row
 from psycopg.types.json import Jsonb
 
 from tutor.chat.practice import PracticeItem
@@ -86,24 +86,32 @@ def text_of(item: PracticeItem) -> ItemText:
 async def _items_with_sources(
     conn: AsyncConnection, set_id: UUID, item_id: UUID | None = None
 ) -> list[tuple[PracticeItem, str | None]]:
-    cur = conn.cursor()
+    cur = conn.cursor(row_factory=dict_row)
     await cur.execute(ITEM_WITH_SOURCE, {"set_id": set_id, "item_id": item_id})
-    names = [column.name for column in cur.description or []]
     found = []
-    for row in await cur.fetchall():
-        values = dict(zip(names, row, strict=True))
+    for values in await cur.fetchall():
         chunk_text = values.pop("chunk_text")
         item = PracticeItem(**values)
         found.append((item, source_of(item, chunk_text)))
     return found
 
 
-async def set_problems(conn: AsyncConnection, set_id: UUID) -> dict[UUID, list[ItemProblem]]:
-    """Each question of the set with the problems the checks find in it now (the caller has
-    checked the set is theirs)."""
+CHUNK_TEXTS = "SELECT id, text FROM chunks WHERE id = ANY(%(ids)s)"
+
+
+async def set_problems(
+    conn: AsyncConnection, items: list[PracticeItem]
+) -> dict[UUID, list[ItemProblem]]:
+    """Each of a set's questions (already read by the caller, who checked the set is theirs)
+    with the problems the checks find in it now."""
+    ids = [item.chunk_id for item in items if item.chunk_id is not None]
+    texts: dict[int, str] = {}
+    if ids:
+        cur = await conn.execute(CHUNK_TEXTS, {"ids": ids})
+        texts = dict(await cur.fetchall())
     return {
-        item.id: item_problems(text_of(item), source)
-        for item, source in await _items_with_sources(conn, set_id)
+        item.id: item_problems(text_of(item), source_of(item, texts.get(item.chunk_id or -1)))
+        for item in items
     }
 
 
