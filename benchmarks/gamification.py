@@ -17,8 +17,10 @@ XP, caps, streak, goal and badge checks), committed, then the outbox delivered (
 scores written to the boards). Awards are timed in two cases: a student's first review of
 their day (streak, its notification, the streak badges) and a later one the same day. Board
 reads are `read_board` (top 50 and 5 each side of the caller), committed per call like a
-request. "Under concurrent awards" runs the same reads while another process awards flat out on
-its own connections.
+request. "Under concurrent awards" runs the same reads while another process awards on its own
+connections: first at a steady rate (`--award-rates`, 100 a second by default: a school of
+100,000 students averages under one award a second, so this is a busy hour many times over),
+then flat out, which saturates the cores and is a stress figure rather than a request's.
 """
 
 from __future__ import annotations
@@ -442,13 +444,16 @@ def report(
 # the timing process's event loop (they share the machine's cores, as other requests would).
 
 
-def awarders_main(urls: tuple[str, str], tasks: int, users: int, stop: StopFlag, out: Any) -> None:
-    """Award reviews of random students on `tasks` connections until `stop` is set."""
-    asyncio.run(_award_until(urls, tasks, users, stop, out))
+def awarders_main(
+    urls: tuple[str, str], tasks: int, users: int, rate: float, stop: StopFlag, out: Any
+) -> None:
+    """Award reviews of random students on `tasks` connections until `stop` is set: `rate`
+    awards a second in all (Poisson arrivals, open loop), or flat out when it is 0."""
+    asyncio.run(_award_until(urls, tasks, users, rate, stop, out))
 
 
 async def _award_until(
-    urls: tuple[str, str], tasks: int, users: int, stop: StopFlag, out: Any
+    urls: tuple[str, str], tasks: int, users: int, rate: float, stop: StopFlag, out: Any
 ) -> None:
     settings = Settings(database_url=urls[0], redis_url=urls[1])
     async with opened(settings, migrate=False, pool_size=tasks + 1, redis=True) as res:
@@ -456,7 +461,11 @@ async def _award_until(
 
         async def loop(seed: int) -> list[float]:
             rng, samples = random.Random(seed), []
+            due = time.perf_counter()
             while not stop.is_set():
+                if rate:  # each task carries 1/tasks of the arrivals; a late one goes at once
+                    due += rng.expovariate(rate / tasks)
+                    await asyncio.sleep(max(0.0, due - time.perf_counter()))
                 samples.append(
                     (await award(res.pool, res.redis, student(rng.randint(1, users))))[1]
                 )
@@ -468,13 +477,18 @@ async def _award_until(
 
 
 async def under_awards(
-    args: argparse.Namespace, urls: tuple[str, str], pool: AsyncConnectionPool, redis: Redis
+    args: argparse.Namespace,
+    urls: tuple[str, str],
+    pool: AsyncConnectionPool,
+    redis: Redis,
+    rate: float,
 ) -> None:
-    """The reads and the rebuilds again, while `args.awarders` connections award."""
+    """The reads and the rebuilds again, while `args.awarders` connections award `rate` a
+    second (flat out when 0)."""
     context = multiprocessing.get_context("spawn")
     stop, out = context.Event(), context.Queue()
     process = context.Process(
-        target=awarders_main, args=(urls, args.awarders, args.users, stop, out)
+        target=awarders_main, args=(urls, args.awarders, args.users, rate, stop, out)
     )
     process.start()
     try:
@@ -491,7 +505,11 @@ async def under_awards(
         stop.set()
     seconds, samples = out.get(timeout=120)
     process.join()
-    print(f"under {args.awarders} concurrent awarders ({len(samples) / seconds:.0f} awards/s):")
+    pace = f"asked {rate:.0f}/s" if rate else "flat out"
+    print(
+        f"under {args.awarders} concurrent awarders, {pace} "
+        f"({len(samples) / seconds:.0f} awards/s done):"
+    )
     report("their awards (transaction + refresh)", samples)
     for case, (in_transaction, whole) in mine.items():
         report(f"award, {case} (this process)", in_transaction, 10)
@@ -618,7 +636,8 @@ async def run(args: argparse.Namespace) -> None:
             await quiet(args, bench_dir / "pgdata", res.pool, res.redis)
             if args.awarders:
                 urls = (url, redis_url(settings))
-                await under_awards(args, urls, res.pool, res.redis)
+                for rate in args.award_rates:
+                    await under_awards(args, urls, res.pool, res.redis, rate)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -629,6 +648,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--calls", type=int, default=400, help="timed calls per operation")
     parser.add_argument("--rebuilds", type=int, default=5, help="cold rebuilds per board")
     parser.add_argument("--awarders", type=int, default=4, help="concurrent award connections")
+    parser.add_argument(
+        "--award-rates",
+        type=lambda text: [float(part) for part in text.split(",")],
+        default=[100.0, 0.0],
+        help="the awarders' rates a second, one run under each (0: flat out); default 100,0",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--cold", action="store_true", help="skip warming the OS page cache")
     parser.add_argument(
