@@ -3,14 +3,14 @@
 The local model reads its prompt at 20-36 tokens a second on a 2-core machine, so six whole
 200-token chunks cost a minute of silence before the first word. Most of a chunk is beside
 the point. Every sentence of the admitted sources is scored against the question in
-embedding space once (a few dozen short texts: tens of milliseconds); the best go into the
-prompt until a token budget is spent, each source keeping its sentences in reading order with
-"…" where it skips. The same scores give the best passage shown before the model starts.
+embedding space (a few dozen short texts, their vectors kept between asks: `sentence_vectors`);
+the best go into the prompt until a token budget is spent, each source keeping its sentences in
+reading order with "…" where it skips. The same scores give the best passage shown before
+the model starts.
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from dataclasses import dataclass
 
@@ -18,6 +18,7 @@ import numpy as np
 
 from ingestion.embedding import Embedder
 from tutor.chat.grounding import Source, estimate_tokens, prose_sentences
+from tutor.chat.sentence_vectors import sentence_vectors
 
 MIN_CHARS = 25  # shorter is a fragment or a label
 SOURCE_LABEL_TOKENS = 16  # "[n] (file, p. 3, heading)" and the blank line before it
@@ -51,8 +52,8 @@ async def score_sentences(
     found = split_sources(sources)
     if not found:
         return []
-    vectors = await asyncio.to_thread(embedder.embed, [text for _, _, text in found])
-    scores = np.asarray(vectors) @ np.asarray(query)
+    vectors = await sentence_vectors(embedder, [text for _, _, text in found])
+    scores = vectors @ np.asarray(query)
     return [
         Sentence(source, index, text, float(score))
         for (source, index, text), score in zip(found, scores, strict=True)
