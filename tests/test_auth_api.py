@@ -1,5 +1,9 @@
 import asyncio
+import contextlib
+import sys
+import threading
 import time
+from pathlib import Path
 from uuid import uuid4
 
 import psycopg
@@ -7,7 +11,7 @@ import pytest
 
 from tests.conftest import register
 from tutor.accounts import users
-from tutor.accounts.hashing import PasswordHashing
+from tutor.accounts.hashing import HASHING_NICENESS, PasswordHashing
 from tutor.resources import database_url
 from tutor.settings import Settings
 
@@ -160,3 +164,27 @@ def test_the_api_hashes_at_its_settings_cost(client, settings):
         row = conn.execute("SELECT password_hash FROM users WHERE id = %s", (me["id"],)).fetchone()
     cost = f"m={settings.password_hash_memory_kib},t={settings.password_hash_time_cost},"
     assert row is not None and row[0].startswith(f"$argon2id$v=19${cost}")
+
+
+def thread_niceness() -> dict[int, int]:
+    """Each thread of this process (Linux task id) and its niceness, from /proc."""
+    found = {}
+    for stat in Path("/proc/self/task").glob("*/stat"):
+        with contextlib.suppress(OSError):  # a thread that ended meanwhile
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            found[int(stat.parent.name)] = int(fields[16])  # field 19 of proc(5)
+    return found
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="niceness is per thread only on Linux")
+def test_hashing_threads_yield_the_cpu_to_requests():
+    hashing = PasswordHashing(1, 0, time_cost=1, memory_kib=8 * 1024)
+    before = thread_niceness()
+    try:
+        assert asyncio.run(hashing.verify(None, "pw")) is False  # starts the pool's thread
+        added = {tid: nice for tid, nice in thread_niceness().items() if tid not in before}
+    finally:
+        hashing.close()
+    main = before[threading.get_native_id()]
+    assert list(added.values()) == [min(19, main + HASHING_NICENESS)]
+    assert thread_niceness()[threading.get_native_id()] == main  # the process itself is not
