@@ -38,6 +38,8 @@ class Stack:
     settings: Settings
     apis: list[str]
     children: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # The load's own processes besides this one, by role (the storm's).
+    clients: dict[str, int] = field(default_factory=dict)
 
     def cpu_s(self) -> dict[str, float]:
         """CPU seconds so far of each role's process tree, PostgreSQL, Redis and this process."""
@@ -48,6 +50,8 @@ class Stack:
         totals["postgres"] = postgres_cpu_s(self.settings.data_path / "pgdata")
         totals["redis"] = sum(process_cpu_s(pid) for pid in redis_pids())
         totals["load client"] = process_cpu_s(os.getpid())
+        for role, pid in self.clients.items():
+            totals[role] = process_cpu_s(pid)
         return totals
 
 

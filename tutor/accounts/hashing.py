@@ -32,9 +32,10 @@ from tutor.accounts.auth import (
 from tutor.errors import PasswordCheckBusy
 
 T = TypeVar("T")
-# Added to the process's niceness for the hashing threads: weight 110 against the event loop's
-# 1024, so a hash gets about a tenth of a core that requests want.
-HASHING_NICENESS = 10
+# Added to the process's niceness for the hashing threads: weight 335 against the event loop's
+# 1024, so a hash gets about a quarter of a core that requests want. At 10 (weight 110) the
+# load benchmark's sign-ins took p95 3.5 s, p99 11 s at 78% CPU: too long a wait to sign in.
+HASHING_NICENESS = 5
 
 
 def _lower_priority() -> None:
