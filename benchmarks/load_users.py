@@ -360,22 +360,14 @@ class Storm:
             await client.aclose()
 
 
-def storm_main(
-    apis: list[str],
-    emails: list[str],
-    addresses: int,
-    limits: dict[int, str],
-    rps: float,
-    stop: StopFlag,
-    out: Any,
-) -> None:
+def storm_main(*args: Any) -> None:
     """The storm in a process of its own, as an attacker is a machine of its own: its requests
-    would otherwise wake the students' event loop late and count in their times. Puts its
-    samples on `out` once `stop` is set and its last sign-ins have answered."""
-    asyncio.run(_storm_until(apis, emails, addresses, limits, rps, stop, out))
+    would otherwise wake the students' event loop late and count in their times. Takes
+    `storm_until`'s arguments."""
+    asyncio.run(storm_until(*args))
 
 
-async def _storm_until(
+async def storm_until(
     apis: list[str],
     emails: list[str],
     addresses: int,
@@ -384,6 +376,8 @@ async def _storm_until(
     stop: StopFlag,
     out: Any,
 ) -> None:
+    """Sign in `rps` times a second until `stop` is set; then, once its last sign-ins have
+    answered, put its samples on `out`."""
     recorder = Recorder()
     recorder.begin("storm")
     storm = Storm(apis, emails, addresses, recorder, limits)

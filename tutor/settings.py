@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     # past that a sign-in is refused at once (503) rather than queued without end. A waiting
     # sign-in holds no memory; 64 lets a class behind one school address sign in at the start
     # of a lesson (60 within a second, the per-address limit) with none refused, the last one
-    # after about 6 s on 2 idle cores (16 refused a third of them in the load benchmark).
+    # after about 6 s on 2 idle cores (at 16, the load benchmark saw 7 of such 60 refused).
     password_hash_threads: int = Field(default=2, ge=1, le=64)
     password_hash_queue: int = Field(default=64, ge=0, le=10_000)
     # The argon2id cost of a new hash (a stored hash is checked at the cost it was made with).
