@@ -10,6 +10,7 @@ their vectors are kept in a bounded least-recently-used cache, keyed by the sent
 from __future__ import annotations
 
 import asyncio
+import threading
 import weakref
 
 import numpy as np
@@ -21,6 +22,9 @@ from ingestion.embedding import Embedder
 # 384 float32 numbers a sentence: 20,000 sentences are about 30 MB per process.
 CAPACITY = 20_000
 
+# cachetools' caches are not thread-safe, and tests and evals run event loops in several threads
+# of one process; a lookup or an insert is microseconds, the embedding runs outside the lock.
+_lock = threading.Lock()
 _caches: weakref.WeakKeyDictionary[Embedder, LRUCache[str, NDArray[np.float32]]] = (
     weakref.WeakKeyDictionary()
 )
@@ -36,16 +40,18 @@ def _cache_of(embedder: Embedder) -> LRUCache[str, NDArray[np.float32]]:
 async def sentence_vectors(embedder: Embedder, texts: list[str]) -> NDArray[np.float32]:
     """The embeddings of `texts`, one row each; only those not seen lately are computed (in a
     thread, off the event loop)."""
-    cache = _cache_of(embedder)
     found: dict[str, NDArray[np.float32]] = {}
-    for text in texts:
-        if text not in found and (vector := cache.get(text)) is not None:
-            found[text] = vector
+    with _lock:
+        cache = _cache_of(embedder)
+        for text in texts:
+            if text not in found and (vector := cache.get(text)) is not None:
+                found[text] = vector
     missing = list(dict.fromkeys(text for text in texts if text not in found))
     if missing:
         computed = await asyncio.to_thread(embedder.embed, missing)
-        for text, vector in zip(missing, np.asarray(computed, dtype=np.float32), strict=True):
-            found[text] = cache[text] = vector
+        with _lock:
+            for text, vector in zip(missing, np.asarray(computed, dtype=np.float32), strict=True):
+                found[text] = cache[text] = vector
     if not texts:
         return np.empty((0, embedder.dim), dtype=np.float32)
     return np.stack([found[text] for text in texts])
