@@ -186,5 +186,6 @@ def test_hashing_threads_yield_the_cpu_to_requests():
     finally:
         hashing.close()
     main = before[threading.get_native_id()]
-    assert list(added.values()) == [min(19, main + HASHING_NICENESS)]
+    # Other threads may start meanwhile (a test client's); the pool's one must be among them.
+    assert min(19, main + HASHING_NICENESS) in added.values()
     assert thread_niceness()[threading.get_native_id()] == main  # the process itself is not
