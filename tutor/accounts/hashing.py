@@ -15,6 +15,7 @@ wait for spare CPU instead.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
 import threading
@@ -41,13 +42,10 @@ HASHING_NICENESS = 5
 def _lower_priority() -> None:
     """Run the calling thread (one of the pool's) at HASHING_NICENESS more than the process."""
     if sys.platform == "linux":  # elsewhere setpriority would renice the whole process
-        thread = threading.get_native_id()
-        try:
-            os.setpriority(
-                os.PRIO_PROCESS, thread, os.getpriority(os.PRIO_PROCESS, 0) + HASHING_NICENESS
-            )
-        except OSError:  # a sandbox that forbids it: hashing still works, at equal priority
-            pass
+        niceness = os.getpriority(os.PRIO_PROCESS, 0) + HASHING_NICENESS
+        # A sandbox that forbids it: hashing still works, at equal priority.
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
 
 
 class PasswordHashing:

@@ -40,6 +40,8 @@ def _cache_of(embedder: Embedder) -> LRUCache[str, NDArray[np.float32]]:
 async def sentence_vectors(embedder: Embedder, texts: list[str]) -> NDArray[np.float32]:
     """The embeddings of `texts`, one row each; only those not seen lately are computed (in a
     thread, off the event loop)."""
+    if not texts:
+        return np.empty((0, embedder.dim), dtype=np.float32)
     found: dict[str, NDArray[np.float32]] = {}
     with _lock:
         cache = _cache_of(embedder)
@@ -52,6 +54,4 @@ async def sentence_vectors(embedder: Embedder, texts: list[str]) -> NDArray[np.f
         with _lock:
             for text, vector in zip(missing, np.asarray(computed, dtype=np.float32), strict=True):
                 found[text] = cache[text] = vector
-    if not texts:
-        return np.empty((0, embedder.dim), dtype=np.float32)
     return np.stack([found[text] for text in texts])
