@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.body_limit import BodyLimit, Upload
+from api.early_refusal import EarlyRefusal
 from api.errors import CatchAll, install_error_handlers
 from api.log_redaction import redact_server_logs
 from api.metrics import RequestMetrics
@@ -54,6 +55,7 @@ from tutor.accounts.hashing import PasswordHashing
 from tutor.chat.engine import TutorEngine
 from tutor.chat.generations import Generations
 from tutor.llm.chat_model import ChatModel
+from tutor.rate_limit import RateLimiter
 from tutor.resources import database_url, opened, redis_url
 from tutor.settings import Settings
 from tutor.study.card_exchange import MAX_IMPORT_BYTES
@@ -95,6 +97,7 @@ def create_app(
                 generations,
                 hashing,
                 sockets=SocketSlots(settings.ws_sockets_per_user),
+                limiter=RateLimiter(resources.redis),
             )
             try:
                 yield
@@ -112,6 +115,8 @@ def create_app(
     )
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, uploads=uploads(settings))
+    # Before the body is read: an address already over its limit costs no routing or parsing.
+    app.add_middleware(EarlyRefusal)
     # Added last, run first: even a 500 from CatchAll carries the request id and the headers.
     app.add_middleware(CatchAll)
     app.add_middleware(SecurityHeaders)

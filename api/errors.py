@@ -88,6 +88,11 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
 
 async def _tutor_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.TutorError)
+    return error_response(exc)
+
+
+def error_response(exc: errors.TutorError) -> JSONResponse:
+    """The response a domain error maps to: its status, envelope and headers."""
     headers = {"WWW-Authenticate": "Bearer"} if status_for(exc) == 401 else {}
     retry_after = getattr(exc, "retry_after_s", None)
     if retry_after is not None:  # 429 and 503s that clear by themselves say when to retry

@@ -8,7 +8,6 @@ from fastapi import Depends, Request
 from fastapi.params import Depends as DependsParam
 
 from api.deps import StateDep, UserDep
-from tutor.rate_limit import check_rate
 from tutor.settings import Settings
 
 # (per user, per IP) requests a minute of each limited kind of request.
@@ -30,8 +29,8 @@ def rate_limited(kind: str) -> DependsParam:
 
     async def check(request: Request, state: StateDep, user: UserDep) -> None:
         per_user, per_ip = limits(state.settings)
-        await check_rate(state.redis, kind, user.user_id, per_user)
-        await check_rate(state.redis, f"{kind}-ip", client_ip(request), per_ip)
+        await state.limiter.check(kind, user.user_id, per_user)
+        await state.limiter.check(f"{kind}-ip", client_ip(request), per_ip)
 
     dependency: DependsParam = Depends(check)
     return dependency

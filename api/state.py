@@ -13,6 +13,7 @@ from ingestion.embedding import Embedder
 from tutor.accounts.hashing import PasswordHashing
 from tutor.chat.engine import TutorEngine
 from tutor.chat.generations import Generations
+from tutor.rate_limit import RateLimiter
 from tutor.settings import Settings
 
 
@@ -29,6 +30,7 @@ class AppState:
     generations: Generations
     hashing: PasswordHashing
     sockets: SocketSlots
+    limiter: RateLimiter
 
     @property
     def leaderboard_zone(self) -> ZoneInfo:

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import uvicorn
 from fastapi.testclient import TestClient
+from prometheus_client import REGISTRY
 
 from api.app import create_app
 from tests.conftest import RATE_LIMITS, REAL_HASH_COST, app_on_own_redis, register, upload
@@ -68,6 +69,28 @@ def test_sign_ins_from_one_address_are_limited_across_accounts(settings, embedde
         emails = [sign_up(client) for _ in range(5)]
         assert [log_in(client, e, "nope").status_code for e in emails[:4]] == [401] * 4
         assert_limited(log_in(client, emails[4]))
+
+
+def test_an_address_over_its_limit_is_refused_before_its_body_is_read(settings, embedder):
+    route = {"method": "POST", "route": "/api/v1/auth/login", "status": "429"}
+    count = "tutor_http_request_duration_seconds_count"
+    with limited_app(settings, embedder, login_per_minute_per_ip=2) as client:
+        email = sign_up(client)
+        assert [log_in(client, email, "nope").status_code for _ in range(2)] == [401, 401]
+        assert_limited(log_in(client, email))  # the route's own check finds it over
+        before = REGISTRY.get_sample_value(count, route) or 0.0
+        # Known over its limit now: even a body the route would refuse as 422 is not read.
+        garbled = client.post(
+            "/api/v1/auth/login",
+            content=b"{not json",
+            headers={"Content-Type": "application/json", "X-Request-ID": "early-1"},
+        )
+        assert_limited(garbled)
+        assert garbled.headers["X-Request-ID"] == "early-1"
+        assert garbled.headers["X-Content-Type-Options"] == "nosniff"
+        assert REGISTRY.get_sample_value(count, route) == before + 1  # labelled by its route
+        # Only that address's sign-ins: it may still sign up.
+        assert sign_up(client)
 
 
 def test_sign_ups_from_one_address_are_limited(settings, embedder):

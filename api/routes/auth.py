@@ -21,7 +21,6 @@ from tutor.accounts.auth import issue_token
 from tutor.accounts.sign_in import sign_in
 from tutor.accounts.ws_tickets import issue_ticket
 from tutor.errors import TeacherSignupClosed
-from tutor.rate_limit import check_rate
 from tutor.study.profile import (
     MAX_RETENTION,
     MIN_RETENTION,
@@ -135,7 +134,7 @@ async def register(body: UserCreate, request: Request, state: StateDep) -> UserP
     unless the install opens teacher sign-up)."""
     settings = state.settings
     ip = client_ip(request)
-    await check_rate(state.redis, "register-ip", ip, settings.register_per_minute_per_ip)
+    await state.limiter.check("register-ip", ip, settings.register_per_minute_per_ip)
     needs_invite = body.role == "teacher" and not settings.open_teacher_signup
     if needs_invite and not body.teacher_invite:
         raise TeacherSignupClosed()
@@ -163,11 +162,9 @@ async def login(body: LoginRequest, request: Request, state: StateDep) -> TokenP
     ip = client_ip(request)
     # A digest: an email is not left in Redis by an attempt that may never become an account.
     account = hashlib.sha256(body.email.strip().lower().encode()).hexdigest()
-    await check_rate(
-        state.redis, "login-ip", ip, settings.login_per_minute_per_ip, fail_closed=True
-    )
-    await check_rate(
-        state.redis, "login", account, settings.login_per_minute_per_account, fail_closed=True
+    await state.limiter.check("login-ip", ip, settings.login_per_minute_per_ip, fail_closed=True)
+    await state.limiter.check(
+        "login", account, settings.login_per_minute_per_account, fail_closed=True
     )
     origin = audit.Origin(None, ip)
     user = await sign_in(state.pool, state.hashing, body.email, body.password, origin)
@@ -186,8 +183,7 @@ async def change_password(
 ) -> TokenPublic:
     """Set a new password (403 `wrong_password` unless the current one is right); every session
     of the account ends, and the answer is a fresh token for this one."""
-    await check_rate(
-        state.redis,
+    await state.limiter.check(
         "password",
         user.user_id,
         state.settings.login_per_minute_per_account,

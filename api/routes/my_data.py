@@ -17,7 +17,6 @@ from api.rate_limits import client_ip
 from api.schemas import PublicModel
 from tutor.accounts import account_deletion, audit, data_export
 from tutor.errors import RealtimeUnavailable
-from tutor.rate_limit import check_rate
 
 router = APIRouter(prefix="/me", tags=["my data"], responses=error_responses(400, 401, 422))
 
@@ -74,8 +73,7 @@ async def delete_account(
 ) -> None:
     """Delete the account and everything of it, in one transaction (403 `wrong_password`
     unless the password is right). Every token of the account is refused afterwards."""
-    await check_rate(
-        state.redis,
+    await state.limiter.check(
         "password",
         user.user_id,
         state.settings.login_per_minute_per_account,

@@ -26,7 +26,6 @@ from tutor.chat.asks import Ask
 from tutor.chat.replay import replay_events, wait_for_message
 from tutor.errors import Busy, InvalidInput, NotGenerating, TutorError
 from tutor.events import Event, error_of
-from tutor.rate_limit import check_rate
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["tutor"])
@@ -101,7 +100,7 @@ class TutorSession:
         except ValidationError as exc:
             raise InvalidInput(_first_error(exc)) from exc
         settings = self.state.settings
-        await check_rate(self.state.redis, "tutor", self.user_id, settings.tutor_asks_per_minute)
+        await self.state.limiter.check("tutor", self.user_id, settings.tutor_asks_per_minute)
         message_id = uuid.uuid4()
         engine = self.state.engine
         generation = self.state.generations.start(
