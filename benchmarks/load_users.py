@@ -2,7 +2,7 @@
 
 Each student has a loopback address of its own (127.10.x.y; Linux routes all of 127/8 to the
 machine), as students at home do, so the per-address limits count each one separately and the
-storm's address is not theirs.
+storm's (benchmarks/load_storm.py) address is not theirs.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from multiprocessing.synchronize import Event as StopFlag
 from typing import Any
 
 import httpx
@@ -41,9 +40,6 @@ QUESTIONS = [
     "What energy does photosynthesis turn into chemical energy?",
 ]
 TIMEOUT_S = 120.0
-# Per address and API: enough for 50 sign-ins a second answered within a few seconds (the
-# time a sign-in waits for a connection counts in its time).
-STORM_CONNECTIONS = 200
 # A websocket failure the server caused (1011) counts with the 5xx; 4429 (too many sockets)
 # with the rate limited.
 SERVER_CLOSE, LIMIT_CLOSE = 1011, 4429
@@ -65,17 +61,22 @@ def outcome_of(status: int) -> str:
 
 def judge(result: dict[str, str], response: httpx.Response) -> None:
     """Set a response's outcome and, unless ok, its error code (a 429's with its limit)."""
-    result["outcome"] = outcome_of(response.status_code)
+    judge_answer(result, response.status_code, response.content)
+
+
+def judge_answer(result: dict[str, str], status: int, body: bytes) -> None:
+    """`judge` from a status and a body."""
+    result["outcome"] = outcome_of(status)
     if result["outcome"] == "ok":
         return
     try:
-        error = response.json()["error"]
+        error = json.loads(body)["error"]
     except (ValueError, KeyError, TypeError):
-        result["detail"] = f"HTTP {response.status_code}"
+        result["detail"] = f"HTTP {status}"
         return
     result["detail"] = str(error.get("code"))
     words = str(error.get("message", "")).split()  # "At most 60 requests a minute; ..."
-    if response.status_code == 429 and len(words) > 2 and words[2].isdigit():
+    if status == 429 and len(words) > 2 and words[2].isdigit():
         result["detail"] += f" {words[2]}/min"
 
 
@@ -300,93 +301,3 @@ async def answer(tutor: ClientConnection, result: dict[str, str]) -> float | Non
             result["outcome"] = "ok" if status == "complete" else "5xx"
             result["detail"] = result["detail"] or status
             return first
-
-
-@dataclass
-class Storm:
-    """Sign-ins at a fixed rate (open loop), spread over accounts, addresses and API processes."""
-
-    apis: list[str]
-    emails: list[str]
-    addresses: int
-    recorder: Recorder
-    limits: dict[int, str]  # a limit's requests a minute -> its name, to tell 429s apart
-    clients: list[httpx.AsyncClient] = field(init=False)
-    # A sign-in waits here for one of its client's connections: httpx's own pool matches
-    # waiting requests to connections in time that grows with both, and a backlog of thousands
-    # made the storm process spin on that alone (seen: its sign-ins never drained).
-    free: list[asyncio.Semaphore] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.clients = [
-            client_for(api, address(20, i), connections=STORM_CONNECTIONS)
-            for i in range(self.addresses)
-            for api in self.apis
-        ]
-        self.free = [asyncio.Semaphore(STORM_CONNECTIONS) for _ in self.clients]
-
-    async def run(self, rps: float, stop: asyncio.Event) -> None:
-        """Send `rps` sign-ins a second until `stop`, whether or not earlier ones have answered."""
-        loop = asyncio.get_running_loop()
-        pending: set[asyncio.Task[None]] = set()
-        next_at, sent = loop.time(), 0
-        while not stop.is_set():
-            # Every sign-in now due at once: on a busy loop one a wake-up would fall behind.
-            while next_at <= loop.time():
-                task = asyncio.create_task(self.sign_in(sent))
-                pending.add(task)
-                task.add_done_callback(pending.discard)
-                sent += 1
-                next_at += 1 / rps
-            await asyncio.sleep(max(0.0, next_at - loop.time()))
-        await asyncio.gather(*pending)
-
-    async def sign_in(self, n: int) -> None:
-        """One storm sign-in; a 429 notes which limit refused it."""
-        http = self.clients[n % len(self.clients)]
-        free = self.free[n % len(self.clients)]
-        body = {"email": self.emails[n % len(self.emails)], "password": PASSWORD}
-        async with self.recorder.timed("storm POST /auth/login") as result:
-            async with free:
-                response = await http.post("/auth/login", json=body)
-            judge(result, response)
-            if result["detail"].endswith("/min"):
-                per_minute = int(result["detail"].split()[-1].removesuffix("/min"))
-                result["detail"] = self.limits.get(per_minute, result["detail"])
-
-    async def aclose(self) -> None:
-        """Close the storm's clients."""
-        for client in self.clients:
-            await client.aclose()
-
-
-def storm_main(*args: Any) -> None:
-    """The storm in a process of its own, as an attacker is a machine of its own: its requests
-    would otherwise wake the students' event loop late and count in their times. Takes
-    `storm_until`'s arguments."""
-    asyncio.run(storm_until(*args))
-
-
-async def storm_until(
-    apis: list[str],
-    emails: list[str],
-    addresses: int,
-    limits: dict[int, str],
-    rps: float,
-    stop: StopFlag,
-    out: Any,
-) -> None:
-    """Sign in `rps` times a second until `stop` is set; then, once its last sign-ins have
-    answered, put its samples on `out`."""
-    recorder = Recorder()
-    recorder.begin("storm")
-    storm = Storm(apis, emails, addresses, recorder, limits)
-    stopping = asyncio.Event()
-    running = asyncio.create_task(storm.run(rps, stopping))
-    while not stop.is_set():
-        await asyncio.sleep(0.1)
-    recorder.begin("drain")
-    stopping.set()
-    await running
-    await storm.aclose()
-    out.put(recorder.samples)
