@@ -89,6 +89,7 @@ def test_a_subject_is_let_in_again_once_its_window_has_room(settings):
         clock.now += WINDOW_S + 1
         await limiter.check("upload-ip", who, 1)
         assert limiter.refusal("upload-ip", who) is None
+        assert await redis.zcard(f"rate:upload-ip:{who}") == 1  # the old minute has left
         # Another subject, another scope: nothing of this one's refusal.
         assert limiter.refusal("upload-ip", f"{who}-other") is None
         assert limiter.refusal("search-ip", who) is None
