@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.errors import error_response
 from api.state import AppState
+from tutor.errors import RateLimited
 
 # (method, path) of the routes with a per-address limit -> the limit's scope in the limiter.
 ADDRESS_LIMITS = {
@@ -39,18 +40,19 @@ class EarlyRefusal:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        limit = ADDRESS_LIMITS.get((scope["method"], scope["path"]))
-        client = scope.get("client")
-        if limit is None or client is None:
-            await self.app(scope, receive, send)
-            return
-        state: AppState = scope["app"].state.tutor
-        refused = state.limiter.refusal(limit, client[0])
+        refused = known_refusal(scope)
         if refused is None:
             await self.app(scope, receive, send)
             return
         scope["route"] = RefusedRoute(scope["path"])
         await error_response(refused)(scope, receive, send)
+
+
+def known_refusal(scope: Scope) -> RateLimited | None:
+    """The limiter's refusal of this request, when its address is known over the route's limit."""
+    limit = ADDRESS_LIMITS.get((scope.get("method", ""), scope.get("path", "")))
+    client = scope.get("client")
+    if scope["type"] != "http" or limit is None or client is None:
+        return None
+    state: AppState = scope["app"].state.tutor
+    return state.limiter.refusal(limit, client[0])
