@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
 
 from api.app import create_app
+from api.early_refusal import ADDRESS_LIMITS
 from tests.conftest import RATE_LIMITS, REAL_HASH_COST, app_on_own_redis, register, upload
 
 PASSWORD = "correct horse battery"
@@ -91,6 +92,14 @@ def test_an_address_over_its_limit_is_refused_before_its_body_is_read(settings, 
         assert REGISTRY.get_sample_value(count, route) == before + 1  # labelled by its route
         # Only that address's sign-ins: it may still sign up.
         assert sign_up(client)
+
+
+def test_every_early_refusal_names_a_route_with_that_address_limit(settings, embedder):
+    app = create_app(settings, embedder=embedder)
+    paths = app.openapi()["paths"]
+    for (method, path), scope in ADDRESS_LIMITS.items():
+        operation = paths[path][method.lower()]  # a KeyError: the route moved
+        assert scope.endswith("-ip") and "429" in operation["responses"], (method, path)
 
 
 def test_sign_ups_from_one_address_are_limited(settings, embedder):

@@ -42,7 +42,7 @@ class SearchResults(BaseModel):
     items: list[SearchHitPublic]
 
 
-@router.get("/search", dependencies=[rate_limited("search")])
+@router.get("/search", dependencies=[rate_limited("search")], responses=error_responses(429))
 async def search(
     user: UserDep,
     state: StateDep,
