@@ -100,8 +100,13 @@ class Storm:
         answered; then wait for the queued ones."""
         pairs = [(api, address(20, i)) for i in range(self.addresses) for api in self.apis]
         lines = [Line(api, source) for api, source in pairs for _ in range(STORM_CONNECTIONS)]
+        requests = {
+            api: [sign_in_request(api, email) for email in self.emails] for api in self.apis
+        }
         servers = [
-            asyncio.create_task(self.serve(line, self.queues[i // STORM_CONNECTIONS]))
+            asyncio.create_task(
+                self.serve(line, self.queues[i // STORM_CONNECTIONS], requests[line.api])
+            )
             for i, line in enumerate(lines)
         ]
         loop = asyncio.get_running_loop()
@@ -121,9 +126,11 @@ class Storm:
         for line in lines:
             line.close()
 
-    async def serve(self, line: Line, queue: asyncio.Queue[tuple[int, float, str]]) -> None:
-        """Send the queue's sign-ins over one connection, one at a time, recording each."""
-        requests = [sign_in_request(line.api, email) for email in self.emails]
+    async def serve(
+        self, line: Line, queue: asyncio.Queue[tuple[int, float, str]], requests: list[bytes]
+    ) -> None:
+        """Send the queue's sign-ins (`requests`, one per account) over one connection, one at
+        a time, recording each."""
         while True:
             n, due_at, phase = await queue.get()
             result = await self.sign_in(line, requests[n % len(requests)], due_at)

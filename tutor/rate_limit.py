@@ -13,8 +13,9 @@ import logging
 import math
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from uuid import UUID
 
 from cachetools import TTLCache
@@ -39,7 +40,8 @@ class Refusal:
     per_minute: int
     recheck_at: float
     free_at: float  # when the window was expected to have room, for Retry-After
-    attempts: list[float] = field(default_factory=list)  # not yet counted in Redis
+    # Not yet counted in Redis; the newest per_minute + 1 decide every later window.
+    attempts: deque[float]
 
 
 def limit_message(per_minute: int, retry_after: int) -> str:
@@ -62,8 +64,7 @@ class RateLimiter:
         now = self.clock()
         if refused is None or now >= refused.recheck_at:
             return None
-        # The newest per_minute + 1 attempts decide every later window, so no more are kept.
-        refused.attempts = [*refused.attempts[-refused.per_minute :], now]
+        refused.attempts.append(now)
         retry_after = max(1, math.ceil(refused.free_at - now))
         return RateLimited(limit_message(refused.per_minute, retry_after), retry_after)
 
@@ -99,8 +100,8 @@ class RateLimiter:
         # Attempts refused here while Redis answered still count; stored anew, the entry stays
         # a whole window more.
         meanwhile = self._refused.get(key)
-        attempts_since = meanwhile.attempts if meanwhile is not None else []
-        self._refused[key] = Refusal(per_minute, recheck_at, free_at, attempts_since)
+        since = deque(meanwhile.attempts if meanwhile else (), maxlen=per_minute + 1)
+        self._refused[key] = Refusal(per_minute, recheck_at, free_at, since)
         raise RateLimited(limit_message(per_minute, retry_after), retry_after)
 
     def _take_attempts(self, key: str, now: float) -> list[float]:
@@ -111,7 +112,7 @@ class RateLimiter:
             return [now]
         refused.recheck_at = now + RECHECK_S
         attempts = [at for at in refused.attempts if at > now - WINDOW_S]
-        refused.attempts = []
+        refused.attempts.clear()
         return [*attempts, now]
 
     async def _count(self, key: str, attempts: list[float]) -> tuple[int, float]:
