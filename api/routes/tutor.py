@@ -33,6 +33,10 @@ router = APIRouter(tags=["tutor"])
 MAX_MESSAGE_BYTES = 64 * 1024
 # An ask is an object of scalars and a list of ids: deeper nesting is never a real client.
 MAX_DEPTH = 8
+# At most ten answer events a second per socket: as smooth to read as one per token, and a
+# model streaming faster costs one websocket frame per 0.1 s, not one per token (a frame and
+# its event were a fifth of the API's CPU in an ask: benchmarks/ask_cost.py).
+DELTA_PACE_S = 0.1
 
 
 @router.websocket("/tutor")
@@ -108,7 +112,7 @@ class TutorSession:
             message_id,
             lambda g: engine.respond(self.user_id, ask, message_id, g.publish),
         )
-        self.forward(message_id, generation.follow())
+        self.forward(message_id, generation.follow(DELTA_PACE_S))
 
     def cancel(self, message_id: object) -> None:
         """Stop the current (or the named) generation, upstream included."""
@@ -122,7 +126,7 @@ class TutorSession:
         target = _uuid(message_id)
         generation = self.state.generations.get(self.user_id, target)
         if generation is not None:
-            self.forward(target, generation.follow())
+            self.forward(target, generation.follow(DELTA_PACE_S))
             return
         self.forward(target, self._saved(target))
 

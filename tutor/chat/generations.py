@@ -42,18 +42,47 @@ class Generation:
             self.finished = True
         self._changed.set()
 
-    async def follow(self) -> AsyncIterator[Event]:
-        """Every event from the first, then new ones as they come, until `done`."""
+    async def follow(self, pace_s: float = 0.0) -> AsyncIterator[Event]:
+        """Every event from the first, then new ones as they come, until `done`.
+
+        Deltas that are waiting together go out as one (see `joined`). After a delta the
+        follower waits `pace_s` before taking what came meanwhile, so a model streaming
+        faster than that sends one event per `pace_s` instead of one per token.
+        """
         sent = 0
         while True:
-            while sent < len(self.events):
-                sent += 1
-                yield self.events[sent - 1]
+            if sent < len(self.events):
+                waiting, sent = self.events[sent:], len(self.events)
+                batch = joined(waiting)
+                for event in batch:
+                    yield event
+                if pace_s and batch[-1].type == "delta" and not self.finished:
+                    await asyncio.sleep(pace_s)
+                continue
             if self.finished:
                 return
             self._changed.clear()
-            if sent == len(self.events):
-                await self._changed.wait()
+            await self._changed.wait()
+
+
+def joined(events: list[Event]) -> list[Event]:
+    """`events` with each run of deltas made one delta: the texts joined, the id and time of
+    the run's last (ids sort by time, so a client's last id seen still says where it is)."""
+    out: list[Event] = []
+    run: list[Event] = []
+    for event in [*events, None]:
+        if event is not None and event.type == "delta":
+            run.append(event)
+            continue
+        if len(run) == 1:
+            out.append(run[0])
+        elif run:
+            text = "".join(part.data["text"] for part in run)
+            out.append(Event("delta", {"text": text}, run[-1].id, run[-1].at))
+        run = []
+        if event is not None:
+            out.append(event)
+    return out
 
 
 class Generations:

@@ -52,7 +52,10 @@ def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
             host=args.host,
             port=args.port,
             log_level="info",
-            ws="websockets",
+            ws="websockets-sansio",
+            # Events are small JSON (an answer's piece, a progress step): compressing each one
+            # costs more CPU than the bytes it saves.
+            ws_per_message_deflate=False,
             # A bigger websocket message is refused (1009) as it arrives, not buffered first:
             # uvicorn's own default is 16 MiB.
             ws_max_size=MAX_MESSAGE_BYTES,

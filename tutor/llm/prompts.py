@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,12 @@ REFERENCE = re.compile(r"\A([a-z][a-z0-9_-]*)(?:@v?(\d+))?\Z")
 _jinja = jinja2.Environment(
     undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False
 )
+
+
+@lru_cache(maxsize=256)
+def _compiled(source: str) -> jinja2.Template:
+    """A template compiled once: compiling took longer than rendering, on every ask."""
+    return _jinja.from_string(source)
 
 
 @dataclass(frozen=True)
@@ -57,8 +63,8 @@ class Prompt:
             )
         try:
             return [
-                {"role": "system", "content": _jinja.from_string(self.system).render(values)},
-                {"role": "user", "content": _jinja.from_string(self.user).render(values)},
+                {"role": "system", "content": _compiled(self.system).render(values)},
+                {"role": "user", "content": _compiled(self.user).render(values)},
             ]
         except jinja2.UndefinedError as exc:
             raise PromptError(f"Prompt {self.ref}: {exc.message}") from exc
