@@ -189,3 +189,27 @@ def test_hashing_threads_yield_the_cpu_to_requests():
     # Other threads may start meanwhile (a test client's); the pool's one must be among them.
     assert min(19, main + HASHING_NICENESS) in added.values()
     assert thread_niceness()[threading.get_native_id()] == main  # the process itself is not
+
+
+def test_one_address_never_holds_every_hashing_thread():
+    # Two threads: a burst from one address hashes one at a time, so a sign-in from another
+    # address that comes after all of it still finds a thread and is done first.
+    hashing = PasswordHashing(2, 20, time_cost=1, memory_kib=16 * 1024)
+    finished: list[str] = []
+
+    async def one(address: str) -> None:
+        await hashing.hash("pw", address)
+        finished.append(address)
+
+    async def burst() -> None:
+        storm = [asyncio.create_task(one("10.0.0.1")) for _ in range(6)]
+        await asyncio.sleep(0)  # the burst's hashes are all running or waiting
+        await asyncio.gather(*storm, one("10.0.0.2"))
+
+    try:
+        asyncio.run(burst())
+        assert not hashing._turns  # addresses are forgotten once their hashes are done
+    finally:
+        hashing.close()
+    assert len(finished) == 7
+    assert finished.index("10.0.0.2") <= 1, finished

@@ -139,7 +139,7 @@ async def register(body: UserCreate, request: Request, state: StateDep) -> UserP
     if needs_invite and not body.teacher_invite:
         raise TeacherSignupClosed()
     # Hashed before a connection is taken: none is held for the second argon2 takes.
-    password_hash = await state.hashing.hash(body.password)
+    password_hash = await state.hashing.hash(body.password, ip)
     async with state.pool.connection() as conn:
         invite_id = None
         if needs_invite and body.teacher_invite:

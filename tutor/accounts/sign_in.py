@@ -28,7 +28,7 @@ async def sign_in(
     InvalidCredentials otherwise (an unknown email costs the same check as a wrong password)."""
     async with pool.connection() as conn:
         found = await users.credentials(conn, email)
-    matches = await hashing.verify(found[1] if found else None, password)
+    matches = await hashing.verify(found[1] if found else None, password, origin.ip)
     async with pool.connection() as conn:
         if found is None or not matches:
             await audit.record(conn, audit.SIGN_IN_FAILED, origin, email=email)
