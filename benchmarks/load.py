@@ -293,6 +293,13 @@ def report(recorder: Recorder, usage: dict[str, Usage], args: argparse.Namespace
                 f"search p95 with the storm / before and after it: {with_storm:.1f} / "
                 f"{without:.1f} ms = {with_storm / without:.2f} (target <= 1.20)"
             )
+        if route in p95.get("after", {}):
+            # Two phases without a storm: how far apart the same load's p95 lands by itself.
+            after = p95["after"][route]
+            print(
+                f"search p95 after the storm / before it, no storm in either (the benchmark's "
+                f"own noise): {after:.1f} / {before:.1f} ms = {after / before:.2f}"
+            )
 
 
 def report_storm(storm: list[Sample], usage: dict[str, Usage], args: argparse.Namespace) -> None:
