@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -25,9 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import websockets
 
-from benchmarks.load_stack import running_stack, tree_cpu_s
+from benchmarks.load_stack import drive_first_api, tree_cpu_s
 from benchmarks.load_users import Recorder, Student
-from benchmarks.run_info import cpu_summary, print_load, source_state
 
 Action = Callable[[Student], Awaitable[None]]
 
@@ -110,14 +108,7 @@ def main() -> None:
     parser.add_argument("--asks", type=int, default=60)
     parser.add_argument("--students", type=int, default=4)
     args = parser.parse_args()
-    print(f"source {source_state()}; {cpu_summary()}")
-    with tempfile.TemporaryDirectory(prefix="ask-cost-") as folder:
-        bench = Path(folder)
-        with running_stack(bench, bench / "stack.log") as stack:
-            print(f"api-1 pid {stack.children['api-1'].pid}", flush=True)
-            print_load("at the start")
-            asyncio.run(run(stack.apis[0], stack.children["api-1"].pid, args.asks, args.students))
-            print_load("at the end")
+    drive_first_api("ask-cost-", lambda api, pid: run(api, pid, args.asks, args.students))
 
 
 if __name__ == "__main__":

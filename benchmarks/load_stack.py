@@ -3,20 +3,30 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import redis
 
-from benchmarks.run_info import children_of, postgres_cpu_s, process_cpu_s
+from benchmarks.run_info import (
+    children_of,
+    cpu_summary,
+    postgres_cpu_s,
+    print_load,
+    process_cpu_s,
+    source_state,
+)
 from ingestion.queue import LEASE_PREFIX
 from tutor.resources import redis_url
 from tutor.runtime.services import service_env, services
@@ -82,6 +92,20 @@ def running_stack(bench_dir: Path, log_path: Path) -> Iterator[Stack]:
             yield stack
         finally:
             stop(stack.children)
+
+
+def drive_first_api(prefix: str, drive: Callable[[str, int], Coroutine[Any, Any, None]]) -> None:
+    """Start the stack in a temporary folder and run `drive(url, pid)` against its first API
+    process; the source, the CPU and the load average before and after are printed."""
+    print(f"source {source_state()}; {cpu_summary()}")
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
+        bench = Path(folder)
+        with running_stack(bench, bench / "stack.log") as stack:
+            pid = stack.children["api-1"].pid
+            print(f"api-1 pid {pid}", flush=True)  # for a profiler
+            print_load("at the start")
+            asyncio.run(drive(stack.apis[0], pid))
+            print_load("at the end")
 
 
 def _wait_http(url: str, timeout_s: float = 300) -> None:

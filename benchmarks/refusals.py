@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -29,10 +28,9 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.load_stack import running_stack, tree_cpu_s
+from benchmarks.load_stack import drive_first_api, tree_cpu_s
 from benchmarks.load_storm import Line, sign_in_request
 from benchmarks.load_users import address
-from benchmarks.run_info import cpu_summary, print_load, source_state
 
 # The per-address sign-in limit's default (60 a minute), with room.
 PER_ADDRESS = 50
@@ -101,15 +99,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=6000)
     parser.add_argument("--connections", type=int, default=20)
     args = parser.parse_args()
-    print(f"source {source_state()}; {cpu_summary()}")
-    with tempfile.TemporaryDirectory(prefix="refusals-") as folder:
-        bench = Path(folder)
-        with running_stack(bench, bench / "stack.log") as stack:
-            print_load("at the start")
-            asyncio.run(
-                run(stack.apis[0], stack.children["api-1"].pid, args.requests, args.connections)
-            )
-            print_load("at the end")
+    drive_first_api("refusals-", lambda api, pid: run(api, pid, args.requests, args.connections))
 
 
 if __name__ == "__main__":
