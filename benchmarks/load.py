@@ -34,6 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.block_bootstrap import percentile, ratio_interval
 from benchmarks.load_stack import Stack, machine_cpu_s, running_stack
 from benchmarks.load_storm import storm_main
 from benchmarks.load_users import PASSWORD, TIMEOUT_S, Recorder, Sample, Student
@@ -187,26 +188,18 @@ async def storm_accounts(settings: Settings, count: int) -> list[str]:
     return emails
 
 
-def pct(values: list[float], p: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
-def report_routes(samples: list[Sample], phase: str, seconds: float) -> dict[str, float]:
-    """The table of one phase; returns each route's p95 in ms."""
+def report_routes(samples: list[Sample], phase: str, seconds: float) -> None:
+    """The table of one phase."""
     print(f"\n== {phase}: {seconds:.0f} s ==")
     header = (
         f"{'route':<28} {'n':>6} {'/s':>6} {'ok':>6} {'429':>5} {'4xx':>5} {'5xx':>5} {'err':>5}"
     )
     print(header + f" {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
-    p95: dict[str, float] = {}
     for route in sorted({s.route for s in samples if s.phase == phase}):
         rows = [s for s in samples if s.phase == phase and s.route == route]
         counts = Counter(s.outcome for s in rows)
         ok = [s.seconds * 1000 for s in rows if s.outcome == "ok"]
-        cells = [pct(ok, p) if ok else float("nan") for p in (50, 95, 99)]
-        p95[route] = cells[1]
+        cells = [percentile(ok, p) if ok else float("nan") for p in (50, 95, 99)]
         print(
             f"{route:<28} {len(rows):>6} {len(rows) / seconds:>6.1f} {counts['ok']:>6} "
             f"{counts['429']:>5} {counts['4xx']:>5} {counts['5xx']:>5} {counts['error']:>5} "
@@ -217,18 +210,24 @@ def report_routes(samples: list[Sample], phase: str, seconds: float) -> dict[str
     )
     for (route, outcome, detail), n in refused.most_common(12):
         print(f"  {n:>6} x {route}: {outcome} {detail}")
-    return p95
 
 
-def report_windows(recorder: Recorder, phase: str, route: str, width_s: float = 30.0) -> None:
-    """A route's p95 in each stretch of a phase: a spike shows when it came."""
+def stretches(
+    recorder: Recorder, phase: str, route: str, width_s: float = 30.0
+) -> list[list[float]]:
+    """A route's successful times (ms) in a phase, by stretch of `width_s` from its start."""
     began = recorder.began[phase]
-    stretches: dict[int, list[float]] = {}
+    found: dict[int, list[float]] = {}
     for s in recorder.samples:
         if s.phase == phase and s.route == route and s.outcome == "ok":
-            stretches.setdefault(int((s.started - began) // width_s), []).append(s.seconds * 1000)
-    cells = " ".join(f"{pct(v, 95):.0f}" for _, v in sorted(stretches.items()))
-    print(f"{phase}: {route} p95 ms in each {width_s:.0f} s: {cells}")
+            found.setdefault(int((s.started - began) // width_s), []).append(s.seconds * 1000)
+    return [found[k] for k in sorted(found)]
+
+
+def report_windows(recorder: Recorder, phase: str, route: str) -> None:
+    """A route's p95 in each 30 s of a phase: a spike shows when it came."""
+    cells = " ".join(f"{percentile(v, 95):.0f}" for v in stretches(recorder, phase, route))
+    print(f"{phase}: {route} p95 ms in each 30 s: {cells}")
 
 
 def report_usage(usage: dict[str, Usage]) -> None:
@@ -258,7 +257,8 @@ def report_usage(usage: dict[str, Usage]) -> None:
 def report(recorder: Recorder, usage: dict[str, Usage], args: argparse.Namespace) -> None:
     """Every table, then the verdicts."""
     samples = recorder.samples
-    p95 = {phase: report_routes(samples, phase, usage[phase].wall_s) for phase in usage}
+    for phase in usage:
+        report_routes(samples, phase, usage[phase].wall_s)
     for phase in usage:
         report_windows(recorder, phase, "GET /search")
     report_usage(usage)
@@ -275,31 +275,36 @@ def report(recorder: Recorder, usage: dict[str, Usage], args: argparse.Namespace
     limited = sum(s.outcome == "429" for s in students)
     print(f"students refused by a limit (429 or 4429): {limited}")
     report_storm([s for s in measured if s.route.startswith("storm")], usage, args)
-    route = "GET /search"
-    if route in p95.get("steady", {}) and route in p95.get("storm", {}):
-        with_storm, before = p95["storm"][route], p95["steady"][route]
-        print(
-            f"search p95 with the storm / before it: {with_storm:.1f} / {before:.1f} ms "
-            f"= {with_storm / before:.2f}"
-        )
-        around = [
-            s.seconds * 1000
-            for s in students
-            if s.route == route and s.outcome == "ok" and s.phase in ("steady", "after")
+    report_ratios(recorder, "GET /search", usage)
+
+
+def report_ratios(recorder: Recorder, route: str, usage: dict[str, Usage]) -> None:
+    """The route's p95 with the storm over without it, and two storm-free phases' ratio (the
+    benchmark's own noise), each with its 95% interval from resampling 30-s stretches."""
+    by_phase = {phase: stretches(recorder, phase, route) for phase in usage}
+    if not by_phase.get("steady") or not by_phase.get("storm"):
+        return
+    comparisons = [("with the storm / before it", "storm", ["steady"], "")]
+    if by_phase.get("after"):
+        comparisons += [
+            (
+                "with the storm / before and after it",
+                "storm",
+                ["steady", "after"],
+                " target <= 1.20",
+            ),
+            ("after the storm / before it, no storm in either (noise)", "after", ["steady"], ""),
         ]
-        if "after" in usage and around:
-            without = pct(around, 95)
-            print(
-                f"search p95 with the storm / before and after it: {with_storm:.1f} / "
-                f"{without:.1f} ms = {with_storm / without:.2f} (target <= 1.20)"
-            )
-        if route in p95.get("after", {}):
-            # Two phases without a storm: how far apart the same load's p95 lands by itself.
-            after = p95["after"][route]
-            print(
-                f"search p95 after the storm / before it, no storm in either (the benchmark's "
-                f"own noise): {after:.1f} / {before:.1f} ms = {after / before:.2f}"
-            )
+    for name, top_phase, bottom_phases, target in comparisons:
+        top = by_phase[top_phase]
+        bottom = [block for phase in bottom_phases for block in by_phase[phase]]
+        up = percentile([v for block in top for v in block], 95)
+        down = percentile([v for block in bottom for v in block], 95)
+        low, high = ratio_interval(top, bottom)
+        print(
+            f"search p95 {name}: {up:.1f} / {down:.1f} ms = {up / down:.2f} "
+            f"(95% interval {low:.2f}-{high:.2f};{target or ' no target'})"
+        )
 
 
 def report_storm(storm: list[Sample], usage: dict[str, Usage], args: argparse.Namespace) -> None:
@@ -316,7 +321,8 @@ def report_storm(storm: list[Sample], usage: dict[str, Usage], args: argparse.Na
     refused = [s.seconds * 1000 for s in storm if s.outcome == "429"]
     if refused:
         print(
-            f"storm 429s answered in p50 {pct(refused, 50):.1f} ms, p95 {pct(refused, 95):.1f} ms"
+            f"storm 429s answered in p50 {percentile(refused, 50):.1f} ms, "
+            f"p95 {percentile(refused, 95):.1f} ms"
         )
 
 
