@@ -65,11 +65,10 @@ async def run(api: str, api_pid: int, asks: int, count: int) -> None:
     recorder = Recorder()
     students = [await signed_in(api, i, recorder) for i in range(count)]
     each = max(1, asks // count)
-    sockets = [await _tutor_socket(student) for student in students]
-    by_student = dict(zip((id(s) for s in students), sockets, strict=True))
+    sockets = {student.index: await _tutor_socket(student) for student in students}
 
     async def ask(student: Student) -> None:
-        await student.ask(by_student[id(student)])
+        await student.ask(sockets[student.index])
 
     async def search(student: Student) -> None:
         await student.search()
@@ -90,7 +89,7 @@ async def run(api: str, api_pid: int, asks: int, count: int) -> None:
         ("tutor ask, 60 deltas", ask_ms),
     ):
         print(f"{name:<30} {cpu_ms:8.2f} ms CPU {cpu_ms / baseline:7.1f} x")
-    for ws in sockets:
+    for ws in sockets.values():
         await ws.close()
     for student in students:
         await student.http.aclose()

@@ -10,11 +10,7 @@ from __future__ import annotations
 
 import random
 
-
-def percentile(values: list[float], p: float) -> float:
-    """The p-th percentile by the nearest rank of the sorted values."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+from benchmarks.timing import percentile
 
 
 def ratio_interval(

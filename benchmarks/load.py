@@ -34,11 +34,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.block_bootstrap import percentile, ratio_interval
+from benchmarks.block_bootstrap import ratio_interval
 from benchmarks.load_stack import Stack, machine_cpu_s, running_stack
 from benchmarks.load_storm import storm_main
 from benchmarks.load_users import PASSWORD, TIMEOUT_S, Recorder, Sample, Student
 from benchmarks.run_info import cpu_summary, print_load, source_state
+from benchmarks.timing import percentile
 from tutor.accounts.auth import hash_password
 from tutor.accounts.users import insert_user
 from tutor.resources import opened

@@ -23,3 +23,9 @@ def p50_p95(samples: list[float]) -> tuple[float, float]:
     """The median and the 95th percentile (nearest rank, the higher one) of the samples."""
     ordered = sorted(samples)
     return statistics.median(ordered), ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The p-th percentile (0..100) by the nearest rank of the sorted values."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]

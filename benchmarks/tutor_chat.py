@@ -31,6 +31,7 @@ import websockets
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.run_info import print_load, source_state
+from benchmarks.timing import percentile
 from retrieval.search import embed_query, search_chunks
 from tutor.resources import opened
 from tutor.runtime.services import service_env, services
@@ -166,11 +167,6 @@ async def concurrent(ws_url: str, tokens: list[str]) -> dict[str, Any]:
     return {"wall_s": wall, "errors": errors, "gaps": gaps}
 
 
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sessions", type=int, default=200)
@@ -228,8 +224,9 @@ def main() -> None:
 
 def report_overhead(over: list[float], search: list[float]) -> None:
     o50, s50 = statistics.median(over), statistics.median(search)
-    print(f"engine overhead before first token: p50 {o50:.1f} ms, p95 {pct(over, 95):.1f} ms")
-    print(f"hybrid search (embed + SQL):        p50 {s50:.1f} ms, p95 {pct(search, 95):.1f} ms")
+    o95, s95 = percentile(over, 95), percentile(search, 95)
+    print(f"engine overhead before first token: p50 {o50:.1f} ms, p95 {o95:.1f} ms")
+    print(f"hybrid search (embed + SQL):        p50 {s50:.1f} ms, p95 {s95:.1f} ms")
     print(f"overhead / search p50: {o50 / s50:.2f}x (target <= 2x)")
 
 
@@ -242,7 +239,7 @@ def report_concurrency(result: dict[str, Any], args: argparse.Namespace) -> None
     )
     print(
         f"gap between deltas (model emits every {expected:.0f} ms): "
-        f"p50 {pct(gaps, 50):.1f} ms, p99 {pct(gaps, 99):.1f} ms, "
+        f"p50 {percentile(gaps, 50):.1f} ms, p99 {percentile(gaps, 99):.1f} ms, "
         f"max {max(gaps):.1f} ms over {len(gaps)} gaps"
     )
 
